@@ -1,0 +1,319 @@
+"""Patches that make moto behave like AWS where cert-cleanup depends on it.
+
+Each patch's docstring says, in one line, which AWS behaviour it adds (the gaps are listed in
+the project's AWS facts: moto 5.2.5 gives every server certificate the same id and fixed dates,
+ignores paging and tags, never raises DeleteConflict, and has no AppSync domain names).
+
+Call :func:`install` once per process before the mock or server starts; it is idempotent.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import itertools
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from cryptography import x509
+from moto.appsync import urls as appsync_urls
+from moto.appsync.responses import AppSyncResponse
+from moto.core.exceptions import JsonRESTError
+from moto.core.responses import ActionResult, EmptyResult
+from moto.elb.models import elb_backends
+from moto.elbv2.models import elbv2_backends
+from moto.elbv2.responses import ELBV2Response
+from moto.iam.exceptions import DeleteConflictException, MalformedCertificate, NotFoundException
+from moto.iam.models import Certificate, IAMBackend
+from moto.iam.responses import IamResponse
+
+
+@dataclass
+class FakeSettings:
+    """Knobs tests turn; :func:`reset` restores the defaults."""
+
+    # IAM may return fewer items than MaxItems even when more exist: cap every page at this.
+    iam_page_cap: int | None = None
+    # Certificate name -> ARN of a resource IAM reports as using it (a user cert-cleanup cannot see).
+    delete_conflicts: dict[str, str] = field(default_factory=dict)
+
+
+SETTINGS = FakeSettings()
+_installed: set[str] = set()
+_lock = threading.Lock()
+_sequence = itertools.count(1)
+
+
+def reset() -> None:
+    SETTINGS.iam_page_cap = None
+    SETTINGS.delete_conflicts.clear()
+
+
+def install() -> None:
+    """Apply every patch (idempotent)."""
+    with _lock:
+        if _installed:
+            return
+        _patch_iam()
+        _patch_elbv2()
+        _patch_appsync()
+        _installed.add("all")
+
+
+# --- paging ---------------------------------------------------------------------------------
+
+
+def _page(items: list[Any], marker: str | None, size: int | None) -> tuple[list[Any], str | None]:
+    start = int(marker) if marker else 0
+    size = size or len(items) or 1
+    chunk = items[start : start + size]
+    end = start + len(chunk)
+    return chunk, (str(end) if end < len(items) else None)
+
+
+# --- IAM ------------------------------------------------------------------------------------
+
+
+def _certificate_facts(cert: Certificate) -> dict[str, Any]:
+    facts: dict[str, Any] | None = getattr(cert, "fake_facts", None)
+    if facts is None:
+        facts = _derive_facts(cert)
+        cert.fake_facts = facts  # type: ignore[attr-defined]
+    return facts
+
+
+def _derive_facts(cert: Certificate) -> dict[str, Any]:
+    """IAM reads Expiration from the certificate body and gives each upload its own id."""
+    try:
+        parsed = x509.load_pem_x509_certificate(cert.cert_body.encode())
+    except ValueError as exc:
+        raise MalformedCertificate(cert.cert_name) from exc
+    digest = hashlib.sha256(f"{cert.account_id}:{cert.cert_name}:{next(_sequence)}".encode()).digest()
+    return {
+        "id": "ASCA" + base64.b32encode(digest).decode()[:17],
+        "expiration": parsed.not_valid_after_utc,
+        "upload_date": datetime.now(UTC),
+        "tags": {},
+    }
+
+
+def _metadata(cert: Certificate) -> dict[str, Any]:
+    facts = _certificate_facts(cert)
+    return {
+        "ServerCertificateName": cert.cert_name,
+        "Path": cert.path,
+        "Arn": cert.arn,
+        "UploadDate": facts["upload_date"],
+        "ServerCertificateId": facts["id"],
+        "Expiration": facts["expiration"],
+    }
+
+
+def _patch_iam() -> None:
+    original_upload = IAMBackend.upload_server_certificate
+    original_delete = IAMBackend.delete_server_certificate
+
+    def upload_server_certificate(self: IAMBackend, *args: Any, **kwargs: Any) -> Certificate:
+        """IAM rejects a body that is not a certificate and dates the upload from the body."""
+        cert = original_upload(self, *args, **kwargs)
+        try:
+            _certificate_facts(cert)
+        except MalformedCertificate:
+            original_delete(self, cert.cert_name)
+            raise
+        return cert
+
+    def delete_server_certificate(self: IAMBackend, name: str) -> None:
+        """IAM refuses to delete a certificate a load balancer still uses (DeleteConflict)."""
+        cert = self.get_server_certificate(name)
+        user = SETTINGS.delete_conflicts.get(name) or _load_balancer_using(self.account_id, cert.arn)
+        if user:
+            raise DeleteConflictException(
+                f"Certificate: {_certificate_facts(cert)['id']} is currently in use by {user}. "
+                "Please remove it first before deleting it from IAM."
+            )
+        original_delete(self, name)
+
+    IAMBackend.upload_server_certificate = upload_server_certificate  # type: ignore[method-assign]
+    IAMBackend.delete_server_certificate = delete_server_certificate  # type: ignore[method-assign]
+
+    def upload(self: IamResponse) -> ActionResult:
+        """UploadServerCertificate keeps the tags given at upload and returns the real metadata."""
+        cert = self.backend.upload_server_certificate(
+            self._get_param("ServerCertificateName"),
+            self._get_param("CertificateBody"),
+            self._get_param("PrivateKey"),
+            cert_chain=self._get_param("CertificateChain"),
+            path=self._get_param("Path"),
+        )
+        for tag in self._get_param("Tags", []) or []:
+            _certificate_facts(cert)["tags"][tag["Key"]] = tag["Value"]
+        return ActionResult({"ServerCertificateMetadata": _metadata(cert), "Tags": _tag_list(cert)})
+
+    def list_certificates(self: IamResponse) -> ActionResult:
+        """ListServerCertificates honours PathPrefix, MaxItems and Marker, and may return short pages."""
+        prefix = self._get_param("PathPrefix") or "/"
+        certs = [cert for cert in self.backend.list_server_certificates() if cert.path.startswith(prefix)]
+        size = self._get_int_param("MaxItems", 100)
+        if SETTINGS.iam_page_cap:
+            size = min(size, SETTINGS.iam_page_cap)
+        chunk, marker = _page(certs, self._get_param("Marker"), size)
+        result: dict[str, Any] = {
+            "ServerCertificateMetadataList": [_metadata(cert) for cert in chunk],
+            "IsTruncated": marker is not None,
+        }
+        if marker:
+            result["Marker"] = marker
+        return ActionResult(result)
+
+    def get_certificate(self: IamResponse) -> ActionResult:
+        """GetServerCertificate returns the real metadata and the tags."""
+        cert = self.backend.get_server_certificate(self._get_param("ServerCertificateName"))
+        server_certificate: dict[str, Any] = {
+            "ServerCertificateMetadata": _metadata(cert),
+            "CertificateBody": cert.cert_body,
+            "Tags": _tag_list(cert),
+        }
+        if cert.cert_chain:
+            server_certificate["CertificateChain"] = cert.cert_chain
+        return ActionResult({"ServerCertificate": server_certificate})
+
+    def list_tags(self: IamResponse) -> ActionResult:
+        """ListServerCertificateTags (not in moto) with MaxItems/Marker paging."""
+        cert = self.backend.get_server_certificate(self._get_param("ServerCertificateName"))
+        chunk, marker = _page(_tag_list(cert), self._get_param("Marker"), self._get_int_param("MaxItems", 100))
+        result: dict[str, Any] = {"Tags": chunk, "IsTruncated": marker is not None}
+        if marker:
+            result["Marker"] = marker
+        return ActionResult(result)
+
+    def tag(self: IamResponse) -> EmptyResult:
+        """TagServerCertificate (not in moto)."""
+        cert = self.backend.get_server_certificate(self._get_param("ServerCertificateName"))
+        for item in self._get_param("Tags", []) or []:
+            _certificate_facts(cert)["tags"][item["Key"]] = item["Value"]
+        return EmptyResult()
+
+    def untag(self: IamResponse) -> EmptyResult:
+        """UntagServerCertificate (not in moto)."""
+        cert = self.backend.get_server_certificate(self._get_param("ServerCertificateName"))
+        for key in self._get_param("TagKeys", []) or []:
+            _certificate_facts(cert)["tags"].pop(key, None)
+        return EmptyResult()
+
+    IamResponse.upload_server_certificate = upload  # type: ignore[method-assign]
+    IamResponse.list_server_certificates = list_certificates  # type: ignore[method-assign]
+    IamResponse.get_server_certificate = get_certificate  # type: ignore[method-assign]
+    IamResponse.list_server_certificate_tags = list_tags  # type: ignore[attr-defined]
+    IamResponse.tag_server_certificate = tag  # type: ignore[attr-defined]
+    IamResponse.untag_server_certificate = untag  # type: ignore[attr-defined]
+
+
+def _tag_list(cert: Certificate) -> list[dict[str, str]]:
+    return [{"Key": key, "Value": value} for key, value in _certificate_facts(cert)["tags"].items()]
+
+
+def _load_balancer_using(account_id: str, certificate_arn: str) -> str | None:
+    for classic in elb_backends[account_id].values():
+        for balancer in classic.load_balancers.values():
+            for listener in balancer.listeners:
+                if listener.ssl_certificate_id == certificate_arn:
+                    region = classic.region_name
+                    return f"arn:aws:elasticloadbalancing:{region}:{account_id}:loadbalancer/{balancer.name}"
+    for v2 in elbv2_backends[account_id].values():
+        for v2_balancer in v2.load_balancers.values():
+            for v2_listener in v2_balancer.listeners.values():
+                if certificate_arn in v2_listener.certificates:
+                    return str(v2_balancer.arn)
+    return None
+
+
+# --- ELBv2 ----------------------------------------------------------------------------------
+
+
+def _patch_elbv2() -> None:
+    def describe_listeners(self: ELBV2Response) -> ActionResult:
+        """DescribeListeners pages with PageSize/Marker/NextMarker."""
+        listeners = self.elbv2_backend.describe_listeners(
+            self._get_param("LoadBalancerArn"), self._get_param("ListenerArns", [])
+        )
+        chunk, marker = _page(list(listeners), self._get_param("Marker"), self._get_int_param("PageSize", 400))
+        return ActionResult({"Listeners": chunk, "NextMarker": marker})
+
+    def describe_listener_certificates(self: ELBV2Response) -> ActionResult:
+        """DescribeListenerCertificates pages with PageSize/Marker/NextMarker."""
+        arns = self.elbv2_backend.describe_listener_certificates(self._get_param("ListenerArn"))
+        certificates = [{"CertificateArn": arn, "IsDefault": index == 0} for index, arn in enumerate(arns)]
+        chunk, marker = _page(certificates, self._get_param("Marker"), self._get_int_param("PageSize", 400))
+        return ActionResult({"Certificates": chunk, "NextMarker": marker})
+
+    ELBV2Response.describe_listeners = describe_listeners  # type: ignore[method-assign]
+    ELBV2Response.describe_listener_certificates = describe_listener_certificates  # type: ignore[method-assign]
+
+
+# --- AppSync --------------------------------------------------------------------------------
+
+
+class _DomainNotFound(JsonRESTError):
+    code = 404
+
+    def __init__(self, name: str) -> None:
+        super().__init__("NotFoundException", f"Domain name {name} not found")
+
+
+def _domains(response: AppSyncResponse) -> dict[str, dict[str, Any]]:
+    backend = response.appsync_backend
+    domains: dict[str, dict[str, Any]] = backend.__dict__.setdefault("fake_domain_names", {})
+    return domains
+
+
+def _patch_appsync() -> None:
+    appsync_urls.url_paths.setdefault("{0}/v1/domainnames$", AppSyncResponse.dispatch)
+    appsync_urls.url_paths.setdefault("{0}/v1/domainnames/(?P<domainName>[^/]+)$", AppSyncResponse.dispatch)
+
+    def create_domain_name(self: AppSyncResponse) -> ActionResult:
+        """CreateDomainName (not in moto): a custom domain with an ACM or IAM certificate ARN."""
+        name = self._get_param("domainName")
+        config = {
+            "domainName": name,
+            "description": self._get_param("description") or "",
+            "certificateArn": self._get_param("certificateArn"),
+            "appsyncDomainName": f"{hashlib.sha256(name.encode()).hexdigest()[:13]}.cloudfront.net",
+            "hostedZoneId": "Z2FDTNDATAQYW2",
+            "domainNameArn": f"arn:aws:appsync:{self.region}:{self.current_account}:domainnames/{name}",
+        }
+        _domains(self)[name] = config
+        return ActionResult({"domainNameConfig": config})
+
+    def list_domain_names(self: AppSyncResponse) -> ActionResult:
+        """ListDomainNames (not in moto), paging with maxResults/nextToken."""
+        items = list(_domains(self).values())
+        chunk, token = _page(items, self._get_param("nextToken"), int(self._get_param("maxResults") or 25))
+        result: dict[str, Any] = {"domainNameConfigs": chunk}
+        if token:
+            result["nextToken"] = token
+        return ActionResult(result)
+
+    def get_domain_name(self: AppSyncResponse) -> ActionResult:
+        """GetDomainName (not in moto)."""
+        name = self._get_param("domainName")
+        if name not in _domains(self):
+            raise _DomainNotFound(name)
+        return ActionResult({"domainNameConfig": _domains(self)[name]})
+
+    def delete_domain_name(self: AppSyncResponse) -> EmptyResult:
+        """DeleteDomainName (not in moto)."""
+        name = self._get_param("domainName")
+        if _domains(self).pop(name, None) is None:
+            raise _DomainNotFound(name)
+        return EmptyResult()
+
+    AppSyncResponse.create_domain_name = create_domain_name  # type: ignore[attr-defined]
+    AppSyncResponse.list_domain_names = list_domain_names  # type: ignore[attr-defined]
+    AppSyncResponse.get_domain_name = get_domain_name  # type: ignore[attr-defined]
+    AppSyncResponse.delete_domain_name = delete_domain_name  # type: ignore[attr-defined]
+
+
+__all__ = ["SETTINGS", "FakeSettings", "NotFoundException", "install", "reset"]

@@ -1,0 +1,107 @@
+"""AWS clients: one place that sets retries, timeouts and the user agent; injectable in tests."""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING, Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from cert_cleanup import __version__
+from cert_cleanup.errors import LookupFailed
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+MAX_ATTEMPTS = 8
+MAX_POOL_CONNECTIONS = 16
+GLOBAL_REGION = "us-east-1"
+MALFORMED_RESPONSE = "MalformedResponse"
+
+CLIENT_CONFIG = Config(
+    retries={"mode": "standard", "max_attempts": MAX_ATTEMPTS},
+    connect_timeout=5,
+    read_timeout=30,
+    max_pool_connections=MAX_POOL_CONNECTIONS,
+    user_agent_extra=f"cert-cleanup/{__version__}",
+)
+
+
+class AwsClients:
+    """Creates and caches clients per (service, region). Thread-safe.
+
+    boto3 sessions are not thread-safe, clients are: clients are made under a lock, then shared.
+    """
+
+    def __init__(self, session: boto3.Session | None = None, config: Config | None = None) -> None:
+        self._session = session or boto3.Session()
+        self._config = config or CLIENT_CONFIG
+        self._clients: dict[tuple[str, str], Any] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def session(self) -> boto3.Session:
+        return self._session
+
+    @property
+    def home_region(self) -> str:
+        return self._session.region_name or GLOBAL_REGION
+
+    def client(self, service: str, region: str | None = None) -> Any:
+        key = (service, region or self.home_region)
+        with self._lock:
+            client = self._clients.get(key)
+            if client is None:
+                client = self._session.client(service, region_name=key[1], config=self._config)  # type: ignore[call-overload]
+                self._clients[key] = client
+            return client
+
+    def service_regions(self, service: str) -> frozenset[str]:
+        """Regions where botocore knows an endpoint for ``service`` (all partitions)."""
+        with self._lock:
+            regions: set[str] = set()
+            for partition in self._session.get_available_partitions():
+                regions.update(self._session.get_available_regions(service, partition_name=partition))
+            return frozenset(regions)
+
+
+def error_code(exc: BaseException) -> str:
+    """The AWS error code of ``exc``, or the botocore exception's class name."""
+    if isinstance(exc, ClientError):
+        return str(exc.response.get("Error", {}).get("Code") or "Unknown")
+    return type(exc).__name__
+
+
+def error_message(exc: BaseException) -> str:
+    if isinstance(exc, ClientError):
+        return str(exc.response.get("Error", {}).get("Message") or exc)
+    return str(exc)
+
+
+def lookup(service: str, region: str, operation: str, call: Callable[[], Any]) -> Any:
+    """Run one AWS read and parse it; any failure becomes :class:`LookupFailed`.
+
+    ``call`` makes the request(s) and parses the response. An AWS error after botocore's retries
+    keeps its error code; a response missing what the service model promises (KeyError,
+    TypeError, ValueError while parsing) is reported as ``MalformedResponse``.
+    """
+    try:
+        return call()
+    except (ClientError, BotoCoreError) as exc:
+        raise LookupFailed(
+            service=service,
+            region=region,
+            operation=operation,
+            code=error_code(exc),
+            message=error_message(exc),
+        ) from exc
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise LookupFailed(
+            service=service,
+            region=region,
+            operation=operation,
+            code=MALFORMED_RESPONSE,
+            message=f"{type(exc).__name__}: {exc}",
+        ) from exc

@@ -1,0 +1,83 @@
+"""IAM: list every server certificate, read exemption tags, archive material, delete."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from cert_cleanup.aws import lookup
+from cert_cleanup.models import Certificate
+
+if TYPE_CHECKING:
+    from mypy_boto3_iam import IAMClient
+
+SERVICE = "iam"
+GLOBAL = "global"
+PAGE_SIZE = 1000  # IAM's maximum MaxItems; IAM may still return fewer, the paginator follows IsTruncated
+
+
+def list_certificates(iam: IAMClient) -> list[Certificate]:
+    """Every IAM server certificate in the account, following every page."""
+
+    def fetch() -> list[Certificate]:
+        paginator = iam.get_paginator("list_server_certificates")
+        certificates = []
+        for page in paginator.paginate(PaginationConfig={"PageSize": PAGE_SIZE}):
+            for item in page["ServerCertificateMetadataList"]:
+                certificates.append(_certificate(item))
+        return certificates
+
+    result: list[Certificate] = lookup(SERVICE, GLOBAL, "ListServerCertificates", fetch)
+    return result
+
+
+def list_tags(iam: IAMClient, name: str) -> dict[str, str]:
+    """The tags of one certificate (IAM has no batch form)."""
+
+    def fetch() -> dict[str, str]:
+        paginator = iam.get_paginator("list_server_certificate_tags")
+        tags: dict[str, str] = {}
+        for page in paginator.paginate(ServerCertificateName=name):
+            for tag in page["Tags"]:
+                tags[tag["Key"]] = tag["Value"]
+        return tags
+
+    result: dict[str, str] = lookup(SERVICE, GLOBAL, "ListServerCertificateTags", fetch)
+    return result
+
+
+def is_exempt(tags: dict[str, str], exempt_tag_key: str) -> bool:
+    """Exempt when the tag is present with the value ``true`` in any case."""
+    return tags.get(exempt_tag_key, "").strip().lower() == "true"
+
+
+def get_material(iam: IAMClient, name: str) -> dict[str, Any]:
+    """Body, chain and tags of a certificate, for the archive (IAM never returns the private key)."""
+    response = iam.get_server_certificate(ServerCertificateName=name)
+    server_certificate = response["ServerCertificate"]
+    return {
+        "body": server_certificate["CertificateBody"],
+        "chain": server_certificate.get("CertificateChain"),
+        "tags": {tag["Key"]: tag["Value"] for tag in server_certificate.get("Tags", [])},
+    }
+
+
+def delete_certificate(iam: IAMClient, name: str) -> None:
+    iam.delete_server_certificate(ServerCertificateName=name)
+
+
+def _certificate(item: Any) -> Certificate:
+    return Certificate(
+        name=item["ServerCertificateName"],
+        id=item["ServerCertificateId"],
+        arn=item["Arn"],
+        path=item["Path"],
+        expiration=_utc(item["Expiration"]),
+        upload_date=_utc(item["UploadDate"]) if item.get("UploadDate") else None,
+    )
+
+
+def _utc(value: datetime) -> datetime:
+    if not isinstance(value, datetime):
+        raise TypeError(f"expected a timestamp, got {type(value).__name__}")
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

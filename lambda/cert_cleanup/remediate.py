@@ -1,0 +1,245 @@
+"""One run: inventory, decide, prove unused, archive, delete. Clients injected, time injected."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from cert_cleanup import archive, inventory, report
+from cert_cleanup.aws import AwsClients, error_code, error_message
+from cert_cleanup.decide import decide
+from cert_cleanup.errors import LookupFailed
+from cert_cleanup.models import (
+    Action,
+    Certificate,
+    CertificateResult,
+    Decision,
+    Evidence,
+    FailedLookup,
+    Pending,
+    Policy,
+    RunResult,
+    Usage,
+)
+from cert_cleanup.observability import logger, metrics
+from cert_cleanup.settings import Settings
+from cert_cleanup.usage import CONSUMERS, ProgressCallback, UsageIndex, enabled_regions, search_usage
+
+TAG_CONCURRENCY = 4
+ARN_PATTERN = re.compile(r"arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\d{12}:[^\s,;\"']+")
+
+
+@dataclass(frozen=True, slots=True)
+class RunOptions:
+    """What one run needs beyond the settings."""
+
+    account: str
+    dry_run: bool
+    now: datetime
+    run_id: str
+    on_progress: ProgressCallback | None = None
+
+    @classmethod
+    def create(
+        cls,
+        account: str,
+        *,
+        dry_run: bool,
+        now: datetime | None = None,
+        run_id: str | None = None,
+        on_progress: ProgressCallback | None = None,
+    ) -> RunOptions:
+        return cls(
+            account=account,
+            dry_run=dry_run,
+            now=now or datetime.now(UTC),
+            run_id=run_id or uuid.uuid4().hex,
+            on_progress=on_progress,
+        )
+
+
+def run(settings: Settings, clients: AwsClients, options: RunOptions) -> RunResult:
+    """Decide each certificate's fate and act on it; never raises for an AWS failure.
+
+    Fails closed: if any lookup fails, no certificate is deleted in this run.
+    """
+    policy = Policy(
+        grace_days=settings.grace_days,
+        expiry_warning_days=settings.expiry_warning_days,
+        dry_run=options.dry_run,
+    )
+    result = RunResult(
+        run_id=options.run_id,
+        account=options.account,
+        account_label=settings.account_label,
+        dry_run=options.dry_run,
+        started_at=options.now,
+    )
+    iam = clients.client("iam", clients.home_region)
+    failures: list[FailedLookup] = []
+
+    try:
+        certificates = inventory.list_certificates(iam)
+    except LookupFailed as exc:
+        failures.append(_failed(exc))
+        return _finish(result, failures)
+
+    decisions = {cert.name: decide(cert, Evidence(), policy, options.now) for cert in certificates}
+    evidence: dict[str, Evidence] = {}
+
+    # Tags only for expired candidates: IAM has no batch form, so this is one call each.
+    need_tags = [cert for cert in certificates if decisions[cert.name].outcome is Pending.NEEDS_TAGS]
+    for cert, tags_or_failure in zip(need_tags, _read_tags(iam, need_tags), strict=True):
+        if isinstance(tags_or_failure, FailedLookup):
+            failures.append(tags_or_failure)
+            evidence[cert.name] = Evidence(tags_failed=True)
+        else:
+            evidence[cert.name] = Evidence(exempt=inventory.is_exempt(tags_or_failure, settings.exempt_tag_key))
+        decisions[cert.name] = decide(cert, evidence[cert.name], policy, options.now)
+
+    # Usage is searched only when at least one certificate could be deleted.
+    need_usage = [cert for cert in certificates if decisions[cert.name].outcome is Pending.NEEDS_USAGE]
+    if need_usage:
+        index = _search(settings, clients, options, result, failures)
+        complete = not failures
+        for cert in need_usage:
+            found = index.usage(cert) if index else Usage(complete=False)
+            evidence[cert.name] = Evidence(
+                exempt=False, usage=Usage(complete=complete and found.complete, used_by=found.used_by)
+            )
+            decisions[cert.name] = decide(cert, evidence[cert.name], policy, options.now)
+
+    for cert in certificates:
+        decision = decisions[cert.name]
+        used_by = evidence[cert.name].usage.used_by if cert.name in evidence and evidence[cert.name].usage else ()  # type: ignore[union-attr]
+        if decision.outcome is Pending.DELETE:
+            row = _delete(settings, clients, options, cert, decision, result.regions)
+        else:
+            row = CertificateResult(cert, Action(decision.outcome), decision.reason, tuple(used_by))
+        result.certificates.append(row)
+        logger.info(
+            "certificate decided",
+            certificate=cert.name,
+            certificate_arn=cert.arn,
+            action=row.action.value,
+            reason=row.reason,
+            used_by=list(row.used_by),
+        )
+    return _finish(result, failures)
+
+
+def _search(
+    settings: Settings,
+    clients: AwsClients,
+    options: RunOptions,
+    result: RunResult,
+    failures: list[FailedLookup],
+) -> UsageIndex | None:
+    try:
+        regions = list(settings.regions) if settings.regions else enabled_regions(clients)
+    except LookupFailed as exc:
+        failures.append(_failed(exc))
+        return None
+    result.regions = regions
+    search = search_usage(clients, account=options.account, regions=regions, on_progress=options.on_progress)
+    failures.extend(search.failures)
+    return UsageIndex(search)
+
+
+def _read_tags(iam: Any, certs: list[Certificate]) -> list[dict[str, str] | FailedLookup]:
+    def read(cert: Certificate) -> dict[str, str] | FailedLookup:
+        try:
+            return inventory.list_tags(iam, cert.name)
+        except LookupFailed as exc:
+            return _failed(exc)
+
+    if not certs:
+        return []
+    with ThreadPoolExecutor(max_workers=TAG_CONCURRENCY) as pool:
+        return list(pool.map(read, certs))
+
+
+def _delete(
+    settings: Settings,
+    clients: AwsClients,
+    options: RunOptions,
+    cert: Certificate,
+    decision: Decision,
+    regions: list[str],
+) -> CertificateResult:
+    """Archive (when configured), then delete. A failed archive means no delete."""
+    iam = clients.client("iam", clients.home_region)
+    archived_to = None
+    if settings.archive_bucket:
+        key = archive.object_key(settings.archive_prefix, options.account, cert, options.run_id)
+        try:
+            evidence = {
+                "decision": decision.reason,
+                "used_by": [],
+                "lookups_complete": True,
+                "regions_searched": regions,
+                "services_searched": [consumer.SERVICE for consumer in CONSUMERS],
+            }
+            archived_to = _archive(settings.archive_bucket, key, clients, options, cert, evidence)
+        except (ClientError, BotoCoreError) as exc:
+            return CertificateResult(
+                cert, Action.FAILED, f"not deleted: archive failed ({error_code(exc)}: {error_message(exc)})"
+            )
+    try:
+        inventory.delete_certificate(iam, cert.name)
+    except ClientError as exc:
+        code = error_code(exc)
+        if code == "DeleteConflict":
+            users = tuple(dict.fromkeys(ARN_PATTERN.findall(error_message(exc))))
+            return CertificateResult(
+                cert, Action.IN_USE, f"IAM refused the delete: {error_message(exc)}", users, archived_to
+            )
+        if code == "NoSuchEntity":
+            return CertificateResult(cert, Action.DELETED, "already deleted (NoSuchEntity)", (), archived_to)
+        return CertificateResult(cert, Action.FAILED, f"delete failed ({code}: {error_message(exc)})", (), archived_to)
+    except BotoCoreError as exc:
+        return CertificateResult(cert, Action.FAILED, f"delete failed ({error_code(exc)}: {exc})", (), archived_to)
+    return CertificateResult(cert, Action.DELETED, decision.reason, (), archived_to)
+
+
+def _archive(
+    bucket: str, key: str, clients: AwsClients, options: RunOptions, cert: Certificate, evidence: dict[str, Any]
+) -> str:
+    iam = clients.client("iam", clients.home_region)
+    material = inventory.get_material(iam, cert.name)
+    return archive.archive_certificate(
+        clients.client("s3", clients.home_region),
+        bucket=bucket,
+        key=key,
+        account=options.account,
+        run_id=options.run_id,
+        cert=cert,
+        material=material,
+        evidence=evidence,
+        now=options.now,
+    )
+
+
+def _failed(exc: LookupFailed) -> FailedLookup:
+    return FailedLookup(exc.service, exc.region, exc.operation, exc.code, exc.message)
+
+
+def _finish(result: RunResult, failures: list[FailedLookup]) -> RunResult:
+    for failure in failures:
+        entry = failure.as_dict()
+        hint = report.hint_for(failure.code, failure.message)
+        if hint:
+            entry["hint"] = hint
+        result.errors.append(entry)
+        logger.error("lookup failed", extra=entry)
+    for action, count in result.counts().items():
+        metrics.add_metric(name=f"Certificates_{action}", unit="Count", value=count)
+    metrics.add_metric(name="FailedLookups", unit="Count", value=len(failures))
+    result.finished_at = datetime.now(UTC)
+    return result

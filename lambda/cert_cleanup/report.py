@@ -1,0 +1,179 @@
+"""The run's summary for people (subject, email text) and for machines (JSON): pure functions."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import datetime
+
+from cert_cleanup.models import Action, CertificateResult, RunResult
+
+SNS_MESSAGE_LIMIT = 256 * 1024
+SUBJECT_LIMIT = 99
+SECTION_LIMIT = 40
+MACHINE_PROTOCOLS = ("sqs", "lambda", "https", "http", "firehose")
+PERSON_ACTIONS = (
+    Action.DELETED,
+    Action.WOULD_DELETE,
+    Action.EXPIRING_SOON,
+    Action.USAGE_UNKNOWN,
+    Action.FAILED,
+    Action.IN_USE,
+    Action.GRACE_PERIOD,
+)
+SCP_HINT = (
+    "a service control policy denies this call; if the region is denied on purpose, list the "
+    "regions to search in REGIONS (context 'regions') so that run can complete"
+)
+
+
+def needs_a_person(result: RunResult) -> bool:
+    """True when a person should hear about this run."""
+    return bool(result.errors) or any(result.count(action) for action in PERSON_ACTIONS)
+
+
+def hint_for(code: str, message: str) -> str | None:
+    if code in {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation"}:
+        if "service control policy" in message.lower():
+            return SCP_HINT
+        return "the function's role lacks this permission, or a policy denies it"
+    if code in {"Throttling", "ThrottlingException", "RequestLimitExceeded", "TooManyRequestsException"}:
+        return "still throttled after retries; the next scheduled run tries again"
+    return None
+
+
+def subject(result: RunResult) -> str:
+    """Under 100 ASCII characters: account and the counts that matter."""
+    counts = result.counts()
+    parts = []
+    labels = (
+        (Action.DELETED, "deleted"),
+        (Action.WOULD_DELETE, "would delete"),
+        (Action.FAILED, "FAILED"),
+        (Action.USAGE_UNKNOWN, "unchecked"),
+        (Action.IN_USE, "expired in use"),
+        (Action.EXPIRING_SOON, "expiring soon"),
+    )
+    for action, label in labels:
+        if counts[action.value]:
+            parts.append(f"{counts[action.value]} {label}")
+    if result.errors:
+        parts.append(f"{len(result.errors)} lookup errors")
+    head = "cert-cleanup DRY RUN" if result.dry_run else "cert-cleanup"
+    account = result.account + (f" ({result.account_label})" if result.account_label else "")
+    text = f"{head} {account}: " + (", ".join(parts) if parts else "nothing to do")
+    text = text.encode("ascii", "replace").decode()
+    return text if len(text) <= SUBJECT_LIMIT else text[: SUBJECT_LIMIT - 3] + "..."
+
+
+def email_text(result: RunResult, *, section_limit: int = SECTION_LIMIT) -> str:
+    """A summary a person reads in ten seconds: what went, what stayed and why, what is next."""
+    account = result.account + (f" ({result.account_label})" if result.account_label else "")
+    lines = [f"IAM server certificate clean-up for account {account}, {_when(result.started_at)}."]
+    if result.dry_run:
+        lines.append("DRY RUN: nothing was deleted. Switch DRY_RUN off to delete what is listed as 'would delete'.")
+    if result.errors:
+        lines.append(
+            "SOME LOOKUPS FAILED: nothing was deleted in this run (cert-cleanup fails closed). See 'Could not check'."
+        )
+    lines.append("")
+
+    def rows(action: Action) -> list[CertificateResult]:
+        return [row for row in result.certificates if row.action is action]
+
+    def section(title: str, action: Action, describe: Callable[[CertificateResult], str]) -> None:
+        selected = rows(action)
+        if not selected:
+            return
+        lines.append(f"{title} ({len(selected)}):")
+        for row in selected[:section_limit]:
+            lines.append(f"  - {describe(row)}")
+        if len(selected) > section_limit:
+            lines.append(f"  ... and {len(selected) - section_limit} more (see the JSON result)")
+        lines.append("")
+
+    section("Deleted", Action.DELETED, _deleted_line)
+    section("Would delete (dry run)", Action.WOULD_DELETE, _expired_line)
+    section("FAILED to delete", Action.FAILED, lambda row: f"{_expired_line(row)}: {row.reason}")
+    section("Kept: expired but still in use", Action.IN_USE, _in_use_line)
+    section("Could not check, kept", Action.USAGE_UNKNOWN, lambda row: f"{_expired_line(row)}: {row.reason}")
+    if result.errors:
+        lines.append("Lookups that failed:")
+        for error in result.errors[:section_limit]:
+            line = f"  - {error['service']} {error['operation']} in {error['region']}: {error['code']}"
+            if error.get("hint"):
+                line += f" ({error['hint']})"
+            lines.append(line)
+        if len(result.errors) > section_limit:
+            lines.append(f"  ... and {len(result.errors) - section_limit} more")
+        lines.append("")
+    section("Expiring soon: renew or replace", Action.EXPIRING_SOON, _expiring_line)
+    section("Kept: expired, in grace period", Action.GRACE_PERIOD, lambda row: f"{_expired_line(row)}: {row.reason}")
+    section("Kept: exempt by tag", Action.EXEMPT, _expired_line)
+    counts = result.counts()
+    lines.append(
+        f"Valid: {counts[Action.VALID.value]}. Certificates in the account: {len(result.certificates)}. "
+        f"Regions searched: {len(result.regions)}."
+    )
+    lines.append(f"Run id: {result.run_id}")
+    return "\n".join(lines)
+
+
+def sns_message(result: RunResult) -> str:
+    """The ``MessageStructure=json`` message: text for email/default, JSON for machine protocols.
+
+    Stays under SNS's 256 KB: when the full result is too large, the JSON keeps counts, errors
+    and the certificates a person must act on, and says it was summarised.
+    """
+    for text_limit, level in ((SECTION_LIMIT, 0), (SECTION_LIMIT, 1), (10, 2), (3, 3)):
+        text = email_text(result, section_limit=text_limit)
+        machine = json.dumps(_machine_document(result, level), separators=(",", ":"))
+        message = json.dumps({"default": text, "email": text, **dict.fromkeys(MACHINE_PROTOCOLS, machine)})
+        if len(message.encode()) <= SNS_MESSAGE_LIMIT:
+            return message
+    raise AssertionError("summary does not fit in an SNS message even at its shortest")  # pragma: no cover
+
+
+def _machine_document(result: RunResult, level: int) -> dict[str, object]:
+    document = result.as_dict()
+    if level == 0:
+        return document
+    keep = {action.value for action in PERSON_ACTIONS}
+    rows = [row for row in document["certificates"] if row["action"] in keep]  # type: ignore[attr-defined]
+    limit = {1: None, 2: 200, 3: 20}[level]
+    document["certificates_summarised"] = True
+    document["certificates_total"] = len(result.certificates)
+    document["certificates"] = rows if limit is None else rows[:limit]
+    if level >= 2:
+        document["errors"] = result.errors[:50]
+    return document
+
+
+def _when(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _age(row: CertificateResult) -> str:
+    return row.certificate.expiration.strftime("%Y-%m-%d")
+
+
+def _expired_line(row: CertificateResult) -> str:
+    return f"{row.certificate.name} (expired {_age(row)}, {row.certificate.arn})"
+
+
+def _deleted_line(row: CertificateResult) -> str:
+    line = _expired_line(row)
+    if row.archived_to:
+        line += f", archived to {row.archived_to}"
+    if row.reason.startswith("already"):
+        line += f", {row.reason}"
+    return line
+
+
+def _in_use_line(row: CertificateResult) -> str:
+    users = ", ".join(row.used_by[:3]) + (f" and {len(row.used_by) - 3} more" if len(row.used_by) > 3 else "")
+    return f"{_expired_line(row)}: used by {users or 'a resource IAM named'}"
+
+
+def _expiring_line(row: CertificateResult) -> str:
+    return f"{row.certificate.name} expires {row.certificate.expiration.strftime('%Y-%m-%d')} ({row.reason})"

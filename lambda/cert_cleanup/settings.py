@@ -1,0 +1,151 @@
+"""The function's settings: read once from the environment, validated, typed.
+
+A bad value raises :class:`ConfigError` naming the environment variable, before any AWS call.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from cert_cleanup import names
+from cert_cleanup.errors import ConfigError
+
+REGION_PATTERN = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$")
+TOPIC_ARN_PATTERN = re.compile(r"^arn:aws[a-z-]*:sns:[a-z]{2}(-[a-z]+)+-\d{1,2}:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$")
+BUCKET_PATTERN = re.compile(r"^(?!xn--)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+TAG_KEY_PATTERN = re.compile(r"^[\w\s.:/=+\-@]{1,128}$")
+MAX_DAYS = 3650
+
+Days = Annotated[int, Field(ge=0, le=MAX_DAYS)]
+
+
+class Settings(BaseModel):
+    """What a run is allowed to do. Field aliases are the environment variable names."""
+
+    model_config = ConfigDict(frozen=True, populate_by_name=True, extra="forbid")
+
+    sns_topic_arn: str | None = Field(default=None, alias=names.ENV_SNS_TOPIC_ARN)
+    dry_run: bool = Field(default=False, alias=names.ENV_DRY_RUN)
+    grace_days: Days = Field(default=names.DEFAULT_GRACE_DAYS, alias=names.ENV_GRACE_DAYS)
+    expiry_warning_days: Days = Field(default=names.DEFAULT_EXPIRY_WARNING_DAYS, alias=names.ENV_EXPIRY_WARNING_DAYS)
+    exempt_tag_key: str = Field(default=names.DEFAULT_EXEMPT_TAG_KEY, alias=names.ENV_EXEMPT_TAG_KEY)
+    regions: tuple[str, ...] | None = Field(default=None, alias=names.ENV_REGIONS)
+    archive_bucket: str | None = Field(default=None, alias=names.ENV_ARCHIVE_BUCKET)
+    archive_prefix: str = Field(default=names.DEFAULT_ARCHIVE_PREFIX, alias=names.ENV_ARCHIVE_PREFIX)
+    account_label: str | None = Field(default=None, alias=names.ENV_ACCOUNT_LABEL, max_length=64)
+
+    @field_validator("dry_run", mode="before")
+    @classmethod
+    def _strict_bool(cls, value: object) -> object:
+        if isinstance(value, str):
+            lowered = value.strip().lower()
+            if lowered not in {"true", "false"}:
+                raise ValueError(f"must be true or false, got {value!r}")
+            return lowered == "true"
+        return value
+
+    @field_validator("grace_days", "expiry_warning_days", mode="before")
+    @classmethod
+    def _whole_number(cls, value: object) -> object:
+        if isinstance(value, str):
+            text = value.strip()
+            if not re.fullmatch(r"-?\d+", text):
+                raise ValueError(f"must be a whole number of days, got {value!r}")
+            return int(text)
+        return value
+
+    @field_validator("sns_topic_arn", "archive_bucket", "account_label", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value.strip() if isinstance(value, str) else value
+
+    @field_validator("sns_topic_arn")
+    @classmethod
+    def _topic_arn(cls, value: str | None) -> str | None:
+        if value is not None and not TOPIC_ARN_PATTERN.fullmatch(value):
+            raise ValueError(f"must be an SNS topic ARN, got {value!r}")
+        return value
+
+    @field_validator("archive_bucket")
+    @classmethod
+    def _bucket(cls, value: str | None) -> str | None:
+        if value is not None and not BUCKET_PATTERN.fullmatch(value):
+            raise ValueError(f"must be an S3 bucket name, got {value!r}")
+        return value
+
+    @field_validator("archive_prefix")
+    @classmethod
+    def _prefix(cls, value: str) -> str:
+        if value.startswith("/") or ".." in value or len(value) > 512:
+            raise ValueError(f"must be a relative S3 key prefix, got {value!r}")
+        if value and not value.endswith("/"):
+            value += "/"
+        return value
+
+    @field_validator("exempt_tag_key")
+    @classmethod
+    def _tag_key(cls, value: str) -> str:
+        if not TAG_KEY_PATTERN.fullmatch(value) or value.lower().startswith("aws:"):
+            raise ValueError(f"must be a valid IAM tag key (1-128 characters), got {value!r}")
+        return value
+
+    @field_validator("regions", mode="before")
+    @classmethod
+    def _split_regions(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [part.strip() for part in value.split(",")]
+            if not any(parts):
+                return None
+            if not all(parts):
+                raise ValueError(f"must be a comma-separated list of region names, got {value!r}")
+            return tuple(parts)
+        return value
+
+    @field_validator("regions")
+    @classmethod
+    def _region_names(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        if value is None:
+            return None
+        bad = [region for region in value if not REGION_PATTERN.fullmatch(region)]
+        if bad:
+            raise ValueError(f"not a region name: {', '.join(repr(b) for b in bad)}")
+        return tuple(dict.fromkeys(value))
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str], *, require_topic: bool) -> Settings:
+        """Build settings from environment variables; ``require_topic`` in Lambda."""
+        fields = {alias: environ[alias] for alias in _ALIASES if alias in environ}
+        settings = cls.build(**fields)
+        if require_topic and settings.sns_topic_arn is None:
+            raise ConfigError(f"{names.ENV_SNS_TOPIC_ARN}: required, not set")
+        return settings
+
+    @classmethod
+    def build(cls, **values: object) -> Settings:
+        """Validate ``values`` (keyed by variable or field name), naming the variable on error."""
+        try:
+            return cls.model_validate(values)
+        except ValidationError as exc:
+            raise ConfigError(_describe(exc)) from exc
+
+
+_ALIASES = tuple(field.alias for field in Settings.model_fields.values() if field.alias)
+_FIELD_TO_ALIAS = {name: field.alias for name, field in Settings.model_fields.items()}
+
+
+def _describe(exc: ValidationError) -> str:
+    problems = []
+    for error in exc.errors():
+        location = str(error["loc"][0]) if error["loc"] else "settings"
+        variable = _FIELD_TO_ALIAS.get(location) or location
+        message = str(error["msg"]).removeprefix("Value error, ")
+        if error["type"] in {"greater_than_equal", "less_than_equal"}:
+            message = f"{message}, got {error['input']!r}"
+        problems.append(f"{variable}: {message}")
+    return "invalid configuration: " + "; ".join(problems)
