@@ -197,3 +197,7 @@ def run(
 
 def main() -> None:  # pragma: no cover - console script entry
     app()
+
+
+if __name__ == "__main__":  # pragma: no cover - `python -m cert_cleanup.cli`
+    main()

@@ -57,7 +57,7 @@ def handle(
                 "message": error_message(exc),
             }
             result.errors.append(publish_error)
-            logger.error("summary not published", extra=publish_error)
+            logger.error("summary not published", extra=remediate.log_fields(publish_error))
 
     document = result.as_dict()
     logger.info("run finished", counts=document["counts"], errors=len(result.errors), dry_run=result.dry_run)

@@ -196,7 +196,7 @@ def _delete(
     except ClientError as exc:
         code = error_code(exc)
         if code == "DeleteConflict":
-            users = tuple(dict.fromkeys(ARN_PATTERN.findall(error_message(exc))))
+            users = tuple(dict.fromkeys(arn.rstrip(".") for arn in ARN_PATTERN.findall(error_message(exc))))
             return CertificateResult(
                 cert, Action.IN_USE, f"IAM refused the delete: {error_message(exc)}", users, archived_to
             )
@@ -237,9 +237,14 @@ def _finish(result: RunResult, failures: list[FailedLookup]) -> RunResult:
         if hint:
             entry["hint"] = hint
         result.errors.append(entry)
-        logger.error("lookup failed", extra=entry)
+        logger.error("lookup failed", extra=log_fields(entry))
     for action, count in result.counts().items():
         metrics.add_metric(name=f"Certificates_{action}", unit="Count", value=count)
     metrics.add_metric(name="FailedLookups", unit="Count", value=len(failures))
     result.finished_at = datetime.now(UTC)
     return result
+
+
+def log_fields(entry: dict[str, str]) -> dict[str, str]:
+    """``message`` is reserved by logging: log AWS's message as ``error_message``."""
+    return {("error_message" if key == "message" else key): value for key, value in entry.items()}

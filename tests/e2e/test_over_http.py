@@ -1,0 +1,125 @@
+"""End to end: the real handler and command-line tool against the emulator over HTTP."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import boto3
+import pytest
+from botocore.config import Config
+
+from cert_cleanup import invocation
+from cert_cleanup.aws import AwsClients
+from cert_cleanup.errors import RunFailed
+from cert_cleanup.handler import lambda_handler
+from cert_cleanup.settings import Settings
+from emulator.process import Emulator
+from emulator.seed import SeededAccount, seed_demo_account, upload
+from tests.support import CONTEXT
+
+SCHEDULED = {"detail-type": "Scheduled Event", "source": "aws.events", "detail": {}, "id": "e2e"}
+
+
+@pytest.fixture
+def demo_account(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> Iterator[SeededAccount]:
+    seeded = seed_demo_account(boto3.Session(region_name="us-east-1"), datetime.now(UTC))
+    monkeypatch.setenv("SNS_TOPIC_ARN", seeded.topic_arn)
+    monkeypatch.setenv("ARCHIVE_BUCKET", seeded.bucket)
+    invocation.lambda_settings.cache_clear()
+    invocation.default_clients.cache_clear()
+    yield seeded
+    invocation.lambda_settings.cache_clear()
+    invocation.default_clients.cache_clear()
+
+
+def names_left() -> set[str]:
+    iam = boto3.client("iam")
+    return {item["ServerCertificateName"] for item in iam.list_server_certificates()["ServerCertificateMetadataList"]}
+
+
+def test_handler_deletes_only_the_unused_expired_certificate(emulator: Emulator, demo_account: SeededAccount) -> None:
+    # When the scheduled run happens against the emulator, searching every enabled region
+    result = lambda_handler(SCHEDULED, CONTEXT)
+
+    # Then only the expired, unused certificate is gone; the additional (SNI) one in eu-west-1 stays
+    actions = {row["name"]: row["action"] for row in result["certificates"]}
+    assert actions == {
+        "intranet-2023": "deleted",
+        "shop-eu-2025": "in_use",
+        "shop-eu-2026": "valid",
+        "static-cdn-2025": "in_use",
+        "partner-vpn-pinned": "exempt",
+        "api-prod-2026": "expiring_soon",
+        "graphql-2027": "valid",
+    }
+    assert names_left() == set(demo_account.certificates) - {"intranet-2023"}
+    assert len(result["regions"]) == 38  # every region the emulator reports as enabled
+
+    # And the archive and the published summary are where they should be
+    archived = boto3.client("s3").list_objects_v2(Bucket=demo_account.bucket)["Contents"]
+    assert [obj["Key"] for obj in archived] == [f"cert-cleanup/123456789012/intranet-2023/{result['run_id']}.json"]
+    [sent] = emulator.sns_messages(demo_account.topic_arn)
+    assert sent["subject"] == "cert-cleanup 123456789012: 1 deleted, 2 expired in use, 1 expiring soon"
+    message = json.loads(sent["message"])
+    assert "Deleted (1):\n  - intranet-2023" in message["email"]
+    assert json.loads(message["https"])["run_id"] == result["run_id"]
+
+
+def test_unreachable_service_fails_closed(emulator: Emulator, demo_account: SeededAccount) -> None:
+    # Given ELBv2 cannot be reached (nothing listens on the port it is pointed at)
+    os.environ["AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2"] = "http://127.0.0.1:9"
+    try:
+        clients = AwsClients(
+            boto3.Session(region_name="us-east-1"), Config(retries={"mode": "standard", "max_attempts": 2})
+        )
+        config = Settings.build(SNS_TOPIC_ARN=demo_account.topic_arn, REGIONS="us-east-1,eu-west-1")
+
+        # When the run happens, Then it fails, deletes nothing and says which lookups failed
+        with pytest.raises(RunFailed, match="EndpointConnectionError"):
+            invocation.handle(SCHEDULED, CONTEXT, settings=config, clients=clients)
+    finally:
+        del os.environ["AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2"]
+    assert names_left() == set(demo_account.certificates)
+    [sent] = emulator.sns_messages(demo_account.topic_arn)
+    machine = json.loads(json.loads(sent["message"])["sqs"])
+    assert {row["name"]: row["action"] for row in machine["certificates"]}["intranet-2023"] == "usage_unknown"
+    assert {(e["service"], e["region"]) for e in machine["errors"]} == {("elbv2", "us-east-1"), ("elbv2", "eu-west-1")}
+
+
+def test_short_iam_pages_over_http(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> None:
+    iam = boto3.client("iam")
+    now = datetime.now(UTC)
+    for index in range(7):
+        upload(iam, f"old-{index}", now.replace(year=now.year - 1))
+    emulator.settings(iam_page_cap=2)
+    topic = boto3.client("sns").create_topic(Name="t")["TopicArn"]
+    config = Settings.build(SNS_TOPIC_ARN=topic, REGIONS="us-east-1")
+
+    result = invocation.handle(SCHEDULED, CONTEXT, settings=config, clients=AwsClients())
+
+    assert sorted(row["name"] for row in result["certificates"]) == [f"old-{index}" for index in range(7)]
+    assert names_left() == set()
+
+
+def test_command_line_scan_uses_the_endpoint_from_the_environment(
+    emulator: Emulator, demo_account: SeededAccount
+) -> None:
+    completed = subprocess.run(
+        [sys.executable, "-m", "cert_cleanup.cli", "scan", "--region", "eu-west-1", "--json"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+        timeout=120,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
+    document = json.loads(completed.stdout)
+    actions = {row["name"]: row["action"] for row in document["certificates"]}
+    assert actions["intranet-2023"] == "would_delete"
+    assert actions["shop-eu-2025"] == "in_use"
+    assert names_left() == set(demo_account.certificates)

@@ -1,0 +1,90 @@
+"""Property: across random accounts, faults and settings, a run deletes exactly the certificates
+that are expired past grace, not exempt, and proven unused by a complete search, and no other."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from cert_cleanup import invocation
+from cert_cleanup.errors import RunFailed
+from cert_cleanup.settings import Settings
+from emulator import seed
+from tests.support import CONTEXT, fake_aws
+
+USERS = ("none", "classic", "alb_default", "alb_additional", "cloudfront", "appsync")
+FAULTS = (
+    None,
+    ("elb", "DescribeLoadBalancers"),
+    ("elbv2", "DescribeListenerCertificates"),
+    ("cloudfront", "ListDistributions"),
+    ("appsync", "ListDomainNames"),
+    ("iam", "ListServerCertificateTags"),
+)
+
+certificate_strategy = st.fixed_dictionaries(
+    {
+        "days": st.integers(min_value=-60, max_value=60),
+        "exempt": st.booleans(),
+        "user": st.sampled_from(USERS),
+        "region": st.sampled_from(("us-east-1", "eu-west-1")),
+    }
+)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    certificates=st.lists(certificate_strategy, min_size=1, max_size=6),
+    grace_days=st.integers(min_value=0, max_value=30),
+    dry_run=st.booleans(),
+    fault=st.sampled_from(FAULTS),
+)
+def test_run_deletes_exactly_the_safe_certificates(
+    certificates: list[dict[str, Any]], grace_days: int, dry_run: bool, fault: tuple[str, str] | None
+) -> None:
+    with fake_aws() as aws:
+        # Given an account built from the drawn certificates
+        anchor = aws.certificate("anchor", days=365)["Arn"]
+        listener_extras: dict[str, list[str]] = {}
+        names = []
+        for index, spec in enumerate(certificates):
+            name = f"c{index}"
+            names.append(name)
+            path = "/cloudfront/" if spec["user"] == "cloudfront" else "/"
+            tags = {"cert-cleanup:exempt": "true"} if spec["exempt"] else None
+            metadata = aws.certificate(name, days=spec["days"] - 0.01, path=path, tags=tags)
+            arn, region = metadata["Arn"], spec["region"]
+            if spec["user"] == "classic":
+                seed.classic_elb(aws.session, region, f"lb{index}", arn)
+            elif spec["user"] == "alb_default":
+                seed.alb_with_certificates(aws.session, region, f"alb{index}", arn, [])
+            elif spec["user"] == "alb_additional":
+                listener_extras.setdefault(region, []).append(arn)
+            elif spec["user"] == "cloudfront":
+                seed.cloudfront_distribution(aws.session, f"d{index}", metadata["ServerCertificateId"])
+            elif spec["user"] == "appsync":
+                seed.appsync_domain(aws.session, region, f"api{index}.example.com", arn)
+        for region, extras in listener_extras.items():
+            seed.alb_with_certificates(aws.session, region, f"shared-{region}", anchor, extras)
+        if fault:
+            aws.fail(fault[0], fault[1], "AccessDenied", "injected")
+        topic = aws.session.client("sns").create_topic(Name="t")["TopicArn"]
+        config = Settings.build(
+            SNS_TOPIC_ARN=topic, REGIONS="us-east-1,eu-west-1", GRACE_DAYS=grace_days, DRY_RUN=str(dry_run).lower()
+        )
+
+        # When the scheduled run happens
+        with contextlib.suppress(RunFailed):
+            invocation.handle({}, CONTEXT, settings=config, clients=aws.clients)
+
+        # Then exactly the safe certificates are gone
+        def safe(spec: dict[str, Any]) -> bool:
+            return -spec["days"] >= grace_days and not spec["exempt"] and spec["user"] == "none"
+
+        expected_deleted = (
+            set() if dry_run or fault else {name for name, spec in zip(names, certificates, strict=True) if safe(spec)}
+        )
+        assert aws.names_left() == ({"anchor", *names} - expected_deleted)

@@ -1,0 +1,323 @@
+"""A whole run through the handler's logic: every action, fail-closed for every failure kind."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from cert_cleanup import invocation
+from cert_cleanup.errors import RunFailed
+from cert_cleanup.settings import Settings
+from emulator import aws_fakes, seed
+from tests.support import ACCOUNT, CONTEXT, Fake
+
+REGIONS = "us-east-1,eu-west-1"
+SCHEDULED = {"detail-type": "Scheduled Event", "source": "aws.events", "detail": {}}
+
+
+def settings(aws: Fake, **values: Any) -> Settings:
+    topic = aws.session.client("sns").create_topic(Name="cert-cleanup")["TopicArn"]
+    return Settings.build(SNS_TOPIC_ARN=topic, REGIONS=REGIONS, **values)
+
+
+def run(aws: Fake, config: Settings, event: object = SCHEDULED) -> dict[str, Any]:
+    return invocation.handle(event, CONTEXT, settings=config, clients=aws.clients)
+
+
+def actions(document: dict[str, Any]) -> dict[str, str]:
+    return {row["name"]: row["action"] for row in document["certificates"]}
+
+
+def row(document: dict[str, Any], name: str) -> dict[str, Any]:
+    return next(item for item in document["certificates"] if item["name"] == name)
+
+
+def published(aws: Fake) -> list[dict[str, Any]]:
+    from moto.sns.models import sns_backends
+
+    topic = next(iter(sns_backends[ACCOUNT]["us-east-1"].topics.values()))
+    return [{"message": json.loads(sent[1]), "subject": sent[2]} for sent in topic.sent_notifications]
+
+
+@pytest.fixture
+def account(aws: Fake) -> Fake:
+    """One certificate per outcome: the users of the in-use ones sit in eu-west-1."""
+    aws.certificate("valid", days=200)
+    aws.certificate("soon", days=10)
+    aws.certificate("grace", days=-2)
+    aws.certificate("exempt", days=-30, tags={"cert-cleanup:exempt": "TRUE"})
+    aws.certificate("unused", days=-30)
+    additional = aws.certificate("additional", days=-30)["Arn"]
+    default = aws.certificate("default", days=100)["Arn"]
+    seed.alb_with_certificates(aws.session, "eu-west-1", "shop", default, [additional])
+    classic = aws.certificate("classic", days=-30)["Arn"]
+    seed.classic_elb(aws.session, "eu-west-1", "legacy", classic)
+    cdn = aws.certificate("cdn", days=-30, path="/cloudfront/")
+    seed.cloudfront_distribution(aws.session, "static", cdn["ServerCertificateId"])
+    graph = aws.certificate("graph", days=-30)["Arn"]
+    seed.appsync_domain(aws.session, "eu-west-1", "graph.example.com", graph)
+    return aws
+
+
+def test_every_outcome_in_one_run(account: Fake) -> None:
+    # Given the account above, a grace period of 7 days and an archive bucket
+    account.session.client("s3").create_bucket(Bucket="archive-bucket")
+    config = settings(account, GRACE_DAYS="7", ARCHIVE_BUCKET="archive-bucket")
+
+    # When the scheduled run happens
+    document = run(account, config)
+
+    # Then only the expired, unexempt, unused certificate is deleted, after being archived
+    assert actions(document) == {
+        "valid": "valid",
+        "default": "valid",
+        "soon": "expiring_soon",
+        "grace": "grace_period",
+        "exempt": "exempt",
+        "unused": "deleted",
+        "additional": "in_use",
+        "classic": "in_use",
+        "cdn": "in_use",
+        "graph": "in_use",
+    }
+    assert account.names_left() == set(actions(document)) - {"unused"}
+    assert row(document, "additional")["used_by"][0].startswith("arn:aws:elasticloadbalancing:eu-west-1:")
+    assert row(document, "classic")["used_by"] == [
+        f"arn:aws:elasticloadbalancing:eu-west-1:{ACCOUNT}:loadbalancer/legacy"
+    ]
+    assert row(document, "cdn")["used_by"][0].startswith(f"arn:aws:cloudfront::{ACCOUNT}:distribution/")
+    assert row(document, "graph")["used_by"] == [f"arn:aws:appsync:eu-west-1:{ACCOUNT}:domainnames/graph.example.com"]
+    assert document["counts"]["deleted"] == 1
+    assert document["counts"]["in_use"] == 4
+    assert document["errors"] == []
+    assert document["regions"] == ["us-east-1", "eu-west-1"]
+
+    key = row(document, "unused")["archived_to"].removeprefix("s3://archive-bucket/")
+    archived = json.loads(account.session.client("s3").get_object(Bucket="archive-bucket", Key=key)["Body"].read())
+    assert archived["metadata"]["name"] == "unused"
+    assert archived["certificate_body"].startswith("-----BEGIN CERTIFICATE-----")
+    assert archived["evidence"]["lookups_complete"] is True
+    assert archived["evidence"]["regions_searched"] == ["us-east-1", "eu-west-1"]
+    assert archived["run_id"] == document["run_id"]
+
+    # And the summary went out, with a short subject and a text per protocol
+    [message] = published(account)
+    assert message["subject"] == f"cert-cleanup {ACCOUNT}: 1 deleted, 4 expired in use, 1 expiring soon"
+    assert "Deleted (1):\n  - unused" in message["message"]["email"]
+    assert json.loads(message["message"]["sqs"])["counts"]["deleted"] == 1
+
+
+def test_dry_run_deletes_nothing(account: Fake) -> None:
+    document = run(account, settings(account, DRY_RUN="true"))
+    assert actions(document)["unused"] == "would_delete"
+    assert "unused" in account.names_left()
+    assert document["dry_run"] is True
+
+
+def test_manual_dry_run_request_deletes_nothing(account: Fake) -> None:
+    document = run(account, settings(account), {"dry_run": True})
+    assert actions(document)["unused"] == "would_delete"
+    assert "unused" in account.names_left()
+
+
+def test_no_event_can_make_a_dry_run_deployment_delete(account: Fake) -> None:
+    document = run(account, settings(account, DRY_RUN="true"), {"dry_run": False})
+    assert actions(document)["unused"] == "would_delete"
+    assert "unused" in account.names_left()
+
+
+def test_without_candidates_no_load_balancer_cloudfront_or_appsync_call(aws: Fake) -> None:
+    aws.certificate("valid", days=200)
+    aws.certificate("grace", days=-1)
+    aws.certificate("exempt", days=-30, tags={"cert-cleanup:exempt": "true"})
+    aws.count_calls()
+
+    document = run(aws, settings(aws, GRACE_DAYS="3"))
+
+    assert actions(document) == {"valid": "valid", "grace": "grace_period", "exempt": "exempt"}
+    for service in ("elb", "elbv2", "cloudfront", "appsync", "ec2"):
+        assert aws.calls_to(service) == 0, service
+    # tags are read only for the expired candidate past grace
+    assert sum(count for key, count in aws.calls.items() if key[2] == "ListServerCertificateTags") == 1
+
+
+def test_all_enabled_regions_are_searched_by_default(aws: Fake) -> None:
+    arn = aws.certificate("far-away", days=-30)["Arn"]
+    seed.classic_elb(aws.session, "sa-east-1", "far", arn)
+    config = Settings.build(SNS_TOPIC_ARN=settings(aws).sns_topic_arn)
+
+    document = run(aws, config)
+
+    assert actions(document) == {"far-away": "in_use"}
+    assert "sa-east-1" in document["regions"]
+    assert len(document["regions"]) > 20
+
+
+@pytest.mark.parametrize(
+    ("service", "operation", "code", "region"),
+    [
+        ("elb", "DescribeLoadBalancers", "AccessDenied", "eu-west-1"),
+        ("elbv2", "DescribeLoadBalancers", "Throttling", "us-east-1"),
+        ("elbv2", "DescribeListeners", "InternalFailure", "eu-west-1"),
+        ("elbv2", "DescribeListenerCertificates", "ServiceUnavailable", "eu-west-1"),
+        ("cloudfront", "ListDistributions", "AccessDenied", None),
+        ("appsync", "ListDomainNames", "UnauthorizedException", "eu-west-1"),
+        ("ec2", "DescribeRegions", "UnauthorizedOperation", None),
+        ("iam", "ListServerCertificateTags", "Throttling", None),
+    ],
+)
+def test_any_failed_lookup_means_nothing_is_deleted(
+    account: Fake, service: str, operation: str, code: str, region: str | None
+) -> None:
+    # Given one lookup that fails
+    account.fail(service, operation, code, "injected failure", region=region)
+    config = Settings.build(SNS_TOPIC_ARN=settings(account).sns_topic_arn) if service == "ec2" else settings(account)
+
+    # When the run happens, it fails visibly
+    with pytest.raises(RunFailed) as raised:
+        run(account, config)
+
+    # Then nothing was deleted, the candidates are usage_unknown, and the failure is named
+    assert "unused" in account.names_left()
+    assert f"{code}" in str(raised.value)
+    [message] = published(account)
+    machine = json.loads(message["message"]["lambda"])
+    assert actions(machine)["unused"] == "usage_unknown"
+    assert machine["counts"]["deleted"] == 0
+    assert any(
+        error["service"] == service and error["operation"] == operation and error["code"] == code
+        for error in machine["errors"]
+    )
+    assert "nothing was deleted in this run" in message["message"]["email"]
+
+
+def test_connection_failure_is_a_failed_lookup(account: Fake) -> None:
+    from botocore.exceptions import EndpointConnectionError
+
+    def refuse(**_: Any) -> None:
+        raise EndpointConnectionError(endpoint_url="https://elasticloadbalancing.eu-west-1.amazonaws.com")
+
+    account.session.events.register("before-send.elastic-load-balancing-v2.DescribeLoadBalancers", refuse)
+    with pytest.raises(RunFailed, match="EndpointConnectionError"):
+        run(account, settings(account))
+    assert "unused" in account.names_left()
+
+
+def test_scp_denial_gets_a_hint_naming_regions(account: Fake) -> None:
+    account.fail(
+        "elb",
+        "DescribeLoadBalancers",
+        "AccessDenied",
+        "User: arn:aws:sts::123456789012:assumed-role/x is not authorized to perform: "
+        "elasticloadbalancing:DescribeLoadBalancers with an explicit deny in a service control policy",
+        region="eu-west-1",
+    )
+    with pytest.raises(RunFailed):
+        run(account, settings(account))
+    [message] = published(account)
+    assert "REGIONS" in message["message"]["email"]
+    [error] = json.loads(message["message"]["sqs"])["errors"]
+    assert error["region"] == "eu-west-1"
+    assert "service control policy" in error["hint"]
+
+
+def test_throttling_is_retried_by_botocore(account: Fake) -> None:
+    # Given CloudFront throttles the first attempt only
+    attempts = {"count": 0}
+
+    def throttle_once(**_: Any) -> Any:
+        from botocore.awsrequest import AWSResponse, HTTPHeaders
+
+        attempts["count"] += 1
+        if attempts["count"] == 1:
+            body = b"<ErrorResponse><Error><Code>Throttling</Code><Message>slow down</Message></Error></ErrorResponse>"
+            return AWSResponse("https://cloudfront.amazonaws.com", 400, HTTPHeaders(), _Raw(body))
+        return None
+
+    account.session.events.register("before-send.cloudfront.ListDistributions", throttle_once)
+
+    # When the run happens, Then it completes: the retry succeeded
+    document = run(account, settings(account))
+    assert attempts["count"] == 2
+    assert document["errors"] == []
+    assert actions(document)["unused"] == "deleted"
+
+
+class _Raw:
+    def __init__(self, body: bytes) -> None:
+        self._body = body
+
+    def stream(self, **_: Any) -> Any:
+        yield self._body
+
+    def read(self, *_: Any) -> bytes:
+        return self._body
+
+
+def test_delete_conflict_keeps_the_certificate_as_in_use(aws: Fake) -> None:
+    aws.certificate("hidden-user", days=-30)
+    user = f"arn:aws:elasticloadbalancing:eu-west-2:{ACCOUNT}:loadbalancer/not-searched"
+    aws_fakes.SETTINGS.delete_conflicts["hidden-user"] = user
+
+    document = run(aws, settings(aws))
+
+    assert actions(document) == {"hidden-user": "in_use"}
+    assert row(document, "hidden-user")["used_by"] == [user]
+    assert "IAM refused the delete" in row(document, "hidden-user")["reason"]
+    assert aws.names_left() == {"hidden-user"}
+
+
+def test_no_such_entity_at_delete_means_already_gone(aws: Fake) -> None:
+    aws.certificate("gone", days=-30)
+    aws.fail("iam", "DeleteServerCertificate", "NoSuchEntity", "cannot be found")
+    document = run(aws, settings(aws))
+    assert actions(document) == {"gone": "deleted"}
+    assert row(document, "gone")["reason"] == "already deleted (NoSuchEntity)"
+
+
+def test_other_delete_error_is_a_failure(aws: Fake) -> None:
+    aws.certificate("stuck", days=-30)
+    aws.fail("iam", "DeleteServerCertificate", "ServiceFailure", "try later", status=500)
+    with pytest.raises(RunFailed, match="1 certificate\\(s\\) failed to delete"):
+        run(aws, settings(aws))
+    assert aws.names_left() == {"stuck"}
+
+
+def test_failed_archive_means_no_delete(aws: Fake) -> None:
+    aws.certificate("keep-me", days=-30)
+    aws.session.client("s3").create_bucket(Bucket="archive-bucket")
+    aws.fail("s3", "PutObject", "AccessDenied", "denied")
+
+    with pytest.raises(RunFailed):
+        run(aws, settings(aws, ARCHIVE_BUCKET="archive-bucket"))
+
+    assert aws.names_left() == {"keep-me"}
+    [message] = published(aws)
+    failed = json.loads(message["message"]["sqs"])
+    assert actions(failed) == {"keep-me": "failed"}
+    assert "archive failed (AccessDenied" in row(failed, "keep-me")["reason"]
+
+
+def test_failed_publish_fails_the_invocation_after_the_work(aws: Fake) -> None:
+    aws.certificate("old", days=-30)
+    aws.fail("sns", "Publish", "AuthorizationError", "not allowed", status=403)
+    with pytest.raises(RunFailed, match="sns Publish"):
+        run(aws, settings(aws))
+    assert aws.names_left() == set()
+
+
+def test_nothing_for_a_person_means_no_message(aws: Fake) -> None:
+    aws.certificate("valid", days=300)
+    document = run(aws, settings(aws))
+    assert document["counts"]["valid"] == 1
+    assert published(aws) == []
+
+
+def test_failed_inventory_fails_the_run(aws: Fake) -> None:
+    aws.fail("iam", "ListServerCertificates", "AccessDenied", "no")
+    with pytest.raises(RunFailed, match="iam ListServerCertificates in global: AccessDenied"):
+        run(aws, settings(aws))
+    [message] = published(aws)
+    assert "SOME LOOKUPS FAILED" in message["message"]["email"]

@@ -1,0 +1,84 @@
+"""Settings: defaults, and a clear error naming the variable for each kind of bad value."""
+
+from __future__ import annotations
+
+import pytest
+
+from cert_cleanup.errors import ConfigError
+from cert_cleanup.settings import Settings
+
+TOPIC = "arn:aws:sns:us-east-1:123456789012:cert-cleanup"
+
+
+def test_defaults_when_only_the_topic_is_set() -> None:
+    settings = Settings.from_env({"SNS_TOPIC_ARN": TOPIC}, require_topic=True)
+    assert settings.sns_topic_arn == TOPIC
+    assert settings.dry_run is False
+    assert settings.grace_days == 0
+    assert settings.expiry_warning_days == 30
+    assert settings.exempt_tag_key == "cert-cleanup:exempt"
+    assert settings.regions is None
+    assert settings.archive_bucket is None
+    assert settings.archive_prefix == "cert-cleanup/"
+
+
+def test_every_variable_is_read() -> None:
+    settings = Settings.from_env(
+        {
+            "SNS_TOPIC_ARN": TOPIC,
+            "DRY_RUN": "TRUE",
+            "GRACE_DAYS": " 14 ",
+            "EXPIRY_WARNING_DAYS": "45",
+            "EXEMPT_TAG_KEY": "team:keep",
+            "REGIONS": "eu-west-1, us-east-1,eu-west-1",
+            "ARCHIVE_BUCKET": "my-archive.bucket-1",
+            "ARCHIVE_PREFIX": "archive",
+        },
+        require_topic=True,
+    )
+    assert settings.dry_run is True
+    assert settings.grace_days == 14
+    assert settings.expiry_warning_days == 45
+    assert settings.exempt_tag_key == "team:keep"
+    assert settings.regions == ("eu-west-1", "us-east-1")
+    assert settings.archive_bucket == "my-archive.bucket-1"
+    assert settings.archive_prefix == "archive/"
+
+
+def test_empty_regions_means_all_enabled_regions() -> None:
+    assert Settings.from_env({"REGIONS": " "}, require_topic=False).regions is None
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("GRACE_DAYS", "abc", "GRACE_DAYS: must be a whole number of days, got 'abc'"),
+        ("GRACE_DAYS", "-1", "GRACE_DAYS: Input should be greater than or equal to 0, got -1"),
+        ("GRACE_DAYS", "1.5", "GRACE_DAYS: must be a whole number of days"),
+        ("EXPIRY_WARNING_DAYS", "99999", "EXPIRY_WARNING_DAYS: Input should be less than or equal to 3650"),
+        ("DRY_RUN", "yes", "DRY_RUN: must be true or false, got 'yes'"),
+        ("REGIONS", "us-east-1,EU-WEST-1", "REGIONS: not a region name: 'EU-WEST-1'"),
+        ("REGIONS", "us-east-1,,eu-west-1", "REGIONS: must be a comma-separated list of region names"),
+        ("REGIONS", "useast1", "REGIONS: not a region name: 'useast1'"),
+        ("ARCHIVE_BUCKET", "My_Bucket", "ARCHIVE_BUCKET: must be an S3 bucket name"),
+        ("ARCHIVE_PREFIX", "/abs", "ARCHIVE_PREFIX: must be a relative S3 key prefix"),
+        ("EXEMPT_TAG_KEY", "aws:reserved", "EXEMPT_TAG_KEY: must be a valid IAM tag key"),
+        ("SNS_TOPIC_ARN", "my-topic", "SNS_TOPIC_ARN: must be an SNS topic ARN, got 'my-topic'"),
+    ],
+)
+def test_bad_value_names_the_variable(variable: str, value: str, message: str) -> None:
+    with pytest.raises(ConfigError) as raised:
+        Settings.from_env({"SNS_TOPIC_ARN": TOPIC, variable: value}, require_topic=True)
+    assert message in str(raised.value)
+
+
+def test_topic_is_required_in_lambda() -> None:
+    with pytest.raises(ConfigError, match="SNS_TOPIC_ARN: required, not set"):
+        Settings.from_env({}, require_topic=True)
+
+
+def test_several_bad_values_are_all_named() -> None:
+    with pytest.raises(ConfigError) as raised:
+        Settings.from_env({"GRACE_DAYS": "x", "DRY_RUN": "maybe"}, require_topic=False)
+    assert "GRACE_DAYS" in str(raised.value)
+    assert "DRY_RUN" in str(raised.value)
