@@ -33,7 +33,7 @@ SCHEDULED_EVENT = {
 
 
 def main() -> int:
-    console = Console()
+    console = Console(width=None if sys.stdout.isatty() else 160)
     with running() as emulator:
         console.print(f"Emulator (moto + cert-cleanup's AWS-behaviour patches) at {emulator.url}")
         os.environ.update(emulator.environment())

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from typing import Annotated, Any
 
 import boto3
@@ -25,7 +26,7 @@ from cert_cleanup.observability import logger
 from cert_cleanup.settings import Settings
 
 app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False)
-stdout = Console()
+stdout = Console(width=None if sys.stdout.isatty() else 160)
 stderr = Console(stderr=True)
 
 ACTION_STYLE = {
@@ -73,17 +74,17 @@ def render_table(document: dict[str, Any], console: Console) -> None:
     """Print a run's JSON result (as the handler returns it) as a table."""
     title = f"IAM server certificates in {document['account']}" + (" (dry run)" if document["dry_run"] else "")
     table = Table(title=title)
-    for column in ("certificate", "expires (UTC)", "action", "reason", "used by"):
+    for column in ("certificate", "expires", "action", "reason", "used by"):
         table.add_column(column, overflow="fold")
     order = [action.value for action in ACTION_STYLE]
     for row in sorted(document["certificates"], key=lambda r: (order.index(r["action"]), r["name"])):
         style = ACTION_STYLE[Action(row["action"])]
         table.add_row(
             row["name"],
-            row["expiration"][:16].replace("T", " "),
+            row["expiration"][:10],
             f"[{style}]{row['action']}[/]",
             row["reason"],
-            "\n".join(row["used_by"]),
+            "\n".join(short_arn(arn) for arn in row["used_by"]),
         )
     console.print(table)
     counts = ", ".join(f"{action}: {count}" for action, count in document["counts"].items() if count)
@@ -93,6 +94,14 @@ def render_table(document: dict[str, Any], console: Console) -> None:
             f"[magenta]lookup failed[/]: {error['service']} {error['operation']} in {error['region']}: "
             f"{error['code']} {error.get('hint', '')}"
         )
+
+
+def short_arn(arn: str) -> str:
+    """``service region resource`` of an ARN, for a narrow table column."""
+    parts = arn.split(":", 5)
+    if len(parts) != 6:
+        return arn
+    return f"{parts[2]} {parts[3] or 'global'} {parts[5]}"
 
 
 def _execute(settings: Settings, profile: str | None, *, dry_run: bool) -> RunResult:
