@@ -1,0 +1,1 @@
+"""The CDK app: the cert-cleanup stack, its constructs (one per concern) and its context."""

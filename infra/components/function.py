@@ -1,0 +1,159 @@
+"""The function, its role (least privilege), its logs, its failure queue and its schedule."""
+
+from __future__ import annotations
+
+import jsii
+from aws_cdk import Duration, Stack
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from cert_cleanup import names
+from infra.bundling import ARCHITECTURE, RUNTIME, function_code
+
+TIMEOUT = Duration.minutes(10)
+MEMORY_MB = 512
+
+# Discovery calls that take no resource ARN in IAM's authorization model: they can only be
+# granted on "*". All are read-only.
+READ_ANY_RESOURCE = (
+    "iam:ListServerCertificates",
+    "ec2:DescribeRegions",
+    "elasticloadbalancing:DescribeLoadBalancers",
+    "elasticloadbalancing:DescribeListeners",
+    "elasticloadbalancing:DescribeListenerCertificates",
+    "cloudfront:ListDistributions",
+    "appsync:ListDomainNames",
+)
+# Calls on one server certificate: granted on the account's server certificates only.
+ON_SERVER_CERTIFICATES = (
+    "iam:GetServerCertificate",
+    "iam:ListServerCertificateTags",
+    "iam:DeleteServerCertificate",
+)
+
+
+@jsii.implements(lambda_.IDestination)
+class QueueDestination:
+    """An on-failure SQS destination that grants nothing by itself: the role's policy says it all."""
+
+    def __init__(self, queue: sqs.IQueue) -> None:
+        self.queue = queue
+
+    def bind(
+        self, scope: Construct, fn: lambda_.IFunction, *, type: lambda_.DestinationType
+    ) -> lambda_.DestinationConfig:
+        return lambda_.DestinationConfig(destination=self.queue.queue_arn)
+
+
+class CleanupFunction(Construct):
+    """The scheduled Lambda function and everything only it needs."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        environment: dict[str, str],
+        topic: sns.ITopic,
+        key: kms.IKey,
+        archive_objects_arn: str | None,
+        schedule: str,
+        log_retention: logs.RetentionDays,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        stack = Stack.of(self)
+
+        self.log_group = logs.LogGroup(self, "Logs", retention=log_retention)
+        self.failure_queue = sqs.Queue(
+            self,
+            "FailedRuns",
+            encryption=sqs.QueueEncryption.KMS,
+            encryption_master_key=key,
+            enforce_ssl=True,
+            retention_period=Duration.days(14),
+        )
+        self.role = iam.Role(
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description="cert-cleanup: read certificate users everywhere, delete expired unused IAM certificates",
+        )
+        self.role.add_to_policy(
+            iam.PolicyStatement(
+                sid="DiscoverCertificatesAndTheirUsers", actions=list(READ_ANY_RESOURCE), resources=["*"]
+            )
+        )
+        self.role.add_to_policy(
+            iam.PolicyStatement(
+                sid="ReadArchiveAndDeleteServerCertificates",
+                actions=list(ON_SERVER_CERTIFICATES),
+                resources=[f"arn:{stack.partition}:iam::{stack.account}:server-certificate/*"],
+            )
+        )
+        self.role.add_to_policy(
+            iam.PolicyStatement(
+                sid="WriteOwnLogs",
+                actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+                resources=[self.log_group.log_group_arn],
+            )
+        )
+        self.role.add_to_policy(
+            iam.PolicyStatement(sid="PublishSummary", actions=["sns:Publish"], resources=[topic.topic_arn])
+        )
+        self.role.add_to_policy(
+            iam.PolicyStatement(
+                sid="ReportFailedRun", actions=["sqs:SendMessage"], resources=[self.failure_queue.queue_arn]
+            )
+        )
+        self.role.add_to_policy(
+            iam.PolicyStatement(
+                sid="EncryptForTopicAndQueue", actions=["kms:Decrypt", "kms:GenerateDataKey*"], resources=[key.key_arn]
+            )
+        )
+        if archive_objects_arn:
+            self.role.add_to_policy(
+                iam.PolicyStatement(
+                    sid="ArchiveBeforeDelete", actions=["s3:PutObject"], resources=[archive_objects_arn]
+                )
+            )
+
+        self.function = lambda_.Function(
+            self,
+            "Function",
+            description="Deletes expired IAM server certificates proven unused (CIS AWS 1.19, Security Hub IAM.26)",
+            runtime=RUNTIME,
+            architecture=ARCHITECTURE,
+            handler=names.HANDLER,
+            code=function_code(),
+            timeout=TIMEOUT,
+            memory_size=MEMORY_MB,
+            role=self.role,
+            reserved_concurrent_executions=1,
+            retry_attempts=0,
+            max_event_age=Duration.hours(1),
+            on_failure=QueueDestination(self.failure_queue),
+            tracing=lambda_.Tracing.ACTIVE,
+            log_group=self.log_group,
+            logging_format=lambda_.LoggingFormat.JSON,
+            environment={
+                **environment,
+                names.ENV_SNS_TOPIC_ARN: topic.topic_arn,
+                "POWERTOOLS_SERVICE_NAME": names.SERVICE_NAME,
+                "POWERTOOLS_METRICS_NAMESPACE": names.METRICS_NAMESPACE,
+            },
+        )
+
+        self.rule = events.Rule(
+            self,
+            "Schedule",
+            description="Runs cert-cleanup",
+            schedule=events.Schedule.expression(schedule),
+            targets=[targets.LambdaFunction(self.function, retry_attempts=0)],
+        )

@@ -1,0 +1,45 @@
+"""Alarms that notify the topic when a run fails or lands in the failure queue."""
+
+from __future__ import annotations
+
+from aws_cdk import Duration
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as actions
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+
+class Monitoring(Construct):
+    """Every alarm here notifies the topic on ALARM and on OK."""
+
+    def __init__(
+        self, scope: Construct, construct_id: str, *, function: lambda_.IFunction, queue: sqs.IQueue, topic: sns.ITopic
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.errors = cloudwatch.Alarm(
+            self,
+            "FunctionErrors",
+            alarm_description=(
+                "cert-cleanup run failed: a lookup, a delete or the summary failed. See the email or the logs."
+            ),
+            metric=function.metric_errors(period=Duration.minutes(5), statistic="Sum"),
+            threshold=1,
+            evaluation_periods=1,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        )
+        self.failed_runs = cloudwatch.Alarm(
+            self,
+            "FailedRunsQueued",
+            alarm_description="cert-cleanup: a failed invocation was sent to the failure queue.",
+            metric=queue.metric_approximate_number_of_messages_visible(period=Duration.minutes(5), statistic="Maximum"),
+            threshold=1,
+            evaluation_periods=1,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        )
+        for alarm in (self.errors, self.failed_runs):
+            alarm.add_alarm_action(actions.SnsAction(topic))
+            alarm.add_ok_action(actions.SnsAction(topic))

@@ -1,0 +1,177 @@
+"""Deployment settings from CDK context (cdk.json, overridable with ``-c key=value``).
+
+A malformed value fails synth with a message naming the context key. Values given with ``-c``
+arrive as strings: lists may be JSON (``'["a@example.com"]'``) or comma-separated.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Annotated, Any
+
+from constructs import Node
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from cert_cleanup.settings import MAX_DAYS, REGION_PATTERN, TAG_KEY_PATTERN
+
+EMAIL_PATTERN = re.compile(r"^[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
+RATE_PATTERN = re.compile(r"^rate\((?P<value>[1-9]\d*) (?P<unit>minute|minutes|hour|hours|day|days)\)$")
+CRON_FIELD = r"[0-9A-Za-z*?,/#L\-]+"
+CRON_PATTERN = re.compile(rf"^cron\({CRON_FIELD}( {CRON_FIELD}){{5}}\)$")
+LOG_RETENTION_DAYS = (
+    1,
+    3,
+    5,
+    7,
+    14,
+    30,
+    60,
+    90,
+    120,
+    150,
+    180,
+    365,
+    400,
+    545,
+    731,
+    1096,
+    1827,
+    2192,
+    2557,
+    2922,
+    3288,
+    3653,
+)
+
+Days = Annotated[int, Field(ge=0, le=MAX_DAYS)]
+
+
+class ContextError(ValueError):
+    """A context value is malformed; the message names the key."""
+
+
+class DeployConfig(BaseModel):
+    """What ``cdk deploy`` builds. Aliases are the context keys."""
+
+    model_config = ConfigDict(frozen=True, populate_by_name=True, extra="forbid")
+
+    notification_emails: tuple[str, ...] = Field(default=(), alias="notificationEmails")
+    schedule: str = Field(default="rate(1 day)", alias="schedule")
+    dry_run: bool = Field(default=False, alias="dryRun")
+    grace_days: Days = Field(default=0, alias="graceDays")
+    expiry_warning_days: Days = Field(default=30, alias="expiryWarningDays")
+    exempt_tag_key: str = Field(default="cert-cleanup:exempt", alias="exemptTagKey")
+    regions: tuple[str, ...] = Field(default=(), alias="regions")
+    archive: bool = Field(default=True, alias="archive")
+    log_retention_days: int = Field(default=365, alias="logRetentionDays")
+    account_label: str | None = Field(default=None, alias="accountLabel", max_length=64)
+
+    @field_validator("notification_emails", "regions", mode="before")
+    @classmethod
+    def _list(cls, value: object) -> object:
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                try:
+                    return json.loads(text)
+                except json.JSONDecodeError as exc:
+                    raise ValueError(f"not a JSON list: {value!r}") from exc
+            return [part.strip() for part in text.split(",") if part.strip()]
+        return value
+
+    @field_validator("notification_emails")
+    @classmethod
+    def _emails(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        bad = [email for email in value if not EMAIL_PATTERN.fullmatch(email)]
+        if bad:
+            raise ValueError(f"not an email address: {', '.join(repr(b) for b in bad)}")
+        return value
+
+    @field_validator("regions")
+    @classmethod
+    def _regions(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        bad = [region for region in value if not REGION_PATTERN.fullmatch(region)]
+        if bad:
+            raise ValueError(f"not a region name: {', '.join(repr(b) for b in bad)}")
+        return value
+
+    @field_validator("dry_run", "archive", mode="before")
+    @classmethod
+    def _bool(cls, value: object) -> object:
+        if isinstance(value, str):
+            if value.strip().lower() not in {"true", "false"}:
+                raise ValueError(f"must be true or false, got {value!r}")
+            return value.strip().lower() == "true"
+        return value
+
+    @field_validator("grace_days", "expiry_warning_days", "log_retention_days", mode="before")
+    @classmethod
+    def _int(cls, value: object) -> object:
+        if isinstance(value, bool) or (isinstance(value, str) and not re.fullmatch(r"\s*-?\d+\s*", value)):
+            raise ValueError(f"must be a whole number, got {value!r}")
+        return int(value) if isinstance(value, str) else value
+
+    @field_validator("schedule")
+    @classmethod
+    def _schedule(cls, value: str) -> str:
+        rate = RATE_PATTERN.fullmatch(value)
+        if rate:
+            singular = rate["value"] == "1"
+            if singular == rate["unit"].endswith("s"):
+                raise ValueError(f"use the {'singular' if singular else 'plural'} unit, got {value!r}")
+            return value
+        if CRON_PATTERN.fullmatch(value):
+            return value
+        raise ValueError(f"must be 'rate(N unit)' or 'cron(m h dom mon dow year)', got {value!r}")
+
+    @field_validator("exempt_tag_key")
+    @classmethod
+    def _tag_key(cls, value: str) -> str:
+        if not TAG_KEY_PATTERN.fullmatch(value) or value.lower().startswith("aws:"):
+            raise ValueError(f"must be a valid IAM tag key (1-128 characters), got {value!r}")
+        return value
+
+    @field_validator("log_retention_days")
+    @classmethod
+    def _retention(cls, value: int) -> int:
+        if value not in LOG_RETENTION_DAYS:
+            raise ValueError(f"must be one of CloudWatch Logs' retention periods {LOG_RETENTION_DAYS}, got {value}")
+        return value
+
+    @classmethod
+    def from_values(cls, values: dict[str, Any]) -> DeployConfig:
+        try:
+            return cls.model_validate(values)
+        except ValidationError as exc:
+            raise ContextError(_describe(exc)) from exc
+
+    @classmethod
+    def from_context(cls, node: Node) -> DeployConfig:
+        """Read every known key from the construct tree's context."""
+        values = {}
+        for field in cls.model_fields.values():
+            key = field.alias
+            if key is None:
+                continue
+            value = node.try_get_context(key)
+            if value is not None:
+                values[key] = value
+        return cls.from_values(values)
+
+
+_FIELD_TO_KEY = {name: field.alias for name, field in DeployConfig.model_fields.items()}
+
+
+def _describe(exc: ValidationError) -> str:
+    problems = []
+    for error in exc.errors():
+        location = str(error["loc"][0]) if error["loc"] else "context"
+        key = _FIELD_TO_KEY.get(location) or location
+        message = str(error["msg"]).removeprefix("Value error, ")
+        if error["type"] == "extra_forbidden":
+            message = "unknown context key"
+        elif error["type"] in {"greater_than_equal", "less_than_equal"}:
+            message = f"{message}, got {error['input']!r}"
+        problems.append(f"context '{key}': {message}")
+    return "invalid CDK context: " + "; ".join(problems)

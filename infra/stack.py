@@ -1,0 +1,107 @@
+"""The single-account stack: notifications, archive, function + schedule, monitoring."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import CfnOutput, Stack
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from cert_cleanup import names
+from cert_cleanup.settings import Settings
+from infra.components.archive import Archive
+from infra.components.function import CleanupFunction
+from infra.components.monitoring import Monitoring
+from infra.components.notifications import Notifications
+from infra.config import DeployConfig
+
+LOG_RETENTION = {
+    1: logs.RetentionDays.ONE_DAY,
+    3: logs.RetentionDays.THREE_DAYS,
+    5: logs.RetentionDays.FIVE_DAYS,
+    7: logs.RetentionDays.ONE_WEEK,
+    14: logs.RetentionDays.TWO_WEEKS,
+    30: logs.RetentionDays.ONE_MONTH,
+    60: logs.RetentionDays.TWO_MONTHS,
+    90: logs.RetentionDays.THREE_MONTHS,
+    120: logs.RetentionDays.FOUR_MONTHS,
+    150: logs.RetentionDays.FIVE_MONTHS,
+    180: logs.RetentionDays.SIX_MONTHS,
+    365: logs.RetentionDays.ONE_YEAR,
+    400: logs.RetentionDays.THIRTEEN_MONTHS,
+    545: logs.RetentionDays.EIGHTEEN_MONTHS,
+    731: logs.RetentionDays.TWO_YEARS,
+    1096: logs.RetentionDays.THREE_YEARS,
+    1827: logs.RetentionDays.FIVE_YEARS,
+    2192: logs.RetentionDays.SIX_YEARS,
+    2557: logs.RetentionDays.SEVEN_YEARS,
+    2922: logs.RetentionDays.EIGHT_YEARS,
+    3288: logs.RetentionDays.NINE_YEARS,
+    3653: logs.RetentionDays.TEN_YEARS,
+}
+
+
+def function_environment(config: DeployConfig) -> dict[str, str]:
+    """The function's settings as environment variables, checked by the function's own rules."""
+    environment = {
+        names.ENV_DRY_RUN: str(config.dry_run).lower(),
+        names.ENV_GRACE_DAYS: str(config.grace_days),
+        names.ENV_EXPIRY_WARNING_DAYS: str(config.expiry_warning_days),
+        names.ENV_EXEMPT_TAG_KEY: config.exempt_tag_key,
+        names.ENV_ARCHIVE_PREFIX: names.DEFAULT_ARCHIVE_PREFIX,
+    }
+    if config.regions:
+        environment[names.ENV_REGIONS] = ",".join(config.regions)
+    if config.account_label:
+        environment[names.ENV_ACCOUNT_LABEL] = config.account_label
+    Settings.build(**environment)  # the function would refuse what this refuses
+    return environment
+
+
+class CertCleanupStack(Stack):
+    def __init__(self, scope: Construct, construct_id: str, *, config: DeployConfig, **kwargs: Any) -> None:
+        super().__init__(
+            scope,
+            construct_id,
+            description="cert-cleanup: removes expired unused IAM server certificates (CIS 1.19)",
+            **kwargs,
+        )
+        notifications = Notifications(self, "Notifications", emails=config.notification_emails)
+        archive = Archive(self, "Archive", prefix=names.DEFAULT_ARCHIVE_PREFIX) if config.archive else None
+
+        environment = function_environment(config)
+        if archive:
+            environment[names.ENV_ARCHIVE_BUCKET] = archive.bucket.bucket_name
+        cleanup = CleanupFunction(
+            self,
+            "Cleanup",
+            environment=environment,
+            topic=notifications.topic,
+            key=notifications.key,
+            archive_objects_arn=archive.objects_arn() if archive else None,
+            schedule=config.schedule,
+            log_retention=LOG_RETENTION[config.log_retention_days],
+        )
+        Monitoring(
+            self, "Monitoring", function=cleanup.function, queue=cleanup.failure_queue, topic=notifications.topic
+        )
+
+        self.notifications = notifications
+        self.archive = archive
+        self.cleanup = cleanup
+
+        CfnOutput(self, "TopicArn", value=notifications.topic.topic_arn, description="Summary topic")
+        CfnOutput(
+            self,
+            "FunctionName",
+            value=cleanup.function.function_name,
+            description="Run it by hand with aws lambda invoke",
+        )
+        if archive:
+            CfnOutput(
+                self,
+                "ArchiveBucketName",
+                value=archive.bucket.bucket_name,
+                description="Certificates archived before deletion",
+            )

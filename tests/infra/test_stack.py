@@ -1,0 +1,378 @@
+"""The stack: every resource property that matters, and the function's exact permissions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from aws_cdk.assertions import Capture, Match, Template
+
+from cert_cleanup import names
+from cert_cleanup.settings import Settings
+from infra.components.archive import EXPIRE_AFTER_DAYS, NONCURRENT_VERSION_DAYS
+from infra.components.function import MEMORY_MB, TIMEOUT
+from infra.stack import CertCleanupStack
+from tests.infra.conftest import synthesize
+
+
+def logical_id(template: Template, resource_type: str) -> str:
+    [resource_id] = template.find_resources(resource_type)
+    return resource_id
+
+
+def test_function_runtime_and_limits(template: Template) -> None:
+    template.has_resource_properties(
+        "AWS::Lambda::Function",
+        {
+            "Runtime": "python3.14",
+            "Architectures": ["arm64"],
+            "Handler": names.HANDLER,
+            "Timeout": TIMEOUT.to_seconds(),
+            "MemorySize": MEMORY_MB,
+            "ReservedConcurrentExecutions": 1,
+            "TracingConfig": {"Mode": "Active"},
+            "LoggingConfig": {"LogFormat": "JSON", "LogGroup": {"Ref": logical_id(template, "AWS::Logs::LogGroup")}},
+        },
+    )
+    assert TIMEOUT.to_seconds() < 15 * 60
+
+
+def test_asynchronous_retries_are_off_and_failures_go_to_the_queue(template: Template) -> None:
+    template.has_resource_properties(
+        "AWS::Lambda::EventInvokeConfig",
+        {
+            "MaximumRetryAttempts": 0,
+            "DestinationConfig": {
+                "OnFailure": {"Destination": {"Fn::GetAtt": [logical_id(template, "AWS::SQS::Queue"), "Arn"]}}
+            },
+        },
+    )
+
+
+def test_failure_queue_is_encrypted_with_the_key_and_tls_only(template: Template) -> None:
+    key = logical_id(template, "AWS::KMS::Key")
+    template.has_resource_properties(
+        "AWS::SQS::Queue", {"KmsMasterKeyId": {"Fn::GetAtt": [key, "Arn"]}, "MessageRetentionPeriod": 14 * 86400}
+    )
+    template.has_resource_properties(
+        "AWS::SQS::QueuePolicy",
+        {
+            "PolicyDocument": {
+                "Statement": Match.array_with(
+                    [Match.object_like({"Effect": "Deny", "Condition": {"Bool": {"aws:SecureTransport": "false"}}})]
+                )
+            }
+        },
+    )
+
+
+def test_log_group_has_retention(template: Template) -> None:
+    template.has_resource_properties("AWS::Logs::LogGroup", {"RetentionInDays": 365})
+
+
+def test_schedule_invokes_the_function(template: Template) -> None:
+    template.has_resource_properties(
+        "AWS::Events::Rule",
+        {
+            "ScheduleExpression": "cron(0 6 * * ? *)",
+            "State": "ENABLED",
+            "Targets": [
+                Match.object_like(
+                    {
+                        "Arn": {"Fn::GetAtt": [logical_id(template, "AWS::Lambda::Function"), "Arn"]},
+                        "RetryPolicy": {"MaximumRetryAttempts": 0},
+                    }
+                )
+            ],
+        },
+    )
+    template.has_resource_properties(
+        "AWS::Lambda::Permission", {"Action": "lambda:InvokeFunction", "Principal": "events.amazonaws.com"}
+    )
+
+
+def test_topic_is_encrypted_tls_only_with_email_subscriptions(template: Template) -> None:
+    key = logical_id(template, "AWS::KMS::Key")
+    topic = logical_id(template, "AWS::SNS::Topic")
+    template.has_resource_properties("AWS::SNS::Topic", {"KmsMasterKeyId": {"Fn::GetAtt": [key, "Arn"]}})
+    template.has_resource_properties(
+        "AWS::SNS::TopicPolicy",
+        {
+            "PolicyDocument": {
+                "Statement": Match.array_with(
+                    [
+                        Match.object_like(
+                            {
+                                "Effect": "Deny",
+                                "Action": "sns:Publish",
+                                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                            }
+                        )
+                    ]
+                )
+            },
+            "Topics": [{"Ref": topic}],
+        },
+    )
+    endpoints = {
+        resource["Properties"]["Endpoint"]
+        for resource in template.find_resources(
+            "AWS::SNS::Subscription", {"Properties": {"Protocol": "email"}}
+        ).values()
+    }
+    assert endpoints == {"secops@example.com", "platform@example.com"}
+
+
+def test_key_rotates_and_lets_cloudwatch_alarms_use_it(template: Template) -> None:
+    template.has_resource_properties(
+        "AWS::KMS::Key",
+        {
+            "EnableKeyRotation": True,
+            "KeyPolicy": {
+                "Statement": Match.array_with(
+                    [
+                        Match.object_like(
+                            {
+                                "Principal": {"Service": "cloudwatch.amazonaws.com"},
+                                "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+                                "Condition": {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}},
+                            }
+                        )
+                    ]
+                )
+            },
+        },
+    )
+
+
+def test_alarms_notify_the_topic_and_none_is_without_an_action(template: Template) -> None:
+    topic = {"Ref": logical_id(template, "AWS::SNS::Topic")}
+    metric = Capture()
+    template.has_resource_properties(
+        "AWS::CloudWatch::Alarm",
+        {
+            "MetricName": "Errors",
+            "Namespace": "AWS/Lambda",
+            "Threshold": 1,
+            "AlarmActions": [topic],
+            "OKActions": [topic],
+        },
+    )
+    template.has_resource_properties(
+        "AWS::CloudWatch::Alarm",
+        {"MetricName": metric, "Namespace": "AWS/SQS", "AlarmActions": [topic], "OKActions": [topic]},
+    )
+    assert metric.as_string() == "ApproximateNumberOfMessagesVisible"
+    for alarm in template.find_resources("AWS::CloudWatch::Alarm").values():
+        assert alarm["Properties"]["AlarmActions"], alarm
+
+
+def test_archive_bucket_is_private_encrypted_versioned_retained(template: Template) -> None:
+    template.has_resource(
+        "AWS::S3::Bucket",
+        {
+            "DeletionPolicy": "Retain",
+            "UpdateReplacePolicy": "Retain",
+            "Properties": {
+                "PublicAccessBlockConfiguration": {
+                    "BlockPublicAcls": True,
+                    "BlockPublicPolicy": True,
+                    "IgnorePublicAcls": True,
+                    "RestrictPublicBuckets": True,
+                },
+                "BucketEncryption": {
+                    "ServerSideEncryptionConfiguration": [{"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
+                },
+                "VersioningConfiguration": {"Status": "Enabled"},
+                "LifecycleConfiguration": {
+                    "Rules": [
+                        Match.object_like(
+                            {
+                                "Status": "Enabled",
+                                "ExpirationInDays": EXPIRE_AFTER_DAYS,
+                                "NoncurrentVersionExpiration": {"NoncurrentDays": NONCURRENT_VERSION_DAYS},
+                            }
+                        )
+                    ]
+                },
+            },
+        },
+    )
+    template.has_resource_properties(
+        "AWS::S3::BucketPolicy",
+        {
+            "PolicyDocument": {
+                "Statement": Match.array_with(
+                    [Match.object_like({"Effect": "Deny", "Condition": {"Bool": {"aws:SecureTransport": "false"}}})]
+                )
+            }
+        },
+    )
+
+
+def expected_statements(template: Template) -> list[dict[str, Any]]:
+    def ref(resource_type: str) -> str:
+        return logical_id(template, resource_type)
+
+    return [
+        {
+            "Sid": "DiscoverCertificatesAndTheirUsers",
+            "Effect": "Allow",
+            "Action": [
+                "iam:ListServerCertificates",
+                "ec2:DescribeRegions",
+                "elasticloadbalancing:DescribeLoadBalancers",
+                "elasticloadbalancing:DescribeListeners",
+                "elasticloadbalancing:DescribeListenerCertificates",
+                "cloudfront:ListDistributions",
+                "appsync:ListDomainNames",
+            ],
+            "Resource": "*",
+        },
+        {
+            "Sid": "ReadArchiveAndDeleteServerCertificates",
+            "Effect": "Allow",
+            "Action": ["iam:GetServerCertificate", "iam:ListServerCertificateTags", "iam:DeleteServerCertificate"],
+            "Resource": {
+                "Fn::Join": [
+                    "",
+                    ["arn:", {"Ref": "AWS::Partition"}, ":iam::", {"Ref": "AWS::AccountId"}, ":server-certificate/*"],
+                ]
+            },
+        },
+        {
+            "Sid": "WriteOwnLogs",
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+            "Resource": {"Fn::GetAtt": [ref("AWS::Logs::LogGroup"), "Arn"]},
+        },
+        {
+            "Sid": "PublishSummary",
+            "Effect": "Allow",
+            "Action": "sns:Publish",
+            "Resource": {"Ref": ref("AWS::SNS::Topic")},
+        },
+        {
+            "Sid": "ReportFailedRun",
+            "Effect": "Allow",
+            "Action": "sqs:SendMessage",
+            "Resource": {"Fn::GetAtt": [ref("AWS::SQS::Queue"), "Arn"]},
+        },
+        {
+            "Sid": "EncryptForTopicAndQueue",
+            "Effect": "Allow",
+            "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+            "Resource": {"Fn::GetAtt": [ref("AWS::KMS::Key"), "Arn"]},
+        },
+        {
+            "Sid": "ArchiveBeforeDelete",
+            "Effect": "Allow",
+            "Action": "s3:PutObject",
+            "Resource": {"Fn::Join": ["", [{"Fn::GetAtt": [ref("AWS::S3::Bucket"), "Arn"]}, "/cert-cleanup/*"]]},
+        },
+        {"Effect": "Allow", "Action": ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], "Resource": "*"},
+    ]
+
+
+def test_function_role_has_exactly_the_least_privilege_policy(template: Template) -> None:
+    role = logical_id(template, "AWS::IAM::Role")
+    template.resource_count_is("AWS::IAM::Policy", 1)
+    template.has_resource_properties(
+        "AWS::IAM::Policy",
+        {
+            "PolicyDocument": {"Version": "2012-10-17", "Statement": expected_statements(template)},
+            "Roles": [{"Ref": role}],
+        },
+    )
+    template.has_resource_properties(
+        "AWS::IAM::Role",
+        {
+            "AssumeRolePolicyDocument": {
+                "Statement": [
+                    {"Action": "sts:AssumeRole", "Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}}
+                ]
+            },
+            "ManagedPolicyArns": Match.absent(),
+            "Policies": Match.absent(),
+        },
+    )
+
+
+def test_only_the_archive_and_delete_statements_can_write_outside_logs_and_reports(template: Template) -> None:
+    # Given the function's statements / Then every action outside discovery is one of the listed writes
+    writes = {
+        action
+        for statement in expected_statements(template)
+        for action in ([statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"])
+        if not action.split(":")[1].startswith(("List", "Describe", "Get"))
+    }
+    assert writes == {
+        "iam:DeleteServerCertificate",
+        "logs:CreateLogStream",
+        "logs:PutLogEvents",
+        "sns:Publish",
+        "sqs:SendMessage",
+        "kms:Decrypt",
+        "kms:GenerateDataKey*",
+        "s3:PutObject",
+        "xray:PutTraceSegments",
+        "xray:PutTelemetryRecords",
+    }
+
+
+def test_environment_comes_from_the_shared_names_and_the_function_accepts_it(template: Template) -> None:
+    variables = Capture()
+    template.has_resource_properties("AWS::Lambda::Function", {"Environment": {"Variables": variables}})
+    environment = variables.as_object()
+    assert environment[names.ENV_DRY_RUN] == "false"
+    assert environment[names.ENV_GRACE_DAYS] == "7"
+    assert environment[names.ENV_EXPIRY_WARNING_DAYS] == "45"
+    assert environment[names.ENV_EXEMPT_TAG_KEY] == "cert-cleanup:exempt"
+    assert environment[names.ENV_REGIONS] == "eu-west-1,us-east-1"
+    assert environment[names.ENV_ACCOUNT_LABEL] == "prod-edge"
+    assert environment[names.ENV_ARCHIVE_PREFIX] == names.DEFAULT_ARCHIVE_PREFIX
+    assert environment[names.ENV_SNS_TOPIC_ARN] == {"Ref": logical_id(template, "AWS::SNS::Topic")}
+    assert environment[names.ENV_ARCHIVE_BUCKET] == {"Ref": logical_id(template, "AWS::S3::Bucket")}
+    # What CloudFormation will resolve, the function's own settings rules accept
+    resolved = {
+        **{key: value for key, value in environment.items() if isinstance(value, str)},
+        names.ENV_SNS_TOPIC_ARN: "arn:aws:sns:eu-west-1:123456789012:CertCleanup-Topic",
+        names.ENV_ARCHIVE_BUCKET: "certcleanup-archivebucket-1a2b3c",
+    }
+    settings = Settings.from_env(resolved, require_topic=True)
+    assert settings.grace_days == 7
+    assert settings.regions == ("eu-west-1", "us-east-1")
+
+
+def test_outputs(template: Template) -> None:
+    outputs = template.find_outputs("*")
+    assert set(outputs) == {"TopicArn", "FunctionName", "ArchiveBucketName"}
+
+
+def test_without_archive_there_is_no_bucket_and_no_s3_permission() -> None:
+    _, stack = synthesize({"archive": "false"})
+    template = Template.from_stack(stack)
+    template.resource_count_is("AWS::S3::Bucket", 0)
+    document = next(iter(template.find_resources("AWS::IAM::Policy").values()))["Properties"]["PolicyDocument"]
+    assert all("s3:PutObject" not in str(statement["Action"]) for statement in document["Statement"])
+    assert "ArchiveBucketName" not in template.find_outputs("*")
+    variables = next(iter(template.find_resources("AWS::Lambda::Function").values()))["Properties"]["Environment"]
+    assert names.ENV_ARCHIVE_BUCKET not in variables["Variables"]
+
+
+def test_defaults_are_a_daily_deleting_run(stack: CertCleanupStack) -> None:
+    _, default = synthesize({})
+    template = Template.from_stack(default)
+    template.has_resource_properties("AWS::Events::Rule", {"ScheduleExpression": "rate(1 day)"})
+    variables = next(iter(template.find_resources("AWS::Lambda::Function").values()))["Properties"]["Environment"]
+    assert variables["Variables"][names.ENV_DRY_RUN] == "false"
+    assert names.ENV_REGIONS not in variables["Variables"]
+    template.resource_count_is("AWS::SNS::Subscription", 0)
+    assert isinstance(stack, CertCleanupStack)
+
+
+@pytest.mark.parametrize("value", ["true", True])
+def test_dry_run_context_reaches_the_function(value: object) -> None:
+    _, stack = synthesize({"dryRun": value})
+    variables = next(iter(Template.from_stack(stack).find_resources("AWS::Lambda::Function").values()))
+    assert variables["Properties"]["Environment"]["Variables"][names.ENV_DRY_RUN] == "true"
