@@ -16,7 +16,10 @@ export PYTHONPATH := $(CURDIR)/lambda:$(CURDIR)
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CDK_DISABLE_CLI_TELEMETRY := true
 
-.PHONY: help install wheelhouse demo test lint typecheck unit e2e infra-test synth deploy destroy clean
+BENCH_STAMP := $(VENV)/.bench-installed
+BENCH_ARGS ?=
+
+.PHONY: help install wheelhouse demo test lint typecheck unit e2e infra-test synth deploy destroy bench clean
 
 help:
 	@echo "make demo     - run cert-cleanup against a local AWS emulator (dry run, then a real run)"
@@ -24,6 +27,7 @@ help:
 	@echo "make synth    - synthesize the CloudFormation template (no AWS credentials needed)"
 	@echo "make deploy   - cdk deploy with your AWS credentials (CDK_ARGS='-c notificationEmails=you@example.com')"
 	@echo "make destroy  - remove the stack (the archive bucket is kept)"
+	@echo "make bench    - quota-scale benchmark on the emulator; writes docs/benchmarks.md (takes minutes)"
 
 $(STAMP): requirements.txt requirements-dev.txt lambda/requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -81,6 +85,13 @@ destroy: $(STAMP) $(NODE_STAMP)
 test: lint typecheck $(WHEELS)
 	$(PY) -m pytest tests
 	$(MAKE) --no-print-directory synth
+
+$(BENCH_STAMP): requirements-bench.txt $(STAMP)
+	$(PY) -m pip install --quiet -r requirements-bench.txt
+	touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP)
+	$(PY) -m bench.main $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) $(WHEELHOUSE) node_modules cdk.out .mypy_cache .ruff_cache .pytest_cache .hypothesis

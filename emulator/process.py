@@ -52,6 +52,16 @@ class Emulator:
                 ]
         return []
 
+    def latency(self, ms: float) -> None:
+        self.post("/emulator/latency", {"ms": ms})
+
+    def calls(self) -> dict[str, Any]:
+        """Calls counted since the last :meth:`reset_calls`: by (service, region, operation)."""
+        return dict(self.get("/emulator/calls"))
+
+    def reset_calls(self) -> None:
+        self.post("/emulator/calls")
+
     def environment(self) -> dict[str, str]:
         """Variables that point boto3 at the emulator with dummy credentials."""
         return {

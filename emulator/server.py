@@ -4,26 +4,130 @@
 and serves until terminated. Besides moto's own ``/moto-api/`` it answers:
 
 - ``POST /emulator/settings`` (JSON): set :class:`emulator.aws_fakes.FakeSettings` knobs;
-- ``POST /emulator/reset``: reset moto and the knobs.
+- ``POST /emulator/reset``: reset moto and the knobs;
+- ``POST /emulator/latency`` (``{"ms": 25}``): add a fixed latency to every AWS call from now on;
+- ``GET /emulator/calls``: every AWS call counted by service, region and operation, and the most
+  calls seen in flight at once per service and region; ``POST /emulator/calls/reset`` clears them.
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import json
+import re
 import signal
 import sys
+import threading
+import time
+from collections import Counter
 from collections.abc import Callable, Iterable
 from typing import Any
+from urllib.parse import parse_qs
 
 from emulator import aws_fakes
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
-def control_middleware(app: WsgiApp) -> WsgiApp:
+CREDENTIAL_SCOPE = re.compile(r"Credential=[^/]+/\d{8}/(?P<region>[^/]+)/(?P<service>[^/]+)/aws4_request")
+REST_OPERATIONS = (
+    ("cloudfront", "GET", re.compile(r"^/\d{4}-\d{2}-\d{2}/distribution/?$"), "ListDistributions"),
+    ("cloudfront", "POST", re.compile(r"^/\d{4}-\d{2}-\d{2}/distribution/?$"), "CreateDistribution"),
+    ("appsync", "GET", re.compile(r"^/v1/domainnames/?$"), "ListDomainNames"),
+    ("appsync", "POST", re.compile(r"^/v1/domainnames/?$"), "CreateDomainName"),
+    ("s3", "PUT", re.compile(r"^/[^/]+/.+"), "PutObject"),
+    ("s3", "GET", re.compile(r"^/[^/]+/.+"), "GetObject"),
+)
+
+
+ELBV2_VERSION = "2015-12-01"
+
+
+class CallMeter:
+    """Counts AWS calls and the most in flight at once, per service and region; adds latency."""
+
+    def __init__(self, latency_ms: float = 0.0) -> None:
+        self.latency_ms = latency_ms
+        self.calls: Counter[tuple[str, str, str]] = Counter()
+        self.in_flight: Counter[tuple[str, str]] = Counter()
+        self.max_in_flight: Counter[tuple[str, str]] = Counter()
+        self.lock = threading.Lock()
+        self.cpu_since = time.process_time()
+
+    def reset(self) -> None:
+        with self.lock:
+            self.cpu_since = time.process_time()
+            self.calls.clear()
+            self.in_flight.clear()
+            self.max_in_flight.clear()
+
+    def report(self) -> dict[str, Any]:
+        with self.lock:
+            return {
+                "calls": [[*key, count] for key, count in sorted(self.calls.items())],
+                "max_in_flight": [[*key, count] for key, count in sorted(self.max_in_flight.items())],
+                "latency_ms": self.latency_ms,
+                "cpu_s": time.process_time() - self.cpu_since,  # the emulator's own CPU since the reset
+            }
+
+    def identify(self, environ: dict[str, Any]) -> tuple[str, str, str] | None:
+        scope = CREDENTIAL_SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
+        if not scope:
+            return None
+        service, region = scope["service"], scope["region"]
+        target = environ.get("HTTP_X_AMZ_TARGET")
+        if target:
+            return service, region, target.rsplit(".", 1)[-1]
+        method, path = environ.get("REQUEST_METHOD", ""), environ.get("PATH_INFO", "")
+        for rest_service, rest_method, pattern, operation in REST_OPERATIONS:
+            if service == rest_service and method == rest_method and pattern.match(path):
+                return service, region, operation
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length) if length else b""
+        environ["wsgi.input"] = io.BytesIO(body)
+        params = parse_qs(body.decode(errors="replace")) or parse_qs(environ.get("QUERY_STRING", ""))
+        if service == "elasticloadbalancing" and params.get("Version") == [ELBV2_VERSION]:
+            service = "elasticloadbalancingv2"  # v2 signs with the same service name; its API version differs
+        action = params.get("Action")
+        return service, region, action[0] if action else f"{method} {path}"
+
+    def __call__(self, app: WsgiApp) -> WsgiApp:
+        def metered(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+            call = self.identify(environ)
+            if call is None:
+                return app(environ, start_response)
+            key = (call[0], call[1])
+            with self.lock:
+                self.calls[call] += 1
+                self.in_flight[key] += 1
+                self.max_in_flight[key] = max(self.max_in_flight[key], self.in_flight[key])
+            try:
+                if self.latency_ms:
+                    time.sleep(self.latency_ms / 1000)
+                return list(app(environ, start_response))
+            finally:
+                with self.lock:
+                    self.in_flight[key] -= 1
+
+        return metered
+
+
+def control_middleware(app: WsgiApp, meter: CallMeter) -> WsgiApp:
     def wrapped(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
+        if path == "/emulator/latency" and environ.get("REQUEST_METHOD") == "POST":
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+            meter.latency_ms = float(json.loads(environ["wsgi.input"].read(length) or b"{}").get("ms", 0))
+            start_response("200 OK", [("Content-Type", "application/json")])
+            return [b"{}"]
+        if path == "/emulator/calls":
+            if environ.get("REQUEST_METHOD") == "POST":
+                meter.reset()
+                start_response("200 OK", [("Content-Type", "application/json")])
+                return [b"{}"]
+            start_response("200 OK", [("Content-Type", "application/json")])
+            return [json.dumps(meter.report()).encode()]
         if path == "/emulator/settings" and environ.get("REQUEST_METHOD") == "POST":
             length = int(environ.get("CONTENT_LENGTH") or 0)
             payload = json.loads(environ["wsgi.input"].read(length) or b"{}")
@@ -42,22 +146,30 @@ def control_middleware(app: WsgiApp) -> WsgiApp:
     return wrapped
 
 
-def build_app() -> WsgiApp:
+def build_app(meter: CallMeter | None = None) -> WsgiApp:
     aws_fakes.install()
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
+    meter = meter or CallMeter()
     app: WsgiApp = DomainDispatcherApplication(create_backend_app)
-    return control_middleware(app)
+    return control_middleware(meter(app), meter)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (0: a free one)")
+    parser.add_argument("--latency-ms", type=float, default=0.0, help="fixed latency added to every AWS call")
     args = parser.parse_args(argv)
 
-    from werkzeug.serving import make_server
+    from werkzeug.serving import WSGIRequestHandler, make_server
 
-    server = make_server("127.0.0.1", args.port, build_app(), threaded=True)
+    class QuietHandler(WSGIRequestHandler):
+        def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+            """No access log: it costs the emulator CPU that the benchmark would count."""
+
+    server = make_server(
+        "127.0.0.1", args.port, build_app(CallMeter(args.latency_ms)), threaded=True, request_handler=QuietHandler
+    )
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     print(f"READY http://127.0.0.1:{server.server_port}", flush=True)
     try:

@@ -16,6 +16,9 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
 MAX_ATTEMPTS = 8
+# The most calls one run has in flight to one service in one region: polite to API rate limits,
+# and enough to hide latency. Throttled calls are retried by botocore, never hammered.
+MAX_IN_FLIGHT = 8
 MAX_POOL_CONNECTIONS = 16
 GLOBAL_REGION = "us-east-1"
 MALFORMED_RESPONSE = "MalformedResponse"

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from cert_cleanup import archive, inventory, report
-from cert_cleanup.aws import AwsClients, error_code, error_message
+from cert_cleanup.aws import MAX_IN_FLIGHT, AwsClients, error_code, error_message
 from cert_cleanup.decide import decide
 from cert_cleanup.errors import LookupFailed
 from cert_cleanup.models import (
@@ -31,7 +32,8 @@ from cert_cleanup.observability import logger, metrics
 from cert_cleanup.settings import Settings
 from cert_cleanup.usage import CONSUMERS, ProgressCallback, UsageIndex, enabled_regions, search_usage
 
-TAG_CONCURRENCY = 4
+T = TypeVar("T")
+R = TypeVar("R")
 ARN_PATTERN = re.compile(r"arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\d{12}:[^\s,;\"']+")
 
 
@@ -115,13 +117,23 @@ def run(settings: Settings, clients: AwsClients, options: RunOptions) -> RunResu
             )
             decisions[cert.name] = decide(cert, evidence[cert.name], policy, options.now)
 
+    # Every decision is final before the first delete. Deletions run a few at a time.
+    to_delete = [cert for cert in certificates if decisions[cert.name].outcome is Pending.DELETE]
+    deleted = dict(
+        zip(
+            (cert.name for cert in to_delete),
+            _bounded_map(
+                lambda cert: _delete(settings, clients, options, cert, decisions[cert.name], result.regions), to_delete
+            ),
+            strict=True,
+        )
+    )
     for cert in certificates:
         decision = decisions[cert.name]
-        used_by = evidence[cert.name].usage.used_by if cert.name in evidence and evidence[cert.name].usage else ()  # type: ignore[union-attr]
-        if decision.outcome is Pending.DELETE:
-            row = _delete(settings, clients, options, cert, decision, result.regions)
-        else:
-            row = CertificateResult(cert, Action(decision.outcome), decision.reason, tuple(used_by))
+        usage = evidence.get(cert.name, Evidence()).usage
+        row = deleted.get(cert.name) or CertificateResult(
+            cert, Action(decision.outcome), decision.reason, usage.used_by if usage else ()
+        )
         result.certificates.append(row)
         logger.info(
             "certificate decided",
@@ -159,10 +171,15 @@ def _read_tags(iam: Any, certs: list[Certificate]) -> list[dict[str, str] | Fail
         except LookupFailed as exc:
             return _failed(exc)
 
-    if not certs:
+    return _bounded_map(read, certs)
+
+
+def _bounded_map(fn: Callable[[T], R], items: list[T]) -> list[R]:
+    """``fn`` over ``items`` in order, with at most ``MAX_IN_FLIGHT`` calls at once (IAM is one region)."""
+    if not items:
         return []
-    with ThreadPoolExecutor(max_workers=TAG_CONCURRENCY) as pool:
-        return list(pool.map(read, certs))
+    with ThreadPoolExecutor(max_workers=min(MAX_IN_FLIGHT, len(items))) as pool:
+        return list(pool.map(fn, items))
 
 
 def _delete(

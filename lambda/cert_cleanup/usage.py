@@ -1,8 +1,8 @@
 """Search every region for resources that use IAM server certificates.
 
 Regions are searched concurrently: one task per (service, region), each with at most
-``PER_TASK_CONCURRENCY`` calls in flight, so no service in any region sees more than that from
-one run. Throttled calls are retried by botocore (standard mode), not by this module.
+``MAX_IN_FLIGHT`` calls in flight, so no service in any region sees more than that from one run.
+Throttled calls are retried by botocore (standard mode), not by this module.
 """
 
 from __future__ import annotations
@@ -14,14 +14,13 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any, TypeVar
 
-from cert_cleanup.aws import GLOBAL_REGION, AwsClients, lookup
+from cert_cleanup.aws import GLOBAL_REGION, MAX_IN_FLIGHT, AwsClients, lookup
 from cert_cleanup.consumers import Scope, appsync, cloudfront, elb_classic, elbv2
 from cert_cleanup.errors import LookupFailed
 from cert_cleanup.models import Certificate, FailedLookup, Usage, Use
 
 CONSUMERS: tuple[ModuleType, ...] = (elb_classic, elbv2, appsync, cloudfront)
 MAX_TASKS_IN_FLIGHT = 16
-PER_TASK_CONCURRENCY = 8
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -64,7 +63,7 @@ def search_usage(
     consumers: Sequence[ModuleType] = CONSUMERS,
     on_progress: ProgressCallback | None = None,
     max_tasks: int = MAX_TASKS_IN_FLIGHT,
-    per_task_concurrency: int = PER_TASK_CONCURRENCY,
+    per_task_concurrency: int = MAX_IN_FLIGHT,
 ) -> UsageSearch:
     """Run every consumer in every region (global consumers once) and collect uses and failures."""
     search = UsageSearch(regions=list(regions))

@@ -1,0 +1,366 @@
+"""`make bench`: measure cert-cleanup on a quota-scale account, against a sequential baseline.
+
+Starts the emulator on 127.0.0.1 with a fixed latency per call, seeds accounts, runs each
+implementation in a fresh process, and writes docs/benchmarks.md and docs/bench-scaling.png.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+from bench.scale import Seeded, Shape, by_operation, minimum_calls, seed
+from emulator.process import Emulator, running
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"
+SCALING_COUNTS = (10, 100, 400, 1000)
+
+
+def run_once(emulator: Emulator, seeded: Seeded, impl: str, mode: str) -> dict[str, Any]:
+    """One run in a fresh process; returns its figures and the emulator's call counts."""
+    env = {
+        **os.environ,
+        **emulator.environment(),
+        "SNS_TOPIC_ARN": seeded.topic_arn,
+        "ARCHIVE_BUCKET": seeded.bucket,
+        "POWERTOOLS_LOG_LEVEL": "WARNING",
+        "POWERTOOLS_METRICS_DISABLED": "true",
+        "PYTHONPATH": os.pathsep.join([str(ROOT / "lambda"), str(ROOT)]),
+    }
+    emulator.reset_calls()
+    completed = subprocess.run(  # noqa: S603 (our own module)
+        [sys.executable, "-m", "bench.run_once", "--impl", impl, "--mode", mode],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        check=False,
+    )
+    if completed.returncode != 0:
+        raise RuntimeError(f"{impl} {mode} failed: {completed.stdout} {completed.stderr[-2000:]}")
+    figures: dict[str, Any] = json.loads(completed.stdout.strip().splitlines()[-1])
+    report = emulator.calls()
+    figures["calls"] = by_operation(report)
+    figures["total_calls"] = sum(figures["calls"].values())
+    figures["max_in_flight"] = max((row[2] for row in report["max_in_flight"]), default=0)
+    figures["max_in_flight_by"] = max(report["max_in_flight"], key=lambda row: row[2], default=None)
+    figures["emulator_cpu_s"] = report["cpu_s"]
+    return figures
+
+
+def fresh_account(emulator: Emulator, shape: Shape) -> tuple[Seeded, float]:
+    emulator.reset()
+    emulator.latency(0)
+    started = time.perf_counter()
+    seeded = seed(boto3.Session(region_name="us-east-1"), shape)
+    return seeded, time.perf_counter() - started
+
+
+def import_time(module: str, *, in_lambda: bool, samples: int = 7) -> float:
+    """Median seconds to import ``module`` in a fresh interpreter.
+
+    ``in_lambda`` sets LAMBDA_TASK_ROOT, as Lambda does, so Powertools' Tracer is active and the
+    X-Ray SDK loads: what a cold start in Lambda pays.
+    """
+    code = f"import time; t = time.perf_counter(); import {module}; print(time.perf_counter() - t)"
+    env = {key: value for key, value in os.environ.items() if key != "LAMBDA_TASK_ROOT"}
+    env["PYTHONPATH"] = str(ROOT / "lambda")
+    if in_lambda:
+        env["LAMBDA_TASK_ROOT"] = str(ROOT / "lambda")
+    values = [
+        float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True).stdout)  # noqa: S603
+        for _ in range(samples)
+    ]
+    return statistics.median(values)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--latency-ms", type=float, default=25.0)
+    parser.add_argument("--skip-scaling", action="store_true", help="only the quota-scale and no-candidate runs")
+    args = parser.parse_args(argv)
+    latency = args.latency_ms
+    results: dict[str, Any] = {"latency_ms": latency, "started": datetime.now(UTC).isoformat(timespec="seconds")}
+
+    with running() as emulator:
+        os.environ.update(emulator.environment())
+
+        print("quota-scale account: seeding...", file=sys.stderr)
+        shape = Shape()
+        seeded, seed_s = fresh_account(emulator, shape)
+        results["seed_s"] = seed_s
+        results["regions"] = len(seeded.regions)
+        emulator.latency(latency)
+        print(f"  seeded in {seed_s:.0f} s; runs at {latency:g} ms per call", file=sys.stderr)
+        sequential_dry = run_once(emulator, seeded, "sequential", "dry")
+        ours_dry = run_once(emulator, seeded, "ours", "dry")
+        ours_real = run_once(emulator, seeded, "ours", "real")
+        if sorted(ours_dry["would_delete"]) != sorted(sequential_dry["would_delete"]):
+            raise RuntimeError("cert-cleanup and the baseline disagree on what to delete")
+        if sorted(ours_real["deleted"]) != sorted(ours_dry["would_delete"]):
+            raise RuntimeError("the real run did not delete what the dry run predicted")
+        print("  baseline real run: seeding again...", file=sys.stderr)
+        seeded_again, _ = fresh_account(emulator, shape)
+        emulator.latency(latency)
+        sequential_real = run_once(emulator, seeded_again, "sequential", "real")
+        results["quota"] = {
+            "shape": shape.__dict__,
+            "v2_regions": len(seeded.v2_per_region),
+            "listeners_with_20_plus": sum(1 for n in seeded.secure_listener_certificates if n > 20),
+            "ours_dry": ours_dry,
+            "ours_real": ours_real,
+            "sequential_dry": sequential_dry,
+            "sequential_real": sequential_real,
+            "minimum_dry": minimum_calls(seeded, dry_run=True, archive=True),
+            "minimum_real": minimum_calls(seeded, dry_run=False, archive=True),
+        }
+
+        print("no-candidate account...", file=sys.stderr)
+        none_shape = Shape(
+            valid=900,
+            expiring=100,
+            expired_unused=0,
+            expired_in_use=0,
+            v2_balancers=50,
+            heavy_listeners=5,
+            classic_balancers=20,
+            distributions=20,
+        )
+        seeded_none, _ = fresh_account(emulator, none_shape)
+        emulator.latency(latency)
+        results["no_candidate"] = {
+            "ours_real": run_once(emulator, seeded_none, "ours", "real"),
+            "minimum_real": minimum_calls(seeded_none, dry_run=False, archive=True),
+        }
+
+        results["scaling"] = []
+        if not args.skip_scaling:
+            for count in SCALING_COUNTS:
+                print(f"scaling: {count} load balancers...", file=sys.stderr)
+                scaling_shape = Shape(
+                    valid=100,
+                    expiring=0,
+                    expired_unused=10,
+                    expired_in_use=0,
+                    v2_balancers=count,
+                    heavy_listeners=min(count, 10),
+                    classic_balancers=0,
+                    distributions=10,
+                    appsync_domains_per_region=0,
+                )
+                seeded_n, _ = fresh_account(emulator, scaling_shape)
+                emulator.latency(latency)
+                ours = run_once(emulator, seeded_n, "ours", "dry")
+                sequential = run_once(emulator, seeded_n, "sequential", "dry")
+                results["scaling"].append(
+                    {
+                        "balancers": count,
+                        "ours_s": ours["wall_s"],
+                        "sequential_s": sequential["wall_s"],
+                        "ours_calls": ours["total_calls"],
+                        "sequential_calls": sequential["total_calls"],
+                    }
+                )
+
+    results["import_s"] = import_time("cert_cleanup.handler", in_lambda=True)
+    results["import_cli_s"] = import_time("cert_cleanup.cli", in_lambda=False)
+    results["machine"] = machine()
+    DOCS.mkdir(exist_ok=True)
+    (DOCS / "benchmarks.json").write_text(json.dumps(results, indent=2, default=_jsonable) + "\n")
+    if results["scaling"]:
+        chart(results["scaling"], latency, DOCS / "bench-scaling.png")
+    (DOCS / "benchmarks.md").write_text(render(results))
+    print(render(results))
+    return 0
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return (
+        f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, {platform.system()} {platform.machine()}"
+    )
+
+
+def chart(rows: list[dict[str, Any]], latency: float, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    counts = [row["balancers"] for row in rows]
+    figure, axis = plt.subplots(figsize=(7, 4.2), dpi=120)
+    axis.plot(counts, [row["sequential_s"] for row in rows], marker="o", label="sequential baseline")
+    axis.plot(counts, [row["ours_s"] for row in rows], marker="o", label="cert-cleanup")
+    axis.set_xscale("log")
+    axis.set_xticks(counts, [str(c) for c in counts])
+    axis.set_xlabel("ALB/NLB load balancers in the account (each with an HTTPS/TLS listener)")
+    axis.set_ylabel("wall time of a dry run (s)")
+    axis.set_title(f"Wall time against load balancers, {latency:g} ms per AWS call (emulated)")
+    axis.grid(True, alpha=0.3)
+    axis.legend()
+    figure.tight_layout()
+    figure.savefig(path)
+    plt.close(figure)
+
+
+def _jsonable(value: object) -> object:
+    if isinstance(value, Counter):
+        return dict(value)
+    raise TypeError(type(value).__name__)
+
+
+def _calls_table(measured: Counter[str], minimum: Counter[str], baseline: Counter[str]) -> list[str]:
+    lines = ["| operation | cert-cleanup | minimum | sequential baseline |", "|---|---:|---:|---:|"]
+    for operation in sorted(set(measured) | set(minimum) | set(baseline)):
+        lines.append(f"| {operation} | {measured[operation]} | {minimum[operation]} | {baseline[operation]} |")
+    lines.append(
+        f"| **total** | **{sum(measured.values())}** | **{sum(minimum.values())}** | **{sum(baseline.values())}** |"
+    )
+    return lines
+
+
+def _run_row(label: str, run: dict[str, Any]) -> str:
+    return f"| {label} | {run['wall_s']:.2f} s | {run['peak_rss_mb']:.0f} MB | {run['total_calls']} |"
+
+
+def render(results: dict[str, Any]) -> str:
+    quota = results["quota"]
+    shape = quota["shape"]
+    ours_dry, ours_real = quota["ours_dry"], quota["ours_real"]
+    seq_dry, seq_real = quota["sequential_dry"], quota["sequential_real"]
+    none = results["no_candidate"]["ours_real"]
+    consumer_calls = sum(
+        count
+        for operation, count in none["calls"].items()
+        if operation
+        in {
+            "elb.DescribeLoadBalancers",
+            "elbv2.DescribeLoadBalancers",
+            "DescribeListeners",
+            "DescribeListenerCertificates",
+            "ListDistributions",
+            "ListDomainNames",
+        }
+    )
+    busiest = " ".join(str(part) for part in ours_real["max_in_flight_by"] or [])
+    total_certificates = shape["valid"] + shape["expiring"] + shape["expired_unused"] + shape["expired_in_use"]
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Measured {results['started']} on {results['machine']}, with `make bench`",
+        f"(`python -m bench.main --latency-ms {results['latency_ms']:g}`). The emulator (moto's server with",
+        "cert-cleanup's AWS-behaviour patches) runs on 127.0.0.1 and adds a fixed latency to every AWS call;",
+        "it counts every call by service, region and operation. Each run is a fresh process, so wall time",
+        "and peak memory include imports and client creation, as a cold Lambda start would.",
+        "",
+        "## Quota-scale account",
+        "",
+        f"{total_certificates} IAM server certificates ({shape['valid']} valid, {shape['expiring']} expiring within "
+        f"30 days, {shape['expired_unused']} expired and unused, {shape['expired_in_use']} expired and in use: "
+        "a third each on CloudFront, as additional ALB/NLB certificates, "
+        f"and on Classic ELBs); {results['regions']} regions; {shape['v2_balancers']} ALB/NLB in {quota['v2_regions']} "
+        f"regions, each with a plain and a secure listener ({quota['listeners_with_20_plus']} listeners carrying 20+ "
+        f"additional certificates); {shape['classic_balancers']} Classic ELBs; {shape['distributions']} CloudFront "
+        f"distributions; {shape['appsync_domains_per_region']} AppSync domains in each of 3 regions. "
+        f"Seeding took {results['seed_s']:.0f} s (not counted).",
+        "",
+        f"| run ({results['latency_ms']:g} ms per call) | wall time | peak memory (RSS) | calls |",
+        "|---|---:|---:|---:|",
+        _run_row("cert-cleanup, dry run", ours_dry),
+        _run_row(f"cert-cleanup, real run (archives and deletes {len(ours_real['deleted'])})", ours_real),
+        _run_row("sequential baseline, dry run", seq_dry),
+        _run_row("sequential baseline, real run", seq_real),
+        "",
+        f"Speed-up over the baseline: **{seq_dry['wall_s'] / ours_dry['wall_s']:.1f}x** (dry run), "
+        f"**{seq_real['wall_s'] / ours_real['wall_s']:.1f}x** (real run). Most calls in flight at once for one "
+        f"service in one region: **{ours_real['max_in_flight']}** ({busiest}).",
+        f"The function is configured with 512 MB; the real run peaked at {ours_real['peak_rss_mb']:.0f} MB.",
+        "",
+        "### Calls by operation, real run",
+        "",
+        *_calls_table(ours_real["calls"], Counter(quota["minimum_real"]), seq_real["calls"]),
+        "",
+        "The minimum is computed from what was seeded (`bench/scale.py: minimum_calls`): list pages at each API's",
+        "largest page size; per region one page per 400 load balancers (Classic, v2) and per 25 AppSync domains",
+        "where AppSync exists; one DescribeListeners per v2 load balancer; one DescribeListenerCertificates page per",
+        "secure listener; CloudFront pages; tags only for expired candidates; per deletion one archive read",
+        "(GetServerCertificate), one archive write (PutObject) and one delete; one publish.",
+        "",
+        "### Calls by operation, dry run",
+        "",
+        *_calls_table(ours_dry["calls"], Counter(quota["minimum_dry"]), seq_dry["calls"]),
+        "",
+        "## No candidate (only valid and expiring certificates)",
+        "",
+        f"Wall time {none['wall_s']:.2f} s, {none['total_calls']} calls "
+        f"({', '.join(f'{op}: {n}' for op, n in sorted(none['calls'].items()))}); load-balancer, CloudFront and "
+        f"AppSync calls: **{consumer_calls}**.",
+        "",
+    ]
+    if results["scaling"]:
+        lines += [
+            "## Scaling with load balancers",
+            "",
+            "110 certificates (10 expired and unused), dry runs, ALB/NLB spread over the regions as above.",
+            "",
+            "| ALB/NLB | cert-cleanup | calls | sequential baseline | calls | speed-up |",
+            "|---:|---:|---:|---:|---:|---:|",
+            *[
+                f"| {row['balancers']} | {row['ours_s']:.2f} s | {row['ours_calls']} | {row['sequential_s']:.2f} s | "
+                f"{row['sequential_calls']} | {row['sequential_s'] / row['ours_s']:.1f}x |"
+                for row in results["scaling"]
+            ],
+            "",
+            "![wall time against load balancers](bench-scaling.png)",
+            "",
+        ]
+    lines += [
+        "## Cold start",
+        "",
+        "Importing `cert_cleanup.handler` in a fresh interpreter as Lambda would (`LAMBDA_TASK_ROOT` set, so the",
+        f"X-Ray tracer loads): **{results['import_s'] * 1000:.0f} ms** (median of 7). Most of it is boto3 (its",
+        "s3transfer and urllib3), the X-Ray SDK, pydantic and Powertools: all used by the first invocation, so",
+        "deferring them would move the time, not save it. The X-Ray SDK is loaded only by the handler: the",
+        f"command-line tool imports in **{results['import_cli_s'] * 1000:.0f} ms** without it.",
+        "",
+        "## Concurrency",
+        "",
+        "Each (service, region) pair is one task, at most 16 tasks at once; inside a task at most 8 calls are in",
+        "flight (the ALB/NLB listener fan-out). IAM's tag reads and the archive-and-delete steps also run 8 at a",
+        "time. So no service in any region sees more than 8 concurrent calls from a run (the emulator's count",
+        "above), and botocore's standard retry mode (8 attempts, backoff with jitter) absorbs throttling instead",
+        "of a hand-written loop. Eight hides most of the latency (the gain flattens once calls queue on the slowest",
+        "region) while staying far below the ELB and IAM API rate limits.",
+        "",
+        "The emulator is not free: it spent "
+        f"{results['quota']['ours_real']['emulator_cpu_s']:.1f} s of CPU serving the real run's calls, on the same",
+        "two cores as the function. Against AWS that cost is not on the caller, so the speed-up here is a floor.",
+        "",
+        "Raw figures: `docs/benchmarks.json`.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
