@@ -19,7 +19,10 @@ export CDK_DISABLE_CLI_TELEMETRY := true
 BENCH_STAMP := $(VENV)/.bench-installed
 BENCH_ARGS ?=
 
-.PHONY: help install wheelhouse demo test lint typecheck unit e2e infra-test synth deploy destroy bench clean
+# Example organization for an offline `make synth-org`; pass your own to deploy-org.
+ORG_ARGS ?= -c organizationId=o-exampleorg1 -c organizationalUnitIds=ou-abcd-11111111 -c memberRegion=us-east-1
+
+.PHONY: help install wheelhouse demo test lint typecheck unit e2e infra-test synth synth-org deploy deploy-org destroy destroy-org bench clean
 
 help:
 	@echo "make demo     - run cert-cleanup against a local AWS emulator (dry run, then a real run)"
@@ -27,6 +30,7 @@ help:
 	@echo "make synth    - synthesize the CloudFormation template (no AWS credentials needed)"
 	@echo "make deploy   - cdk deploy with your AWS credentials (CDK_ARGS='-c notificationEmails=you@example.com')"
 	@echo "make destroy  - remove the stack (the archive bucket is kept)"
+	@echo "make synth-org / deploy-org - the organization rollout (ORG_ARGS='-c organizationId=o-... -c organizationalUnitIds=ou-...')"
 	@echo "make bench    - quota-scale benchmark on the emulator; writes docs/benchmarks.md (takes minutes)"
 
 $(STAMP): requirements.txt requirements-dev.txt lambda/requirements.txt pyproject.toml
@@ -76,6 +80,16 @@ synth: $(STAMP) $(WHEELS) $(NODE_STAMP)
 	$(CDK) synth --quiet $(CDK_ARGS)
 	$(VENV)/bin/cfn-lint --ignore-checks W3005 -- cdk.out/*.template.json
 
+synth-org: $(STAMP) $(WHEELS) $(NODE_STAMP)
+	$(CDK) synth --quiet -o cdk.out.org -c mode=organization $(ORG_ARGS) $(CDK_ARGS)
+	$(VENV)/bin/cfn-lint --ignore-checks W3005 -- cdk.out.org/*.template.json
+
+deploy-org: $(STAMP) $(WHEELS) $(NODE_STAMP)
+	$(CDK) deploy -c mode=organization $(ORG_ARGS) $(CDK_ARGS)
+
+destroy-org: $(STAMP) $(NODE_STAMP)
+	$(CDK) destroy -c mode=organization $(ORG_ARGS) $(CDK_ARGS)
+
 deploy: $(STAMP) $(WHEELS) $(NODE_STAMP)
 	$(CDK) deploy $(CDK_ARGS)
 
@@ -85,6 +99,7 @@ destroy: $(STAMP) $(NODE_STAMP)
 test: lint typecheck $(WHEELS)
 	$(PY) -m pytest tests
 	$(MAKE) --no-print-directory synth
+	$(MAKE) --no-print-directory synth-org
 
 $(BENCH_STAMP): requirements-bench.txt $(STAMP)
 	$(PY) -m pip install --quiet -r requirements-bench.txt
@@ -94,4 +109,4 @@ bench: $(BENCH_STAMP)
 	$(PY) -m bench.main $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) $(WHEELHOUSE) node_modules cdk.out .mypy_cache .ruff_cache .pytest_cache .hypothesis
+	rm -rf $(VENV) $(WHEELHOUSE) node_modules cdk.out cdk.out.org .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""CDK app: `make synth`, `make deploy`, `make destroy` (see the README's Deploy section)."""
+"""CDK app: `make synth`/`deploy`/`destroy`, and with `-c mode=organization` the organization rollout."""
 
 from __future__ import annotations
 
@@ -13,19 +13,28 @@ import aws_cdk as cdk
 
 from infra import nag
 from infra.config import ContextError, DeployConfig
+from infra.organization import OrganizationStack
 from infra.stack import CertCleanupStack
 
 STACK_NAME = "CertCleanup"
+ORGANIZATION_STACK_NAME = "CertCleanupOrganization"
 
 
-def build(app: cdk.App) -> CertCleanupStack:
+def build(app: cdk.App) -> cdk.Stack:
+    """The single-account stack, or with ``-c mode=organization`` the organization stack."""
     config = DeployConfig.from_context(app.node)
-    stack = CertCleanupStack(
-        app,
-        STACK_NAME,
-        config=config,
-        env=cdk.Environment(account=os.getenv("CDK_DEFAULT_ACCOUNT"), region=os.getenv("CDK_DEFAULT_REGION")),
-    )
+    region = os.getenv("CDK_DEFAULT_REGION")
+    env = cdk.Environment(account=os.getenv("CDK_DEFAULT_ACCOUNT"), region=region)
+    stack: cdk.Stack
+    if config.mode == "organization":
+        if config.member_region is None and region is None:
+            raise ContextError(
+                "invalid CDK context: context 'memberRegion': required when no default region is configured"
+            )
+        stack = OrganizationStack(app, ORGANIZATION_STACK_NAME, config=config, env=env)
+        nag.apply_organization(stack)
+    else:
+        stack = CertCleanupStack(app, STACK_NAME, config=config, env=env)
     nag.apply(app)
     return stack
 

@@ -8,6 +8,7 @@ import os
 import resource
 import sys
 import time
+from pathlib import Path
 from types import SimpleNamespace
 
 SCHEDULED_EVENT = {"detail-type": "Scheduled Event", "source": "aws.events", "detail": {}, "id": "bench"}
@@ -17,6 +18,14 @@ CONTEXT = SimpleNamespace(
     invoked_function_arn="arn:aws:lambda:us-east-1:123456789012:function:cert-cleanup",
     aws_request_id="bench",
 )
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory. VmHWM starts afresh at exec; ru_maxrss keeps the parent's."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def main() -> int:
@@ -47,7 +56,7 @@ def main() -> int:
         outcome = run(dry_run=dry_run, topic_arn=os.environ["SNS_TOPIC_ARN"], bucket=os.environ.get("ARCHIVE_BUCKET"))
         decided = {"would_delete": outcome["unused"] if dry_run else [], "deleted": outcome["deleted"]}
     wall = time.perf_counter() - started
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak_mb = peak_rss_mb()
     print(json.dumps({"wall_s": wall, "peak_rss_mb": peak_mb, **decided}))
     return 0
 

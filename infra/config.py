@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from constructs import Node
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from cert_cleanup.settings import MAX_DAYS, REGION_PATTERN, TAG_KEY_PATTERN
 
@@ -19,6 +19,9 @@ EMAIL_PATTERN = re.compile(r"^[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*
 RATE_PATTERN = re.compile(r"^rate\((?P<value>[1-9]\d*) (?P<unit>minute|minutes|hour|hours|day|days)\)$")
 CRON_FIELD = r"[0-9A-Za-z*?,/#L\-]+"
 CRON_PATTERN = re.compile(rf"^cron\({CRON_FIELD}( {CRON_FIELD}){{5}}\)$")
+ORGANIZATION_ID_PATTERN = re.compile(r"^o-[a-z0-9]{10,32}$")
+OU_ID_PATTERN = re.compile(r"^(ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}|r-[a-z0-9]{4,32})$")
+BUCKET_PREFIX_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,40}[a-z0-9]$")
 LOG_RETENTION_DAYS = (
     1,
     3,
@@ -66,8 +69,17 @@ class DeployConfig(BaseModel):
     archive: bool = Field(default=True, alias="archive")
     log_retention_days: int = Field(default=365, alias="logRetentionDays")
     account_label: str | None = Field(default=None, alias="accountLabel", max_length=64)
+    mode: Literal["account", "organization"] = Field(default="account", alias="mode")
+    # Organization mode only (see OrganizationConfig.check).
+    organization_id: str | None = Field(default=None, alias="organizationId")
+    organizational_unit_ids: tuple[str, ...] = Field(default=(), alias="organizationalUnitIds")
+    member_region: str | None = Field(default=None, alias="memberRegion")
+    max_concurrent_percentage: int = Field(default=25, ge=1, le=100, alias="maxConcurrentPercentage")
+    failure_tolerance_percentage: int = Field(default=10, ge=0, le=100, alias="failureTolerancePercentage")
+    delegated_admin: bool = Field(default=True, alias="delegatedAdmin")
+    asset_bucket_prefix: str | None = Field(default=None, alias="assetBucketPrefix")
 
-    @field_validator("notification_emails", "regions", mode="before")
+    @field_validator("notification_emails", "regions", "organizational_unit_ids", mode="before")
     @classmethod
     def _list(cls, value: object) -> object:
         if isinstance(value, str):
@@ -96,7 +108,47 @@ class DeployConfig(BaseModel):
             raise ValueError(f"not a region name: {', '.join(repr(b) for b in bad)}")
         return value
 
-    @field_validator("dry_run", "archive", mode="before")
+    @field_validator("organization_id")
+    @classmethod
+    def _organization(cls, value: str | None) -> str | None:
+        if value is not None and not ORGANIZATION_ID_PATTERN.fullmatch(value):
+            raise ValueError(f"must be an AWS Organizations id like 'o-a1b2c3d4e5', got {value!r}")
+        return value
+
+    @field_validator("organizational_unit_ids")
+    @classmethod
+    def _units(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        bad = [unit for unit in value if not OU_ID_PATTERN.fullmatch(unit)]
+        if bad:
+            raise ValueError(
+                f"not an OU or root id ('ou-xxxx-xxxxxxxx' or 'r-xxxx'): {', '.join(repr(b) for b in bad)}"
+            )
+        return value
+
+    @field_validator("member_region")
+    @classmethod
+    def _member_region(cls, value: str | None) -> str | None:
+        if value is not None and not REGION_PATTERN.fullmatch(value):
+            raise ValueError(f"not a region name: {value!r}")
+        return value
+
+    @field_validator("asset_bucket_prefix")
+    @classmethod
+    def _asset_prefix(cls, value: str | None) -> str | None:
+        if value is not None and not BUCKET_PREFIX_PATTERN.fullmatch(value):
+            raise ValueError(f"must be 3-42 lowercase letters, digits or hyphens, got {value!r}")
+        return value
+
+    @model_validator(mode="after")
+    def _organization_needs(self) -> DeployConfig:
+        if self.mode == "organization":
+            if self.organization_id is None:
+                raise ValueError("context 'organizationId': required when mode=organization")
+            if not self.organizational_unit_ids:
+                raise ValueError("context 'organizationalUnitIds': required when mode=organization")
+        return self
+
+    @field_validator("dry_run", "archive", "delegated_admin", mode="before")
     @classmethod
     def _bool(cls, value: object) -> object:
         if isinstance(value, str):
@@ -105,7 +157,14 @@ class DeployConfig(BaseModel):
             return value.strip().lower() == "true"
         return value
 
-    @field_validator("grace_days", "expiry_warning_days", "log_retention_days", mode="before")
+    @field_validator(
+        "grace_days",
+        "expiry_warning_days",
+        "log_retention_days",
+        "max_concurrent_percentage",
+        "failure_tolerance_percentage",
+        mode="before",
+    )
     @classmethod
     def _int(cls, value: object) -> object:
         if isinstance(value, bool) or (isinstance(value, str) and not re.fullmatch(r"\s*-?\d+\s*", value)):
@@ -139,6 +198,11 @@ class DeployConfig(BaseModel):
             raise ValueError(f"must be one of CloudWatch Logs' retention periods {LOG_RETENTION_DAYS}, got {value}")
         return value
 
+    @property
+    def asset_prefix(self) -> str:
+        """Asset buckets are named ``<prefix>-<region>``; the default is derived from the organization."""
+        return self.asset_bucket_prefix or f"cert-cleanup-assets-{(self.organization_id or '').removeprefix('o-')}"
+
     @classmethod
     def from_values(cls, values: dict[str, Any]) -> DeployConfig:
         try:
@@ -171,7 +235,10 @@ def _describe(exc: ValidationError) -> str:
         message = str(error["msg"]).removeprefix("Value error, ")
         if error["type"] == "extra_forbidden":
             message = "unknown context key"
-        elif error["type"] in {"greater_than_equal", "less_than_equal"}:
+        elif error["type"] == "literal_error" or error["type"] in {"greater_than_equal", "less_than_equal"}:
             message = f"{message}, got {error['input']!r}"
+        if message.startswith("context '"):
+            problems.append(message)  # a check across keys names its key itself
+            continue
         problems.append(f"context '{key}': {message}")
     return "invalid CDK context: " + "; ".join(problems)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aws_cdk import Acknowledgment, App, Validations
+from aws_cdk import Acknowledgment, App, Stack, Token, Validations
 from cdk_nag import AwsSolutionsChecks
 
 ACKNOWLEDGMENTS = {
@@ -36,8 +36,51 @@ ACKNOWLEDGMENTS = {
 }
 
 
+# Organization mode only, and only on the organization stack: findings on what cdk-stacksets
+# generates to copy the member assets (CDK's BucketDeployment custom resource).
+BUCKET_DEPLOYMENT = "CDK's BucketDeployment custom resource, which cdk-stacksets uses to copy the member assets"
+ORGANIZATION_ACKNOWLEDGMENTS = {
+    "AwsSolutions::AwsSolutions-IAM4"
+    "[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]": (
+        f"The managed basic-execution policy (logs only) is attached by {BUCKET_DEPLOYMENT}; it runs at deploy time."
+    ),
+    "AwsSolutions::AwsSolutions-L1": (
+        f"The Lambda runtime of {BUCKET_DEPLOYMENT} is chosen by aws-cdk-lib, not by this app; the cert-cleanup "
+        "function itself runs Python 3.14."
+    ),
+    "AwsSolutions::AwsSolutions-IAM5[Action::s3:GetObject*]": f"Read of the CDK asset staging by {BUCKET_DEPLOYMENT}.",
+    "AwsSolutions::AwsSolutions-IAM5[Action::s3:GetBucket*]": f"Read of the CDK asset staging by {BUCKET_DEPLOYMENT}.",
+    "AwsSolutions::AwsSolutions-IAM5[Action::s3:List*]": (
+        f"Listing of the source and member-asset buckets by {BUCKET_DEPLOYMENT}."
+    ),
+    "AwsSolutions::AwsSolutions-IAM5[Action::s3:DeleteObject*]": (
+        f"{BUCKET_DEPLOYMENT} prunes stale member assets from the member-asset bucket only."
+    ),
+    "AwsSolutions::AwsSolutions-IAM5[Action::s3:Abort*]": f"Multipart uploads of member assets by {BUCKET_DEPLOYMENT}.",
+    "AwsSolutions::AwsSolutions-IAM5[Resource::<MemberAssets44946EA2.Arn>/*]": (
+        f"The member-asset bucket's objects, written by {BUCKET_DEPLOYMENT}; members can only read them."
+    ),
+}
+
+
 def apply(app: App) -> None:
     """Run AwsSolutions checks at synth: an unacknowledged finding fails synth."""
     Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     for rule, reason in ACKNOWLEDGMENTS.items():
         Validations.of(app).acknowledge(Acknowledgment(id=rule, reason=reason))
+
+
+def apply_organization(stack: Stack) -> None:
+    """Acknowledge, on the organization stack only, what cdk-stacksets' asset copying brings."""
+    for rule, reason in ORGANIZATION_ACKNOWLEDGMENTS.items():
+        Validations.of(stack).acknowledge(Acknowledgment(id=rule, reason=reason))
+    # The bootstrap bucket's name holds the account and region: literal when the environment is known.
+    account = "<AWS::AccountId>" if Token.is_unresolved(stack.account) else stack.account
+    region = "<AWS::Region>" if Token.is_unresolved(stack.region) else stack.region
+    Validations.of(stack).acknowledge(
+        Acknowledgment(
+            id="AwsSolutions::AwsSolutions-IAM5"
+            f"[Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-{account}-{region}/*]",
+            reason=f"The CDK bootstrap asset bucket of this account, read by {BUCKET_DEPLOYMENT}.",
+        )
+    )

@@ -62,11 +62,14 @@ class CleanupFunction(Construct):
         *,
         environment: dict[str, str],
         topic: sns.ITopic,
-        key: kms.IKey,
+        topic_key_arn: str,
+        queue_key: kms.IKey | None,
         archive_objects_arn: str | None,
         schedule: str,
         log_retention: logs.RetentionDays,
+        read_account_alias: bool = False,
     ) -> None:
+        """``queue_key`` encrypts the failure queue; ``None`` uses SQS-managed encryption (no key to pay for)."""
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
 
@@ -74,8 +77,8 @@ class CleanupFunction(Construct):
         self.failure_queue = sqs.Queue(
             self,
             "FailedRuns",
-            encryption=sqs.QueueEncryption.KMS,
-            encryption_master_key=key,
+            encryption=sqs.QueueEncryption.KMS if queue_key else sqs.QueueEncryption.SQS_MANAGED,
+            encryption_master_key=queue_key,
             enforce_ssl=True,
             retention_period=Duration.days(14),
         )
@@ -112,11 +115,16 @@ class CleanupFunction(Construct):
                 sid="ReportFailedRun", actions=["sqs:SendMessage"], resources=[self.failure_queue.queue_arn]
             )
         )
+        key_arns = list(dict.fromkeys([topic_key_arn, *([queue_key.key_arn] if queue_key else [])]))
         self.role.add_to_policy(
             iam.PolicyStatement(
-                sid="EncryptForTopicAndQueue", actions=["kms:Decrypt", "kms:GenerateDataKey*"], resources=[key.key_arn]
+                sid="EncryptForTopicAndQueue", actions=["kms:Decrypt", "kms:GenerateDataKey*"], resources=key_arns
             )
         )
+        if read_account_alias:
+            self.role.add_to_policy(
+                iam.PolicyStatement(sid="NameTheAccount", actions=["iam:ListAccountAliases"], resources=["*"])
+            )
         if archive_objects_arn:
             self.role.add_to_policy(
                 iam.PolicyStatement(

@@ -40,6 +40,8 @@ def handle(
     requested_dry_run = parse_event(event)
     clients = clients or default_clients()
     account = account_id(context, clients)
+    if settings.account_label is None and settings.read_account_alias:
+        settings = settings.model_copy(update={"account_label": account_alias(clients)})
     options = remediate.RunOptions.create(account, dry_run=settings.dry_run or requested_dry_run)
     result = remediate.run(settings, clients, options)
 
@@ -82,6 +84,19 @@ def failure_summary(result: RunResult) -> str:
     if unknown:
         parts.append(f"{unknown} expired certificate(s) kept unchecked")
     return f"cert-cleanup run {result.run_id} failed: " + "; ".join(parts)
+
+
+def account_alias(clients: AwsClients) -> str | None:
+    """The account's alias, to name it in a summary read across many accounts; None if unreadable.
+
+    Only the summary's wording depends on it, so a failure here is logged, not failed closed.
+    """
+    try:
+        aliases = clients.client("iam").list_account_aliases()["AccountAliases"]
+    except (ClientError, BotoCoreError) as exc:
+        logger.warning("account alias not readable", code=error_code(exc))
+        return None
+    return str(aliases[0]) if aliases else None
 
 
 def account_id(context: Any, clients: AwsClients) -> str:

@@ -37,8 +37,9 @@ class Settings(BaseModel):
     archive_bucket: str | None = Field(default=None, alias=names.ENV_ARCHIVE_BUCKET)
     archive_prefix: str = Field(default=names.DEFAULT_ARCHIVE_PREFIX, alias=names.ENV_ARCHIVE_PREFIX)
     account_label: str | None = Field(default=None, alias=names.ENV_ACCOUNT_LABEL, max_length=64)
+    read_account_alias: bool = Field(default=False, alias=names.ENV_READ_ACCOUNT_ALIAS)
 
-    @field_validator("dry_run", mode="before")
+    @field_validator("dry_run", "read_account_alias", mode="before")
     @classmethod
     def _strict_bool(cls, value: object) -> object:
         if isinstance(value, str):

@@ -22,6 +22,7 @@ CONTEXT = {
 def synthesize(context: dict[str, Any]) -> tuple[cdk.App, CertCleanupStack]:
     app = cdk.App(context=context)
     stack = cdk_app.build(app)
+    assert isinstance(stack, CertCleanupStack)
     return app, stack
 
 

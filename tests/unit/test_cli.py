@@ -77,3 +77,66 @@ def test_failed_lookup_exits_non_zero(account: Fake) -> None:
     assert outcome.exit_code == 1
     assert "usage_unknown" in outcome.stdout
     assert "lookup failed" in outcome.stdout
+
+
+def test_scan_several_profiles_at_once_in_one_table(account: Fake, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given two profiles (here both reach the same in-process account)
+    opened: list[str] = []
+
+    def session(profile_name: str | None = None, **_: object) -> object:
+        opened.append(str(profile_name))
+        return account.session
+
+    monkeypatch.setattr("cert_cleanup.cli.boto3.Session", session)
+
+    outcome = runner.invoke(cli.app, ["scan", "--region", "us-east-1", "--profile", "prod", "--profile", "dev"])
+
+    assert outcome.exit_code == 0, outcome.output
+    assert sorted(opened) == ["dev", "prod"]
+    assert "IAM server certificates in 2 accounts" in outcome.stdout
+    table_rows = [line for line in outcome.stdout.splitlines() if "│" in line and "would_delete" in line]
+    assert len(table_rows) == 2
+    assert outcome.stdout.count("123456789012: valid: 1, would_delete: 1") == 2
+
+
+def test_scan_accounts_through_a_role(account: Fake) -> None:
+    # Given moto's STS, which lets any caller assume any role
+    outcome = runner.invoke(
+        cli.app,
+        ["scan", "-r", "us-east-1", "--account", "111111111111", "--account", "222222222222",
+         "--role-name", "CertCleanupReadOnly", "--json"],
+    )  # fmt: skip
+    assert outcome.exit_code == 0, outcome.output
+    documents = json.loads(outcome.stdout)
+    assert len(documents) == 2
+    assert all(document["dry_run"] for document in documents)
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--account", "111111111111"], "--account needs --role-name"),
+        (["--role-name", "Audit"], "--role-name needs at least one --account"),
+        (["--account", "1234", "--role-name", "Audit"], "--account: not a 12-digit account id: '1234'"),
+        (["--account", "111111111111", "--role-name", "bad role"], "--role-name: not an IAM role name"),
+    ],
+)
+def test_bad_multi_account_options_are_named(account: Fake, arguments: list[str], message: str) -> None:
+    account.count_calls()
+    outcome = runner.invoke(cli.app, ["scan", *arguments])
+    assert outcome.exit_code == 2
+    assert message in outcome.output
+    assert sum(account.calls.values()) == 0
+
+
+def test_an_unreachable_account_is_reported_and_fails_the_scan(account: Fake, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given STS refuses the role (the fault is wired into the test's session)
+    monkeypatch.setattr("cert_cleanup.cli.boto3.Session", lambda **_: account.session)
+    account.fail("sts", "AssumeRole", "AccessDenied", "not allowed to assume")
+    outcome = runner.invoke(
+        cli.app, ["scan", "-r", "us-east-1", "--account", "111111111111", "--role-name", "Audit", "--json"]
+    )
+    assert outcome.exit_code == 1
+    document = json.loads(outcome.stdout)
+    assert document["errors"][0]["code"] == "AccessDenied"
+    assert document["certificates"] == []

@@ -321,3 +321,21 @@ def test_failed_inventory_fails_the_run(aws: Fake) -> None:
         run(aws, settings(aws))
     [message] = published(aws)
     assert "SOME LOOKUPS FAILED" in message["message"]["email"]
+
+
+def test_member_summary_names_the_account_alias(aws: Fake) -> None:
+    aws.certificate("old", days=-30)
+    aws.iam.create_account_alias(AccountAlias="acme-prod-edge")
+    document = run(aws, settings(aws, READ_ACCOUNT_ALIAS="true"))
+    assert document["account_label"] == "acme-prod-edge"
+    [message] = published(aws)
+    assert message["subject"] == f"cert-cleanup {ACCOUNT} (acme-prod-edge): 1 deleted"
+    assert json.loads(message["message"]["sqs"])["account"] == ACCOUNT
+
+
+def test_unreadable_alias_does_not_stop_the_run(aws: Fake) -> None:
+    aws.certificate("old", days=-30)
+    aws.fail("iam", "ListAccountAliases", "AccessDenied", "no")
+    document = run(aws, settings(aws, READ_ACCOUNT_ALIAS="true"))
+    assert document["account_label"] is None
+    assert actions(document) == {"old": "deleted"}
