@@ -150,9 +150,27 @@ def build_app(meter: CallMeter | None = None) -> WsgiApp:
     aws_fakes.install()
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
+    _remember_backends(DomainDispatcherApplication)
     meter = meter or CallMeter()
     app: WsgiApp = DomainDispatcherApplication(create_backend_app)
     return control_middleware(meter(app), meter)
+
+
+def _remember_backends(dispatcher: Any) -> None:
+    """Emulator speed only (no AWS behaviour): moto looks up the backend for a host by listing its
+    modules and trying every service's URL pattern on every request; the answer never changes."""
+    if getattr(dispatcher, "_cert_cleanup_memo", False):
+        return
+    lookup = dispatcher.get_backend_for_host
+    known: dict[str | None, Any] = {}
+
+    def get_backend_for_host(self: Any, host: str | None) -> Any:
+        if host not in known:
+            known[host] = lookup(self, host)
+        return known[host]
+
+    dispatcher.get_backend_for_host = get_backend_for_host
+    dispatcher._cert_cleanup_memo = True
 
 
 def main(argv: list[str] | None = None) -> int:

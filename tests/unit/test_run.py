@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 import pytest
+from botocore.exceptions import EndpointConnectionError, ReadTimeoutError
 
 from cert_cleanup import invocation
 from cert_cleanup.errors import RunFailed
@@ -193,16 +194,37 @@ def test_any_failed_lookup_means_nothing_is_deleted(
     assert "nothing was deleted in this run" in message["message"]["email"]
 
 
-def test_connection_failure_is_a_failed_lookup(account: Fake) -> None:
-    from botocore.exceptions import EndpointConnectionError
-
+@pytest.mark.parametrize(
+    "error",
+    [
+        EndpointConnectionError(endpoint_url="https://elasticloadbalancing.eu-west-1.amazonaws.com"),
+        ReadTimeoutError(endpoint_url="https://elasticloadbalancing.eu-west-1.amazonaws.com"),
+    ],
+    ids=["connection-refused", "read-timeout"],
+)
+def test_connection_failure_or_timeout_is_a_failed_lookup(account: Fake, error: Exception) -> None:
+    # Given every attempt (botocore retries these) to reach ELBv2 fails at the network
     def refuse(**_: Any) -> None:
-        raise EndpointConnectionError(endpoint_url="https://elasticloadbalancing.eu-west-1.amazonaws.com")
+        raise error
 
     account.session.events.register("before-send.elastic-load-balancing-v2.DescribeLoadBalancers", refuse)
-    with pytest.raises(RunFailed, match="EndpointConnectionError"):
+
+    # When the run happens, Then it fails naming the error, and nothing is deleted
+    with pytest.raises(RunFailed, match=type(error).__name__):
         run(account, settings(account))
     assert "unused" in account.names_left()
+
+
+def test_malformed_response_fails_the_run_closed(account: Fake) -> None:
+    # Given CloudFront answers without the DistributionList its API model promises
+    account.respond("cloudfront", "ListDistributions", {"NotAList": {}})
+
+    with pytest.raises(RunFailed, match="MalformedResponse"):
+        run(account, settings(account))
+
+    assert "unused" in account.names_left()
+    [message] = published(account)
+    assert actions(json.loads(message["message"]["sqs"]))["unused"] == "usage_unknown"
 
 
 def test_scp_denial_gets_a_hint_naming_regions(account: Fake) -> None:
