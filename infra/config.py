@@ -13,7 +13,15 @@ from typing import Annotated, Any, Literal
 from constructs import Node
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from cert_cleanup.settings import MAX_DAYS, REGION_PATTERN, TAG_KEY_PATTERN
+from cert_cleanup.settings import (
+    MAX_DAYS,
+    REGION_PATTERN,
+    check_region_names,
+    check_tag_key,
+    describe_errors,
+    parse_bool,
+    parse_whole_number,
+)
 
 EMAIL_PATTERN = re.compile(r"^[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
 RATE_PATTERN = re.compile(r"^rate\((?P<value>[1-9]\d*) (?P<unit>minute|minutes|hour|hours|day|days)\)$")
@@ -103,10 +111,7 @@ class DeployConfig(BaseModel):
     @field_validator("regions")
     @classmethod
     def _regions(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        bad = [region for region in value if not REGION_PATTERN.fullmatch(region)]
-        if bad:
-            raise ValueError(f"not a region name: {', '.join(repr(b) for b in bad)}")
-        return value
+        return check_region_names(value)
 
     @field_validator("organization_id")
     @classmethod
@@ -151,11 +156,7 @@ class DeployConfig(BaseModel):
     @field_validator("dry_run", "archive", "delegated_admin", mode="before")
     @classmethod
     def _bool(cls, value: object) -> object:
-        if isinstance(value, str):
-            if value.strip().lower() not in {"true", "false"}:
-                raise ValueError(f"must be true or false, got {value!r}")
-            return value.strip().lower() == "true"
-        return value
+        return parse_bool(value)
 
     @field_validator(
         "grace_days",
@@ -167,9 +168,7 @@ class DeployConfig(BaseModel):
     )
     @classmethod
     def _int(cls, value: object) -> object:
-        if isinstance(value, bool) or (isinstance(value, str) and not re.fullmatch(r"\s*-?\d+\s*", value)):
-            raise ValueError(f"must be a whole number, got {value!r}")
-        return int(value) if isinstance(value, str) else value
+        return parse_whole_number(value)
 
     @field_validator("schedule")
     @classmethod
@@ -187,9 +186,7 @@ class DeployConfig(BaseModel):
     @field_validator("exempt_tag_key")
     @classmethod
     def _tag_key(cls, value: str) -> str:
-        if not TAG_KEY_PATTERN.fullmatch(value) or value.lower().startswith("aws:"):
-            raise ValueError(f"must be a valid IAM tag key (1-128 characters), got {value!r}")
-        return value
+        return check_tag_key(value)
 
     @field_validator("log_retention_days")
     @classmethod
@@ -228,17 +225,5 @@ _FIELD_TO_KEY = {name: field.alias for name, field in DeployConfig.model_fields.
 
 
 def _describe(exc: ValidationError) -> str:
-    problems = []
-    for error in exc.errors():
-        location = str(error["loc"][0]) if error["loc"] else "context"
-        key = _FIELD_TO_KEY.get(location) or location
-        message = str(error["msg"]).removeprefix("Value error, ")
-        if error["type"] == "extra_forbidden":
-            message = "unknown context key"
-        elif error["type"] == "literal_error" or error["type"] in {"greater_than_equal", "less_than_equal"}:
-            message = f"{message}, got {error['input']!r}"
-        if message.startswith("context '"):
-            problems.append(message)  # a check across keys names its key itself
-            continue
-        problems.append(f"context '{key}': {message}")
-    return "invalid CDK context: " + "; ".join(problems)
+    label = lambda field: f"context '{_FIELD_TO_KEY.get(field) or field}'"  # noqa: E731
+    return "invalid CDK context: " + "; ".join(describe_errors(exc, label, unknown="unknown context key"))

@@ -87,28 +87,45 @@ _ENV_NAMES = (
 )
 
 
+COLUMNS = ("certificate", "expires", "action", "reason", "used by")
+
+
 def render_table(document: dict[str, Any], console: Console) -> None:
     """Print a run's JSON result (as the handler returns it) as a table."""
     title = f"IAM server certificates in {document['account']}" + (" (dry run)" if document["dry_run"] else "")
     table = Table(title=title)
-    for column in ("certificate", "expires", "action", "reason", "used by"):
+    for column in COLUMNS:
         table.add_column(column, overflow="fold")
-    order = [action.value for action in ACTION_STYLE]
-    for row in sorted(document["certificates"], key=lambda r: (order.index(r["action"]), r["name"])):
-        style = ACTION_STYLE[Action(row["action"])]
-        table.add_row(
-            row["name"],
-            row["expiration"][:10],
-            f"[{style}]{row['action']}[/]",
-            row["reason"],
-            "\n".join(short_arn(arn) for arn in row["used_by"]),
-        )
+    for cells in _rows(document):
+        table.add_row(*cells)
     console.print(table)
     counts = ", ".join(f"{action}: {count}" for action, count in document["counts"].items() if count)
     console.print(f"Counts: {counts or 'no certificates'}. Regions searched: {len(document['regions'])}.")
+    _print_errors(document, console, indent="")
+
+
+def _rows(document: dict[str, Any]) -> list[tuple[str, ...]]:
+    """A table row per certificate, most urgent action first."""
+    order = [action.value for action in ACTION_STYLE]
+    rows: list[tuple[str, ...]] = []
+    for row in sorted(document["certificates"], key=lambda r: (order.index(r["action"]), r["name"])):
+        style = ACTION_STYLE[Action(row["action"])]
+        rows.append(
+            (
+                row["name"],
+                row["expiration"][:10],
+                f"[{style}]{row['action']}[/]",
+                row["reason"],
+                "\n".join(short_arn(arn) for arn in row["used_by"]),
+            )
+        )
+    return rows
+
+
+def _print_errors(document: dict[str, Any], console: Console, *, indent: str) -> None:
     for error in document["errors"]:
         console.print(
-            f"[magenta]lookup failed[/]: {error['service']} {error['operation']} in {error['region']}: "
+            f"{indent}[magenta]lookup failed[/]: {error['service']} {error['operation']} in {error['region']}: "
             f"{error['code']} {error.get('hint', '')}"
         )
 
@@ -246,29 +263,16 @@ def _show(results: list[RunResult], as_json: bool) -> None:
 def render_combined(documents: list[dict[str, Any]], console: Console) -> None:
     """One table across accounts: the account first, then each certificate as in a single scan."""
     table = Table(title=f"IAM server certificates in {len(documents)} accounts")
-    for column in ("account", "certificate", "expires", "action", "reason", "used by"):
+    for column in ("account", *COLUMNS):
         table.add_column(column, overflow="fold")
-    order = [action.value for action in ACTION_STYLE]
     for document in documents:
-        for row in sorted(document["certificates"], key=lambda r: (order.index(r["action"]), r["name"])):
-            style = ACTION_STYLE[Action(row["action"])]
-            table.add_row(
-                document["account"],
-                row["name"],
-                row["expiration"][:10],
-                f"[{style}]{row['action']}[/]",
-                row["reason"],
-                "\n".join(short_arn(arn) for arn in row["used_by"]),
-            )
+        for cells in _rows(document):
+            table.add_row(document["account"], *cells)
     console.print(table)
     for document in documents:
         counts = ", ".join(f"{action}: {count}" for action, count in document["counts"].items() if count)
         console.print(f"{document['account']}: {counts or 'no certificates'}")
-        for error in document["errors"]:
-            console.print(
-                f"  [magenta]lookup failed[/]: {error['service']} {error['operation']} in {error['region']}: "
-                f"{error['code']} {error.get('hint', '')}"
-            )
+        _print_errors(document, console, indent="  ")
 
 
 @app.command()

@@ -6,7 +6,7 @@ A bad value raises :class:`ConfigError` naming the environment variable, before 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -42,22 +42,12 @@ class Settings(BaseModel):
     @field_validator("dry_run", "read_account_alias", mode="before")
     @classmethod
     def _strict_bool(cls, value: object) -> object:
-        if isinstance(value, str):
-            lowered = value.strip().lower()
-            if lowered not in {"true", "false"}:
-                raise ValueError(f"must be true or false, got {value!r}")
-            return lowered == "true"
-        return value
+        return parse_bool(value)
 
     @field_validator("grace_days", "expiry_warning_days", mode="before")
     @classmethod
     def _whole_number(cls, value: object) -> object:
-        if isinstance(value, str):
-            text = value.strip()
-            if not re.fullmatch(r"-?\d+", text):
-                raise ValueError(f"must be a whole number of days, got {value!r}")
-            return int(text)
-        return value
+        return parse_whole_number(value, "a whole number of days")
 
     @field_validator("sns_topic_arn", "archive_bucket", "account_label", mode="before")
     @classmethod
@@ -92,9 +82,7 @@ class Settings(BaseModel):
     @field_validator("exempt_tag_key")
     @classmethod
     def _tag_key(cls, value: str) -> str:
-        if not TAG_KEY_PATTERN.fullmatch(value) or value.lower().startswith("aws:"):
-            raise ValueError(f"must be a valid IAM tag key (1-128 characters), got {value!r}")
-        return value
+        return check_tag_key(value)
 
     @field_validator("regions", mode="before")
     @classmethod
@@ -111,12 +99,7 @@ class Settings(BaseModel):
     @field_validator("regions")
     @classmethod
     def _region_names(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
-        if value is None:
-            return None
-        bad = [region for region in value if not REGION_PATTERN.fullmatch(region)]
-        if bad:
-            raise ValueError(f"not a region name: {', '.join(repr(b) for b in bad)}")
-        return tuple(dict.fromkeys(value))
+        return None if value is None else tuple(dict.fromkeys(check_region_names(value)))
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str], *, require_topic: bool) -> Settings:
@@ -141,12 +124,55 @@ _FIELD_TO_ALIAS = {name: field.alias for name, field in Settings.model_fields.it
 
 
 def _describe(exc: ValidationError) -> str:
+    return "invalid configuration: " + "; ".join(
+        describe_errors(exc, lambda field: f"{_FIELD_TO_ALIAS.get(field) or field}")
+    )
+
+
+# Rules shared with the CDK app's context (infra/config.py), so both refuse the same values.
+
+
+def parse_bool(value: object) -> object:
+    """``true``/``false`` in any case; anything else that is a string is refused."""
+    if isinstance(value, str):
+        lowered = value.strip().lower()
+        if lowered not in {"true", "false"}:
+            raise ValueError(f"must be true or false, got {value!r}")
+        return lowered == "true"
+    return value
+
+
+def parse_whole_number(value: object, what: str = "a whole number") -> object:
+    if isinstance(value, bool) or (isinstance(value, str) and not re.fullmatch(r"\s*-?\d+\s*", value)):
+        raise ValueError(f"must be {what}, got {value!r}")
+    return int(value) if isinstance(value, str) else value
+
+
+def check_tag_key(value: str) -> str:
+    if not TAG_KEY_PATTERN.fullmatch(value) or value.lower().startswith("aws:"):
+        raise ValueError(f"must be a valid IAM tag key (1-128 characters), got {value!r}")
+    return value
+
+
+def check_region_names(values: tuple[str, ...]) -> tuple[str, ...]:
+    bad = [region for region in values if not REGION_PATTERN.fullmatch(region)]
+    if bad:
+        raise ValueError(f"not a region name: {', '.join(repr(b) for b in bad)}")
+    return values
+
+
+def describe_errors(exc: ValidationError, label: Callable[[str], str], unknown: str = "unknown setting") -> list[str]:
+    """One ``<label>: <problem>`` per error; ``label`` names the field as the user wrote it."""
     problems = []
     for error in exc.errors():
-        location = str(error["loc"][0]) if error["loc"] else "settings"
-        variable = _FIELD_TO_ALIAS.get(location) or location
+        field = str(error["loc"][0]) if error["loc"] else ""
         message = str(error["msg"]).removeprefix("Value error, ")
-        if error["type"] in {"greater_than_equal", "less_than_equal"}:
+        if not field:
+            problems.append(message)  # a check across fields names its fields itself
+            continue
+        if error["type"] == "extra_forbidden":
+            message = unknown
+        elif error["type"] in {"greater_than_equal", "less_than_equal", "literal_error"}:
             message = f"{message}, got {error['input']!r}"
-        problems.append(f"{variable}: {message}")
-    return "invalid configuration: " + "; ".join(problems)
+        problems.append(f"{label(field)}: {message}")
+    return problems
