@@ -158,6 +158,10 @@ def _search(
     except LookupFailed as exc:
         failures.append(_failed(exc))
         return None
+    if not regions:  # nothing searched proves nothing
+        region = clients.home_region
+        failures.append(FailedLookup("ec2", region, "DescribeRegions", "NoRegions", "no enabled region was listed"))
+        return None
     result.regions = regions
     search = search_usage(clients, account=options.account, regions=regions, on_progress=options.on_progress)
     failures.extend(search.failures)

@@ -361,3 +361,14 @@ def test_unreadable_alias_does_not_stop_the_run(aws: Fake) -> None:
     document = run(aws, settings(aws, READ_ACCOUNT_ALIAS="true"))
     assert document["account_label"] is None
     assert actions(document) == {"old": "deleted"}
+
+
+def test_an_empty_region_list_proves_nothing(account: Fake) -> None:
+    # Given DescribeRegions answers with no region at all
+    account.respond("ec2", "DescribeRegions", {"Regions": []})
+    config = Settings.build(SNS_TOPIC_ARN=settings(account).sns_topic_arn)
+
+    with pytest.raises(RunFailed, match="NoRegions"):
+        run(account, config)
+
+    assert "unused" in account.names_left()
