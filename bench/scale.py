@@ -83,8 +83,7 @@ def seed(session: boto3.Session, shape: Shape, *, workers: int = 16) -> Seeded:
         response = iam.upload_server_certificate(
             ServerCertificateName=name, CertificateBody=body, PrivateKey=key, Path=path
         )
-        metadata: dict[str, Any] = response["ServerCertificateMetadata"]
-        return metadata
+        return dict(response["ServerCertificateMetadata"])
 
     with ThreadPoolExecutor(workers) as pool:
         metadata = list(pool.map(upload, plan))
@@ -127,9 +126,10 @@ def _seed_v2(
         region = placement[index]
         vpc, subnets = networks[region]
         elbv2 = session.client("elbv2", region_name=region, config=SEED_CONFIG)
-        kind = "network" if index % 4 == 3 else "application"
+        kind: Any = "network" if index % 4 == 3 else "application"
         balancer = elbv2.create_load_balancer(Name=f"lb-{index:04d}", Subnets=subnets, Type=kind)["LoadBalancers"][0]
-        protocol, secure = ("TCP", "TLS") if kind == "network" else ("HTTP", "HTTPS")
+        protocol: Any = "TCP" if kind == "network" else "HTTP"
+        secure: Any = "TLS" if kind == "network" else "HTTPS"
         group = elbv2.create_target_group(Name=f"tg-{index:04d}", Protocol=protocol, Port=80, VpcId=vpc)[
             "TargetGroups"
         ][0]
