@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import Aws, CfnOutput, CfnParameter, RemovalPolicy, Stack
+from aws_cdk import Aws, CfnOutput, CfnParameter, Stack
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sns as sns
 from cdk_stacksets import (
     Capability,
@@ -25,7 +24,7 @@ from cdk_stacksets import (
 from constructs import Construct
 
 from cert_cleanup import names
-from infra.components.archive import Archive
+from infra.components.archive import Archive, private_bucket
 from infra.components.function import CleanupFunction
 from infra.components.monitoring import Monitoring
 from infra.components.notifications import Notifications
@@ -124,17 +123,7 @@ class OrganizationStack(Stack):
         )
 
         # StackSet members read the function code from <prefix>-<region>, readable by the organization only.
-        self.asset_bucket = s3.Bucket(
-            self,
-            "MemberAssets",
-            bucket_name=f"{config.asset_prefix}-{member_region}",
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            encryption=s3.BucketEncryption.S3_MANAGED,
-            enforce_ssl=True,
-            versioned=True,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-            removal_policy=RemovalPolicy.RETAIN,
-        )
+        self.asset_bucket = private_bucket(self, "MemberAssets", bucket_name=f"{config.asset_prefix}-{member_region}")
         self.asset_bucket.add_to_resource_policy(
             iam.PolicyStatement(
                 sid="OrganizationReadsMemberAssets",
