@@ -23,13 +23,10 @@ from cdk_stacksets import (
 )
 from constructs import Construct
 
-from cert_cleanup import names
-from infra.components.archive import Archive, private_bucket
-from infra.components.function import CleanupFunction
-from infra.components.monitoring import Monitoring
+from infra.components.archive import private_bucket
 from infra.components.notifications import Notifications
 from infra.config import DeployConfig
-from infra.stack import LOG_RETENTION, function_environment
+from infra.stack import add_cleanup
 
 CENTRAL_TOPIC_PARAMETER = "CentralTopicArn"
 CENTRAL_KEY_PARAMETER = "CentralKeyArn"
@@ -46,25 +43,9 @@ class MemberStack(StackSetStack):
         topic_arn = CfnParameter(self, CENTRAL_TOPIC_PARAMETER, description="The central summary topic").value_as_string
         key_arn = CfnParameter(self, CENTRAL_KEY_PARAMETER, description="The central topic's KMS key").value_as_string
         topic = sns.Topic.from_topic_arn(self, "CentralTopic", topic_arn)
-        archive = Archive(self, "Archive", prefix=names.DEFAULT_ARCHIVE_PREFIX) if config.archive else None
-
-        environment = function_environment(config)
-        environment[names.ENV_READ_ACCOUNT_ALIAS] = "true"
-        if archive:
-            environment[names.ENV_ARCHIVE_BUCKET] = archive.bucket.bucket_name
-        self.cleanup = CleanupFunction(
-            self,
-            "Cleanup",
-            environment=environment,
-            topic=topic,
-            topic_key_arn=key_arn,
-            queue_key=None,
-            archive_objects_arn=archive.objects_arn() if archive else None,
-            schedule=config.schedule,
-            log_retention=LOG_RETENTION[config.log_retention_days],
-            read_account_alias=True,
+        self.cleanup, _ = add_cleanup(
+            self, config, topic=topic, topic_key_arn=key_arn, queue_key=None, read_account_alias=True
         )
-        Monitoring(self, "Monitoring", function=self.cleanup.function, queue=self.cleanup.failure_queue, topic=topic)
 
 
 class OrganizationStack(Stack):

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from aws_cdk import CfnOutput, Stack
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from cert_cleanup import names
@@ -59,6 +61,39 @@ def function_environment(config: DeployConfig) -> dict[str, str]:
     return environment
 
 
+def add_cleanup(
+    scope: Construct,
+    config: DeployConfig,
+    *,
+    topic: sns.ITopic,
+    topic_key_arn: str,
+    queue_key: kms.IKey | None,
+    read_account_alias: bool = False,
+) -> tuple[CleanupFunction, Archive | None]:
+    """The function stack's body, shared by one account and every organization member:
+    the archive (if on), the function with its role, queue and schedule, and its alarms."""
+    archive = Archive(scope, "Archive", prefix=names.DEFAULT_ARCHIVE_PREFIX) if config.archive else None
+    environment = function_environment(config)
+    if archive:
+        environment[names.ENV_ARCHIVE_BUCKET] = archive.bucket.bucket_name
+    if read_account_alias:
+        environment[names.ENV_READ_ACCOUNT_ALIAS] = "true"
+    cleanup = CleanupFunction(
+        scope,
+        "Cleanup",
+        environment=environment,
+        topic=topic,
+        topic_key_arn=topic_key_arn,
+        queue_key=queue_key,
+        archive_objects_arn=archive.objects_arn() if archive else None,
+        schedule=config.schedule,
+        log_retention=LOG_RETENTION[config.log_retention_days],
+        read_account_alias=read_account_alias,
+    )
+    Monitoring(scope, "Monitoring", function=cleanup.function, queue=cleanup.failure_queue, topic=topic)
+    return cleanup, archive
+
+
 class CertCleanupStack(Stack):
     def __init__(self, scope: Construct, construct_id: str, *, config: DeployConfig, **kwargs: Any) -> None:
         super().__init__(
@@ -68,24 +103,12 @@ class CertCleanupStack(Stack):
             **kwargs,
         )
         notifications = Notifications(self, "Notifications", emails=config.notification_emails)
-        archive = Archive(self, "Archive", prefix=names.DEFAULT_ARCHIVE_PREFIX) if config.archive else None
-
-        environment = function_environment(config)
-        if archive:
-            environment[names.ENV_ARCHIVE_BUCKET] = archive.bucket.bucket_name
-        cleanup = CleanupFunction(
+        cleanup, archive = add_cleanup(
             self,
-            "Cleanup",
-            environment=environment,
+            config,
             topic=notifications.topic,
             topic_key_arn=notifications.key.key_arn,
             queue_key=notifications.key,
-            archive_objects_arn=archive.objects_arn() if archive else None,
-            schedule=config.schedule,
-            log_retention=LOG_RETENTION[config.log_retention_days],
-        )
-        Monitoring(
-            self, "Monitoring", function=cleanup.function, queue=cleanup.failure_queue, topic=notifications.topic
         )
 
         self.notifications = notifications
