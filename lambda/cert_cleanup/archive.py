@@ -30,7 +30,9 @@ def archive_certificate(
 ) -> str:
     """Write one JSON object describing ``cert``; return its ``s3://`` address.
 
-    ``ExpectedBucketOwner`` makes S3 refuse the write if the bucket is not the account's own.
+    ``ExpectedBucketOwner`` makes S3 refuse the write if the bucket is not the account's own, and
+    ``IfNoneMatch="*"`` makes it refuse to replace an object that exists (412 PreconditionFailed):
+    an archive, once written, is never overwritten. The bucket policy denies any write without it.
     """
     document = {
         "schema": "cert-cleanup/archive/v1",
@@ -57,5 +59,6 @@ def archive_certificate(
         Body=json.dumps(document, indent=2).encode(),
         ContentType="application/json",
         ExpectedBucketOwner=account,
+        IfNoneMatch="*",
     )
     return f"s3://{bucket}/{key}"

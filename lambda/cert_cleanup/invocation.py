@@ -48,12 +48,13 @@ def handle(
     publish_error = None
     if settings.sns_topic_arn and report.needs_a_person(result):
         try:
-            message_id = notify.publish_summary(clients.client("sns"), settings.sns_topic_arn, result)
+            sns = clients.client("sns", notify.topic_region(settings.sns_topic_arn))
+            message_id = notify.publish_summary(sns, settings.sns_topic_arn, result)
             logger.info("summary published", message_id=message_id, topic=settings.sns_topic_arn)
         except (ClientError, BotoCoreError) as exc:
             publish_error = {
                 "service": "sns",
-                "region": clients.home_region,
+                "region": notify.topic_region(settings.sns_topic_arn),
                 "operation": "Publish",
                 "code": error_code(exc),
                 "message": error_message(exc),

@@ -34,6 +34,7 @@ from cert_cleanup.usage import CONSUMERS, ProgressCallback, UsageIndex, enabled_
 
 T = TypeVar("T")
 R = TypeVar("R")
+ALREADY_DELETED = "already deleted (NoSuchEntity)"
 ARN_PATTERN = re.compile(r"arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\d{12}:[^\s,;\"']+")
 
 
@@ -208,7 +209,13 @@ def _delete(
                 "services_searched": [consumer.SERVICE for consumer in CONSUMERS],
             }
             archived_to = _archive(settings.archive_bucket, key, clients, options, cert, evidence)
-        except (ClientError, BotoCoreError) as exc:
+        except ClientError as exc:
+            if error_code(exc) == "NoSuchEntity":  # deleted by someone else since it was listed
+                return CertificateResult(cert, Action.DELETED, ALREADY_DELETED)
+            return CertificateResult(
+                cert, Action.FAILED, f"not deleted: archive failed ({error_code(exc)}: {error_message(exc)})"
+            )
+        except BotoCoreError as exc:
             return CertificateResult(
                 cert, Action.FAILED, f"not deleted: archive failed ({error_code(exc)}: {error_message(exc)})"
             )
@@ -222,7 +229,7 @@ def _delete(
                 cert, Action.IN_USE, f"IAM refused the delete: {error_message(exc)}", users, archived_to
             )
         if code == "NoSuchEntity":
-            return CertificateResult(cert, Action.DELETED, "already deleted (NoSuchEntity)", (), archived_to)
+            return CertificateResult(cert, Action.DELETED, ALREADY_DELETED, (), archived_to)
         return CertificateResult(cert, Action.FAILED, f"delete failed ({code}: {error_message(exc)})", (), archived_to)
     except BotoCoreError as exc:
         return CertificateResult(cert, Action.FAILED, f"delete failed ({error_code(exc)}: {exc})", (), archived_to)

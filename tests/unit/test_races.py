@@ -1,0 +1,142 @@
+"""What a real account adds to a run: overlapping runs, certificates deleted by others, write-once archives."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import boto3
+import pytest
+
+from cert_cleanup import invocation, remediate
+from cert_cleanup.aws import AwsClients
+from cert_cleanup.settings import Settings
+from tests.support import CONTEXT, FAST_RETRIES, Fake
+
+SCHEDULED = {"detail-type": "Scheduled Event", "source": "aws.events", "detail": {}}
+BUCKET = "archive-bucket"
+
+
+def _settings(aws: Fake, **values: Any) -> Settings:
+    topic = aws.session.client("sns").create_topic(Name="cert-cleanup")["TopicArn"]
+    return Settings.build(SNS_TOPIC_ARN=topic, REGIONS="us-east-1", **values)
+
+
+def _rows(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {row["name"]: row for row in document["certificates"]}
+
+
+def test_two_overlapping_runs_delete_each_certificate_once_and_both_report_it(aws: Fake) -> None:
+    # Given three expired, unused certificates, an archive bucket, and no reserved concurrency:
+    # two invocations overlap, each with its own clients, and both reach the delete step before
+    # either deletes anything (each one's first delete waits for the other's).
+    names = {"old-a", "old-b", "old-c"}
+    for name in names:
+        aws.certificate(name, days=-30)
+    aws.session.client("s3").create_bucket(Bucket=BUCKET)
+    config = _settings(aws, ARCHIVE_BUCKET=BUCKET)
+    both_at_delete = threading.Barrier(2, timeout=60)
+
+    def clients_for_one_run() -> AwsClients:
+        session = boto3.Session(region_name="us-east-1")
+        waited = threading.Lock()
+
+        def wait_for_the_other_run(**_: Any) -> None:
+            if waited.acquire(blocking=False):  # once per run, on its first delete
+                both_at_delete.wait()
+
+        session.events.register("before-call.iam.DeleteServerCertificate", wait_for_the_other_run)
+        return AwsClients(session, FAST_RETRIES)
+
+    runs = [clients_for_one_run(), clients_for_one_run()]
+
+    # When both run at once
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        documents = list(
+            pool.map(lambda clients: invocation.handle(SCHEDULED, CONTEXT, settings=config, clients=clients), runs)
+        )
+
+    # Then every certificate is gone, both runs report each one deleted and neither failed
+    assert aws.names_left() == set()
+    for document in documents:
+        assert {name: row["action"] for name, row in _rows(document).items()} == dict.fromkeys(names, "deleted")
+        assert document["errors"] == []
+    # And each certificate was deleted by exactly one run; the other saw NoSuchEntity
+    for name in names:
+        reasons = [_rows(document)[name]["reason"] for document in documents]
+        assert sorted(reason.startswith("already deleted") for reason in reasons) == [False, True], reasons
+    # And the run that deleted each certificate archived it first, under a key of its own run
+    s3 = aws.session.client("s3")
+    for name in names:
+        [deleter] = [_rows(d)[name] for d in documents if not _rows(d)[name]["reason"].startswith("already")]
+        key = deleter["archived_to"].removeprefix(f"s3://{BUCKET}/")
+        assert s3.head_object(Bucket=BUCKET, Key=key)["ContentLength"] > 0
+
+
+def test_certificate_deleted_by_someone_else_before_archiving_ends_deleted(aws: Fake) -> None:
+    # Given an archive bucket, and a certificate that is gone by the time it is archived
+    aws.certificate("gone", days=-30)
+    aws.session.client("s3").create_bucket(Bucket=BUCKET)
+    aws.fail("iam", "GetServerCertificate", "NoSuchEntity", "The Server Certificate with name gone cannot be found.")
+
+    # When the run archives it
+    document = invocation.handle(
+        SCHEDULED, CONTEXT, settings=_settings(aws, ARCHIVE_BUCKET=BUCKET), clients=aws.clients
+    )
+
+    # Then it ends as it does without an archive: deleted, already gone; the run did not fail
+    assert _rows(document)["gone"]["action"] == "deleted"
+    assert _rows(document)["gone"]["reason"] == "already deleted (NoSuchEntity)"
+    assert document["errors"] == []
+
+
+def test_another_archive_error_still_keeps_the_certificate(aws: Fake) -> None:
+    aws.certificate("keep", days=-30)
+    aws.session.client("s3").create_bucket(Bucket=BUCKET)
+    aws.fail("iam", "GetServerCertificate", "ServiceFailure", "try later", status=500)
+
+    result = remediate.run(
+        _settings(aws, ARCHIVE_BUCKET=BUCKET), aws.clients, remediate.RunOptions.create("123456789012", dry_run=False)
+    )
+
+    [row] = result.certificates
+    assert row.action.value == "failed"
+    assert "archive failed (ServiceFailure" in row.reason
+    assert aws.names_left() == {"keep"}
+
+
+def test_an_existing_archive_is_never_overwritten_and_the_certificate_is_kept(aws: Fake) -> None:
+    # Given an archive object already at the key this run would write
+    aws.certificate("old", days=-30)
+    s3 = aws.session.client("s3")
+    s3.create_bucket(Bucket=BUCKET)
+    key = "cert-cleanup/123456789012/old/run-1.json"
+    s3.put_object(Bucket=BUCKET, Key=key, Body=b"the record of an earlier deletion")
+
+    # When a run with that id archives the certificate
+    options = remediate.RunOptions.create("123456789012", dry_run=False, run_id="run-1")
+    result = remediate.run(_settings(aws, ARCHIVE_BUCKET=BUCKET), aws.clients, options)
+
+    # Then S3 refuses the write (If-None-Match), the record is intact, and nothing is deleted
+    [row] = result.certificates
+    assert row.action.value == "failed"
+    assert "PreconditionFailed" in row.reason
+    assert s3.get_object(Bucket=BUCKET, Key=key)["Body"].read() == b"the record of an earlier deletion"
+    assert aws.names_left() == {"old"}
+
+
+@pytest.mark.parametrize("topic_region", ["eu-west-1", "ap-southeast-2"])
+def test_summary_is_published_in_the_topic_region(aws: Fake, topic_region: str) -> None:
+    # Given a function in us-east-1 whose topic lives in another region
+    from moto.sns.models import sns_backends
+
+    aws.certificate("old", days=-30)
+    topic = aws.session.client("sns", region_name=topic_region).create_topic(Name="central")["TopicArn"]
+    config = Settings.build(SNS_TOPIC_ARN=topic, REGIONS="us-east-1")
+
+    invocation.handle(SCHEDULED, CONTEXT, settings=config, clients=aws.clients)
+
+    # Then the summary reached that topic, in its region
+    [published] = sns_backends["123456789012"][topic_region].topics[topic].sent_notifications
+    assert "old" in published[1]
