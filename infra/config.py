@@ -77,6 +77,8 @@ class DeployConfig(BaseModel):
     archive: bool = Field(default=True, alias="archive")
     log_retention_days: int = Field(default=365, alias="logRetentionDays")
     account_label: str | None = Field(default=None, alias="accountLabel", max_length=64)
+    # Opt-in: accounts whose Lambda concurrency quota is 10 refuse any reservation.
+    reserved_concurrency: bool = Field(default=False, alias="reservedConcurrency")
     mode: Literal["account", "organization"] = Field(default="account", alias="mode")
     # Organization mode only (see OrganizationConfig.check).
     organization_id: str | None = Field(default=None, alias="organizationId")
@@ -153,7 +155,7 @@ class DeployConfig(BaseModel):
                 raise ValueError("context 'organizationalUnitIds': required when mode=organization")
         return self
 
-    @field_validator("dry_run", "archive", "delegated_admin", mode="before")
+    @field_validator("dry_run", "archive", "delegated_admin", "reserved_concurrency", mode="before")
     @classmethod
     def _bool(cls, value: object) -> object:
         return parse_bool(value)

@@ -20,9 +20,9 @@ ACKNOWLEDGMENTS = {
         "Publishing to the KMS-encrypted topic needs kms:GenerateDataKey* (as SNS documents it) on that one key, "
         "which also encrypts the failure queue; no other key is reachable."
     ),
-    "AwsSolutions::AwsSolutions-IAM5[Resource::<ArchiveBucket49F1AC64.Arn>/cert-cleanup/*]": (
-        "s3:PutObject only, and only under the archive prefix: one object per deleted certificate, whose key "
-        "holds the account, certificate name and run id."
+    "AwsSolutions::AwsSolutions-IAM5[Resource::<ArchiveBucket49F1AC64.Arn>/cert-cleanup/<AWS::AccountId>/*]": (
+        "s3:PutObject only, and only under the archive prefix of this account: one write-once object per deleted "
+        "certificate, whose key holds the certificate name and run id."
     ),
     "AwsSolutions::AwsSolutions-S1": (
         "The archive bucket receives one small object per deleted certificate from the function only; its writes "

@@ -14,7 +14,7 @@ from cert_cleanup import names
 from cert_cleanup.settings import Settings
 from infra.components.archive import Archive
 from infra.components.function import CleanupFunction
-from infra.components.monitoring import Monitoring
+from infra.components.monitoring import Monitoring, alarm_arn_pattern
 from infra.components.notifications import Notifications
 from infra.config import DeployConfig
 
@@ -69,6 +69,7 @@ def add_cleanup(
     topic_key_arn: str,
     queue_key: kms.IKey | None,
     read_account_alias: bool = False,
+    role_name: str | None = None,
 ) -> tuple[CleanupFunction, Archive | None]:
     """The function stack's body, shared by one account and every organization member:
     the archive (if on), the function with its role, queue and schedule, and its alarms."""
@@ -88,7 +89,10 @@ def add_cleanup(
         archive_objects_arn=archive.objects_arn() if archive else None,
         schedule=config.schedule,
         log_retention=LOG_RETENTION[config.log_retention_days],
+        exempt_tag_key=config.exempt_tag_key,
         read_account_alias=read_account_alias,
+        reserved_concurrency=config.reserved_concurrency,
+        role_name=role_name,
     )
     Monitoring(scope, "Monitoring", function=cleanup.function, queue=cleanup.failure_queue, topic=topic)
     return cleanup, archive
@@ -103,6 +107,8 @@ class CertCleanupStack(Stack):
             **kwargs,
         )
         notifications = Notifications(self, "Notifications", emails=config.notification_emails)
+        # The stack's own alarms (named with the alarm prefix) in this account and region may publish.
+        notifications.allow_alarms(alarm_arn_pattern(self), {"StringEquals": {"aws:SourceAccount": self.account}})
         cleanup, archive = add_cleanup(
             self,
             config,

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 NONCURRENT_VERSION_DAYS = 90
-TRANSITION_TO_GLACIER_DAYS = 30
 EXPIRE_AFTER_DAYS = 3 * 365
 
 
 def private_bucket(scope: Construct, construct_id: str, **extra: Any) -> s3.Bucket:
     """A bucket no one outside the account reaches by accident: public access blocked, SSE-S3,
-    TLS only, versioned, owner-enforced objects, kept when the stack is deleted."""
+    TLS only, versioned, owner-enforced objects; kept when the stack is deleted unless ``extra`` says otherwise."""
+    settings: dict[str, Any] = {"removal_policy": RemovalPolicy.RETAIN, **extra}
     return s3.Bucket(
         scope,
         construct_id,
@@ -24,13 +25,16 @@ def private_bucket(scope: Construct, construct_id: str, **extra: Any) -> s3.Buck
         enforce_ssl=True,
         versioned=True,
         object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-        removal_policy=RemovalPolicy.RETAIN,
-        **extra,
+        **settings,
     )
 
 
 class Archive(Construct):
-    """Private, encrypted, TLS-only, versioned; objects move to Glacier, then expire."""
+    """Private, encrypted, TLS-only, versioned, write-once objects that expire after three years.
+
+    Objects stay in S3 Standard: they are a few KB each, S3 does not transition objects under
+    128 KB by default, and the colder classes bill at least 128 KB per object.
+    """
 
     def __init__(self, scope: Construct, construct_id: str, *, prefix: str) -> None:
         super().__init__(scope, construct_id)
@@ -41,19 +45,28 @@ class Archive(Construct):
             lifecycle_rules=[
                 s3.LifecycleRule(
                     id="archive-retention",
-                    transitions=[
-                        s3.Transition(
-                            storage_class=s3.StorageClass.GLACIER_INSTANT_RETRIEVAL,
-                            transition_after=Duration.days(TRANSITION_TO_GLACIER_DAYS),
-                        )
-                    ],
                     expiration=Duration.days(EXPIRE_AFTER_DAYS),
                     noncurrent_version_expiration=Duration.days(NONCURRENT_VERSION_DAYS),
                     abort_incomplete_multipart_upload_after=Duration.days(1),
                 )
             ],
         )
+        # Write-once: S3 refuses any object write without If-None-Match (so an existing archive is
+        # never replaced); multipart parts, which cannot carry the header, are exempt.
+        self.bucket.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="DenyOverwritingArchives",
+                effect=iam.Effect.DENY,
+                principals=[iam.AnyPrincipal()],
+                actions=["s3:PutObject"],
+                resources=[self.bucket.arn_for_objects("*")],
+                conditions={
+                    "Null": {"s3:if-none-match": "true"},
+                    "Bool": {"s3:ObjectCreationOperation": "true"},
+                },
+            )
+        )
 
     def objects_arn(self) -> str:
-        """The ARN pattern of the objects the function may write: only under its prefix."""
-        return self.bucket.arn_for_objects(f"{self.prefix}*")
+        """The objects the function may write: only under ``<prefix><this account>/``."""
+        return self.bucket.arn_for_objects(f"{self.prefix}{Stack.of(self).account}/*")

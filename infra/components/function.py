@@ -67,9 +67,18 @@ class CleanupFunction(Construct):
         archive_objects_arn: str | None,
         schedule: str,
         log_retention: logs.RetentionDays,
+        exempt_tag_key: str,
         read_account_alias: bool = False,
+        reserved_concurrency: bool = False,
+        role_name: str | None = None,
     ) -> None:
-        """``queue_key`` encrypts the failure queue; ``None`` uses SQS-managed encryption (no key to pay for)."""
+        """``queue_key`` encrypts the failure queue; ``None`` uses SQS-managed encryption (no key to pay for).
+
+        ``reserved_concurrency`` reserves one concurrent execution; off by default, because an
+        account whose concurrency quota is 10 refuses any reservation (Lambda keeps 10 unreserved).
+        Overlapping runs are safe without it: a second delete of the same certificate ends
+        ``deleted`` (NoSuchEntity), and archive keys hold the run id.
+        """
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
 
@@ -86,6 +95,7 @@ class CleanupFunction(Construct):
             self,
             "Role",
             assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            role_name=role_name,
             description="cert-cleanup: read certificate users everywhere, delete expired unused IAM certificates",
         )
         self.role.add_to_policy(
@@ -98,6 +108,16 @@ class CleanupFunction(Construct):
                 sid="ReadArchiveAndDeleteServerCertificates",
                 actions=list(ON_SERVER_CERTIFICATES),
                 resources=[f"arn:{stack.partition}:iam::{stack.account}:server-certificate/*"],
+            )
+        )
+        # Defence in depth: IAM itself refuses to delete a certificate tagged exempt, whatever the code decides.
+        self.role.add_to_policy(
+            iam.PolicyStatement(
+                sid="NeverDeleteExemptCertificates",
+                effect=iam.Effect.DENY,
+                actions=["iam:DeleteServerCertificate"],
+                resources=["*"],
+                conditions={"StringEqualsIgnoreCase": {f"aws:ResourceTag/{exempt_tag_key}": "true"}},
             )
         )
         self.role.add_to_policy(
@@ -143,7 +163,7 @@ class CleanupFunction(Construct):
             timeout=TIMEOUT,
             memory_size=MEMORY_MB,
             role=self.role,
-            reserved_concurrent_executions=1,
+            reserved_concurrent_executions=1 if reserved_concurrency else None,
             retry_attempts=0,
             max_event_age=Duration.hours(1),
             on_failure=QueueDestination(self.failure_queue),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aws_cdk import Duration
+from aws_cdk import Aws, Duration, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as actions
 from aws_cdk import aws_lambda as lambda_
@@ -10,17 +10,30 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from cert_cleanup import names
+
+
+def alarm_arn_pattern(scope: Construct, *, region: str | None = None, account: str | None = None) -> str:
+    """The ARNs of cert-cleanup's alarms (by name prefix); ``"*"`` for any region or account."""
+    stack = Stack.of(scope)
+    return (
+        f"arn:{stack.partition}:cloudwatch:{region or stack.region}:{account or stack.account}:"
+        f"alarm:{names.ALARM_NAME_PREFIX}*"
+    )
+
 
 class Monitoring(Construct):
-    """Every alarm here notifies the topic on ALARM and on OK."""
+    """Every alarm here notifies the topic on ALARM and on OK; every name starts with the alarm prefix."""
 
     def __init__(
         self, scope: Construct, construct_id: str, *, function: lambda_.IFunction, queue: sqs.IQueue, topic: sns.ITopic
     ) -> None:
         super().__init__(scope, construct_id)
+        prefix = f"{names.ALARM_NAME_PREFIX}{Aws.STACK_NAME}"
         self.errors = cloudwatch.Alarm(
             self,
             "FunctionErrors",
+            alarm_name=f"{prefix}-function-errors",
             alarm_description=(
                 "cert-cleanup run failed: a lookup, a delete or the summary failed. See the email or the logs."
             ),
@@ -33,6 +46,7 @@ class Monitoring(Construct):
         self.failed_runs = cloudwatch.Alarm(
             self,
             "FailedRunsQueued",
+            alarm_name=f"{prefix}-failed-runs-queued",
             alarm_description="cert-cleanup: a failed invocation was sent to the failure queue.",
             metric=queue.metric_approximate_number_of_messages_visible(period=Duration.minutes(5), statistic="Maximum"),
             threshold=1,

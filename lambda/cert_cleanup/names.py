@@ -26,3 +26,10 @@ DEFAULT_GRACE_DAYS = 0
 DEFAULT_EXPIRY_WARNING_DAYS = 30
 DEFAULT_EXEMPT_TAG_KEY = "cert-cleanup:exempt"
 DEFAULT_ARCHIVE_PREFIX = "cert-cleanup/"
+
+# Every alarm of the stack is named with this prefix: topic and key policies let CloudWatch publish
+# for alarms of this name only.
+ALARM_NAME_PREFIX = "cert-cleanup-"
+# The function's role in an organization member: a fixed name, so that the central topic and key
+# can require it (aws:PrincipalArn) instead of trusting every principal of the organization.
+MEMBER_ROLE_NAME = "cert-cleanup-member-function"

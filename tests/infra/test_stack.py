@@ -29,7 +29,7 @@ def test_function_runtime_and_limits(template: Template) -> None:
             "Handler": names.HANDLER,
             "Timeout": TIMEOUT.to_seconds(),
             "MemorySize": MEMORY_MB,
-            "ReservedConcurrentExecutions": 1,
+            "ReservedConcurrentExecutions": Match.absent(),
             "TracingConfig": {"Mode": "Active"},
             "LoggingConfig": {"LogFormat": "JSON", "LogGroup": {"Ref": logical_id(template, "AWS::Logs::LogGroup")}},
         },
@@ -241,6 +241,13 @@ def expected_statements(template: Template) -> list[dict[str, Any]]:
             },
         },
         {
+            "Sid": "NeverDeleteExemptCertificates",
+            "Effect": "Deny",
+            "Action": "iam:DeleteServerCertificate",
+            "Resource": "*",
+            "Condition": {"StringEqualsIgnoreCase": {"aws:ResourceTag/cert-cleanup:exempt": "true"}},
+        },
+        {
             "Sid": "WriteOwnLogs",
             "Effect": "Allow",
             "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
@@ -268,7 +275,17 @@ def expected_statements(template: Template) -> list[dict[str, Any]]:
             "Sid": "ArchiveBeforeDelete",
             "Effect": "Allow",
             "Action": "s3:PutObject",
-            "Resource": {"Fn::Join": ["", [{"Fn::GetAtt": [ref("AWS::S3::Bucket"), "Arn"]}, "/cert-cleanup/*"]]},
+            "Resource": {
+                "Fn::Join": [
+                    "",
+                    [
+                        {"Fn::GetAtt": [ref("AWS::S3::Bucket"), "Arn"]},
+                        "/cert-cleanup/",
+                        {"Ref": "AWS::AccountId"},
+                        "/*",
+                    ],
+                ]
+            },
         },
         {"Effect": "Allow", "Action": ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], "Resource": "*"},
     ]
