@@ -7,12 +7,11 @@ STAMP := $(VENV)/.installed
 WHEELHOUSE := .wheelhouse
 WHEELS := $(WHEELHOUSE)/.downloaded
 NODE_STAMP := node_modules/.installed
-# The function's platform: keep in step with infra/bundling.py (a test checks it).
-LAMBDA_PYTHON_VERSION := 3.14
-LAMBDA_PLATFORM := manylinux2014_aarch64
 CDK := node_modules/.bin/cdk
 CDK_ARGS ?=
 export PYTHONPATH := $(CURDIR)/lambda:$(CURDIR)
+# cdk.json runs `python3 app.py`, as CDK's own Python template does: the venv's python3 comes first.
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CDK_DISABLE_CLI_TELEMETRY := true
 
@@ -22,7 +21,7 @@ BENCH_ARGS ?=
 # Example organization for an offline `make synth-org`; pass your own to deploy-org.
 ORG_ARGS ?= -c organizationId=o-exampleorg1 -c organizationalUnitIds=ou-abcd-11111111 -c memberRegion=us-east-1
 
-.PHONY: help install wheelhouse demo test lint typecheck unit e2e infra-test synth synth-org deploy deploy-org destroy destroy-org bench clean
+.PHONY: help install wheelhouse lock demo test lint typecheck unit e2e infra-test synth synth-org deploy deploy-org destroy destroy-org bench clean
 
 help:
 	@echo "make demo     - run cert-cleanup against a local AWS emulator (dry run, then a real run)"
@@ -42,14 +41,18 @@ $(STAMP): requirements.txt requirements-dev.txt lambda/requirements.txt pyprojec
 
 install: $(STAMP)
 
-# Linux arm64 wheels of the function's pinned dependencies, for bundling without Docker.
-$(WHEELS): lambda/requirements.txt $(STAMP)
+# Linux arm64 wheels of the function's pinned dependencies, checked by hash, for bundling without
+# Docker (synth downloads them itself when they are missing; this target does it ahead of time).
+$(WHEELS): lambda/requirements.lock $(STAMP)
 	rm -rf $(WHEELHOUSE)
-	$(PY) -m pip download --quiet --no-deps --only-binary=:all: --platform $(LAMBDA_PLATFORM) \
-		--implementation cp --python-version $(LAMBDA_PYTHON_VERSION) -r lambda/requirements.txt -d $(WHEELHOUSE)
+	$(PY) -m infra.bundling download
 	touch $(WHEELS)
 
 wheelhouse: $(WHEELS)
+
+# After changing lambda/requirements.txt: write the sha256 of each Lambda wheel into lambda/requirements.lock.
+lock: $(STAMP)
+	$(PY) -m infra.bundling lock
 
 $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --silent

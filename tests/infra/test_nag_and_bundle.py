@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
+import boto3
 import pytest
 
 from infra import bundling, nag
@@ -45,27 +47,65 @@ def test_asset_holds_the_function_and_exactly_the_pinned_wheels(stack: CertClean
     assert not (asset_dir / "cert_cleanup" / "cli.py").exists()
     assert list(asset_dir.glob("pydantic_core/_pydantic_core.cpython-314-aarch64-linux-gnu.so"))
     installed = {
-        path.name.removesuffix(".dist-info").split("-")[0].lower(): path.name.removesuffix(".dist-info").split("-")[1]
+        bundling.normalize(path.name.removesuffix(".dist-info").split("-")[0]): path.name.removesuffix(
+            ".dist-info"
+        ).split("-")[1]
         for path in asset_dir.glob("*.dist-info")
     }
-    pins = {}
-    for line in (ROOT / "lambda" / "requirements.txt").read_text().splitlines():
-        match = re.match(r"^([A-Za-z0-9_.-]+)(\[.*\])?==(\S+)$", line.strip())
-        if match:
-            pins[match[1].lower().replace("-", "_")] = match[3]
-    assert installed == pins
-    assert not (asset_dir / "boto3").exists()
-    assert not (asset_dir / "botocore").exists()
+    # Every pin, boto3 and botocore included: the function runs the endpoint data the tests ran.
+    assert installed == bundling.pins(ROOT / "lambda" / "requirements.txt")
+    assert installed["boto3"] == installed["botocore"] == boto3.__version__
+    assert (asset_dir / "botocore" / "data" / "endpoints.json").is_file()
+    size = sum(path.stat().st_size for path in asset_dir.rglob("*") if path.is_file())
+    assert size < 250 * 1024 * 1024  # Lambda's limit for unzipped code
     assert artifact.template["Resources"]
 
 
-def test_makefile_downloads_wheels_for_the_function_runtime() -> None:
-    makefile = (ROOT / "Makefile").read_text()
-    assert f"LAMBDA_PYTHON_VERSION := {bundling.PYTHON_VERSION}" in makefile
-    assert f"LAMBDA_PLATFORM := {bundling.PLATFORM}" in makefile
+def test_lock_holds_every_pin_with_one_hash() -> None:
+    locked = bundling.pins(bundling.LOCK)
+    assert locked == bundling.pins(bundling.REQUIREMENTS)
+    lines = [line for line in bundling.LOCK.read_text().splitlines() if line and not line.startswith("#")]
+    assert all(re.fullmatch(r"\S+==\S+ --hash=sha256:[0-9a-f]{64}", line) for line in lines)
+
+
+def test_function_runtime_matches_the_wheels_platform() -> None:
     assert bundling.RUNTIME.name == f"python{bundling.PYTHON_VERSION}"
+    assert bundling.PLATFORM.endswith("aarch64")
+    assert bundling.ARCHITECTURE.name == "arm64"
 
 
-def test_missing_wheelhouse_is_a_clear_error(tmp_path: Path) -> None:
-    with pytest.raises(bundling.BundlingError, match="run `make wheelhouse` first"):
-        bundling.WheelhouseBundling(tmp_path / "none").try_bundle(str(tmp_path / "out"), image=None)  # type: ignore[arg-type]
+def _local_index(monkeypatch: pytest.MonkeyPatch) -> None:
+    """pip finds the wheels in the project's wheelhouse instead of the package index (no network here)."""
+    monkeypatch.setenv("PIP_NO_INDEX", "1")
+    monkeypatch.setenv("PIP_FIND_LINKS", str(bundling.WHEELHOUSE))
+
+
+def test_missing_wheels_are_downloaded_by_the_first_synth(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given an empty wheelhouse (a fresh clone) and an index that serves the pinned wheels
+    _local_index(monkeypatch)
+    wheelhouse = tmp_path / "wheelhouse"
+    # When the asset is bundled
+    assert bundling.WheelhouseBundling(wheelhouse).try_bundle(str(tmp_path / "out"), image=None)  # type: ignore[arg-type]
+    # Then every locked wheel was fetched, and the asset holds the function and its dependencies
+    assert len(list(wheelhouse.glob("*.whl"))) == len(bundling.pins(bundling.LOCK))
+    assert (tmp_path / "out" / "cert_cleanup" / "handler.py").is_file()
+    assert (tmp_path / "out" / "botocore").is_dir()
+
+
+def test_a_wheel_that_does_not_match_its_hash_is_refused(tmp_path: Path) -> None:
+    # Given a wheelhouse in which one wheel was altered
+    wheelhouse = tmp_path / "wheelhouse"
+    shutil.copytree(bundling.WHEELHOUSE, wheelhouse)
+    [wheel] = list(wheelhouse.glob("six-*.whl"))
+    wheel.write_bytes(wheel.read_bytes() + b"tampered")
+    # Then bundling fails, naming the hash check
+    with pytest.raises(bundling.BundlingError, match=r"(?i)hash"):
+        bundling.WheelhouseBundling(wheelhouse).try_bundle(str(tmp_path / "out"), image=None)  # type: ignore[arg-type]
+
+
+def test_a_missing_lock_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(bundling.BundlingError, match="run `make lock`"):
+        bundling.WheelhouseBundling(tmp_path / "none", tmp_path / "missing.lock").try_bundle(
+            str(tmp_path / "out"),
+            image=None,  # type: ignore[arg-type]
+        )
