@@ -24,17 +24,19 @@ def build(app: cdk.App) -> cdk.Stack:
     """The single-account stack, or with ``-c mode=organization`` the organization stack."""
     config = DeployConfig.from_context(app.node)
     region = os.getenv("CDK_DEFAULT_REGION")
-    env = cdk.Environment(account=os.getenv("CDK_DEFAULT_ACCOUNT"), region=region)
+    account = os.getenv("CDK_DEFAULT_ACCOUNT")
     stack: cdk.Stack
     if config.mode == "organization":
         if config.member_region is None and region is None:
             raise ContextError(
                 "invalid CDK context: context 'memberRegion': required when no default region is configured"
             )
+        # The organization stack lives in the members' region (their code bucket and the topic they publish to).
+        env = cdk.Environment(account=account, region=config.member_region or region)
         stack = OrganizationStack(app, ORGANIZATION_STACK_NAME, config=config, env=env)
         nag.apply_organization(stack)
     else:
-        stack = CertCleanupStack(app, STACK_NAME, config=config, env=env)
+        stack = CertCleanupStack(app, STACK_NAME, config=config, env=cdk.Environment(account=account, region=region))
     nag.apply(app)
     return stack
 

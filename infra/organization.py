@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import Aws, CfnOutput, CfnParameter, Stack
+from aws_cdk import Aws, CfnOutput, CfnParameter, RemovalPolicy, Stack, Token
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sns as sns
 from cdk_stacksets import (
@@ -23,9 +23,11 @@ from cdk_stacksets import (
 )
 from constructs import Construct
 
+from cert_cleanup import names
 from infra.components.archive import private_bucket
+from infra.components.monitoring import alarm_arn_pattern
 from infra.components.notifications import Notifications
-from infra.config import DeployConfig
+from infra.config import ContextError, DeployConfig
 from infra.stack import add_cleanup
 
 CENTRAL_TOPIC_PARAMETER = "CentralTopicArn"
@@ -44,7 +46,13 @@ class MemberStack(StackSetStack):
         key_arn = CfnParameter(self, CENTRAL_KEY_PARAMETER, description="The central topic's KMS key").value_as_string
         topic = sns.Topic.from_topic_arn(self, "CentralTopic", topic_arn)
         self.cleanup, _ = add_cleanup(
-            self, config, topic=topic, topic_key_arn=key_arn, queue_key=None, read_account_alias=True
+            self,
+            config,
+            topic=topic,
+            topic_key_arn=key_arn,
+            queue_key=None,
+            read_account_alias=True,
+            role_name=names.MEMBER_ROLE_NAME,
         )
 
 
@@ -61,54 +69,49 @@ class OrganizationStack(Stack):
         if config.organization_id is None:  # DeployConfig refuses organization mode without it
             raise ValueError("organizationId is required")
         organization_id = config.organization_id
+        # Lambda reads code from a bucket in its own region and SNS takes a Publish in the topic's
+        # region: the central topic and the asset bucket live in the members' region (app.py deploys
+        # this stack there).
         member_region = config.member_region or self.region
+        if not Token.is_unresolved(self.region) and member_region != self.region:
+            raise ContextError(
+                f"invalid CDK context: context 'memberRegion': {member_region!r} differs from the organization "
+                f"stack's region {self.region!r}; the stack must be deployed in the members' region"
+            )
 
         notifications = Notifications(self, "Notifications", emails=config.notification_emails)
-        organization_accounts = iam.AnyPrincipal().with_conditions(
-            {"StringEquals": {"aws:PrincipalOrgID": organization_id}}
+        # Only the members' cert-cleanup role, in an account of this organization, may publish and
+        # encrypt: not every principal of the organization.
+        member_role_arn = f"arn:{self.partition}:iam::*:role/{names.MEMBER_ROLE_NAME}"
+        notifications.allow_publishers(
+            "MemberFunctions",
+            iam.AnyPrincipal(),
+            {
+                "StringEquals": {"aws:PrincipalOrgID": organization_id},
+                "ArnLike": {"aws:PrincipalArn": member_role_arn},
+            },
+            key_conditions={"StringEquals": {"kms:ViaService": f"sns.{self.region}.{Aws.URL_SUFFIX}"}},
         )
-        notifications.topic.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="MemberFunctionsPublish",
-                principals=[organization_accounts],
-                actions=["sns:Publish"],
-                resources=[notifications.topic.topic_arn],
-            )
-        )
-        notifications.topic.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="MemberAlarmsPublish",
-                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
-                actions=["sns:Publish"],
-                resources=[notifications.topic.topic_arn],
-                conditions={"StringEquals": {"aws:SourceOrgID": organization_id}},
-            )
-        )
-        notifications.key.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="MemberFunctionsEncryptForTheTopic",
-                principals=[organization_accounts],
-                actions=["kms:Decrypt", "kms:GenerateDataKey*"],
-                resources=["*"],
-                conditions={"StringEquals": {"kms:ViaService": f"sns.{Aws.REGION}.amazonaws.com"}},
-            )
-        )
-        notifications.key.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="MemberAlarmsEncryptForTheTopic",
-                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
-                actions=["kms:Decrypt", "kms:GenerateDataKey*"],
-                resources=["*"],
-                conditions={"StringEquals": {"aws:SourceOrgID": organization_id}},
-            )
+        notifications.allow_alarms(
+            alarm_arn_pattern(self, region="*", account="*"), {"StringEquals": {"aws:SourceOrgID": organization_id}}
         )
 
         # StackSet members read the function code from <prefix>-<region>, readable by the organization only.
-        self.asset_bucket = private_bucket(self, "MemberAssets", bucket_name=f"{config.asset_prefix}-{member_region}")
+        # It holds only build output: it goes with the stack (emptied first), so a later deploy can
+        # create its fixed name again.
+        self.asset_bucket = private_bucket(
+            self,
+            "MemberAssets",
+            bucket_name=f"{config.asset_prefix}-{member_region}",
+            removal_policy=RemovalPolicy.DESTROY,
+            auto_delete_objects=True,
+        )
         self.asset_bucket.add_to_resource_policy(
             iam.PolicyStatement(
                 sid="OrganizationReadsMemberAssets",
-                principals=[organization_accounts],
+                principals=[
+                    iam.AnyPrincipal().with_conditions({"StringEquals": {"aws:PrincipalOrgID": organization_id}})
+                ],
                 actions=["s3:GetObject"],
                 resources=[self.asset_bucket.arn_for_objects("*")],
             )
@@ -134,13 +137,16 @@ class OrganizationStack(Stack):
                 max_concurrent_percentage=config.max_concurrent_percentage,
                 failure_tolerance_percentage=config.failure_tolerance_percentage,
             ),
-            capabilities=[Capability.IAM],
+            capabilities=[Capability.NAMED_IAM],  # the member role has a fixed name
             managed_execution=True,
             parameters={
                 CENTRAL_TOPIC_PARAMETER: notifications.topic.topic_arn,
                 CENTRAL_KEY_PARAMETER: notifications.key.key_arn,
             },
         )
+        # Members fetch their code as soon as the StackSet deploys: the organization must be able to read it by then.
+        if self.asset_bucket.policy is not None:
+            self.stack_set.node.add_dependency(self.asset_bucket.policy)
         self.notifications = notifications
         CfnOutput(self, "CentralTopicArn", value=notifications.topic.topic_arn, description="Every member reports here")
         CfnOutput(

@@ -12,8 +12,9 @@ from aws_cdk.assertions import Match, Template
 
 import app as cdk_app
 from cert_cleanup import names
-from infra.config import ContextError
+from infra.config import ContextError, DeployConfig
 from infra.organization import OrganizationStack
+from tests.infra.policy import Request, Resolver, allowed
 
 ORG = {
     "mode": "organization",
@@ -59,7 +60,7 @@ def test_stack_set_is_service_managed_auto_deploying_to_the_ous(central: Templat
             "PermissionModel": "SERVICE_MANAGED",
             "AutoDeployment": {"Enabled": True, "RetainStacksOnAccountRemoval": False},
             "CallAs": "DELEGATED_ADMIN",
-            "Capabilities": ["CAPABILITY_IAM"],
+            "Capabilities": ["CAPABILITY_NAMED_IAM"],
             "ManagedExecution": {"Active": True},
             "OperationPreferences": Match.object_like(
                 {"MaxConcurrentPercentage": 20, "FailureTolerancePercentage": 5, "RegionConcurrencyType": "PARALLEL"}
@@ -75,61 +76,102 @@ def test_stack_set_is_service_managed_auto_deploying_to_the_ous(central: Templat
     )
 
 
-def test_central_topic_lets_only_the_organization_publish(central: Template) -> None:
-    central.has_resource_properties(
-        "AWS::SNS::TopicPolicy",
-        {
-            "PolicyDocument": {
-                "Statement": Match.array_with(
-                    [
-                        Match.object_like({"Effect": "Deny", "Condition": {"Bool": {"aws:SecureTransport": "false"}}}),
-                        Match.object_like(
-                            {
-                                "Sid": "MemberFunctionsPublish",
-                                "Action": "sns:Publish",
-                                "Principal": {"AWS": "*"},
-                                "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"}},
-                            }
-                        ),
-                        Match.object_like(
-                            {
-                                "Sid": "MemberAlarmsPublish",
-                                "Principal": {"Service": "cloudwatch.amazonaws.com"},
-                                "Condition": {"StringEquals": {"aws:SourceOrgID": "o-a1b2c3d4e5"}},
-                            }
-                        ),
-                    ]
-                )
-            }
-        },
+def _central_statements(central: Template) -> tuple[Resolver, list[dict[str, Any]], list[dict[str, Any]], str]:
+    template = dict(central.to_json())
+    resolve = Resolver(template, account="999999999999", region="eu-west-1", stack_name="CertCleanupOrganization")
+    [topic_id] = [key for key, value in template["Resources"].items() if value["Type"] == "AWS::SNS::Topic"]
+    [policy] = [value for value in template["Resources"].values() if value["Type"] == "AWS::SNS::TopicPolicy"]
+    [key] = [value for value in template["Resources"].values() if value["Type"] == "AWS::KMS::Key"]
+    topic = resolve(policy["Properties"]["PolicyDocument"]["Statement"])
+    key_statements = resolve(key["Properties"]["KeyPolicy"]["Statement"])
+    return resolve, topic, key_statements, resolve({"Ref": topic_id})
+
+
+def _member_publish(topic_arn: str, principal_arn: str, org: str = "o-a1b2c3d4e5") -> Request:
+    return Request(
+        "sns:Publish",
+        topic_arn,
+        {"AWS": principal_arn},
+        {"aws:PrincipalOrgID": org, "aws:PrincipalArn": principal_arn, "aws:SecureTransport": "true"},
     )
-    central.has_resource_properties(
-        "AWS::KMS::Key",
-        {
-            "EnableKeyRotation": True,
-            "KeyPolicy": {
-                "Statement": Match.array_with(
-                    [
-                        Match.object_like(
-                            {
-                                "Sid": "MemberFunctionsEncryptForTheTopic",
-                                "Condition": {
-                                    "StringEquals": {
-                                        "aws:PrincipalOrgID": "o-a1b2c3d4e5",
-                                        "kms:ViaService": {
-                                            "Fn::Join": ["", ["sns.", {"Ref": "AWS::Region"}, ".amazonaws.com"]]
-                                        },
-                                    }
-                                },
-                            }
-                        )
-                    ]
-                )
-            },
-        },
+
+
+def _as_kms(request: Request, action: str) -> Request:
+    return Request(action, "*", request.principal, {**request.context, "kms:ViaService": "sns.eu-west-1.amazonaws.com"})
+
+
+def test_only_the_member_role_of_the_organization_publishes_to_the_central_topic(central: Template) -> None:
+    _, topic, key, topic_arn = _central_statements(central)
+    member_role = f"arn:aws:iam::111122223333:role/{names.MEMBER_ROLE_NAME}"
+    request = _member_publish(topic_arn, member_role)
+    assert allowed(topic, request)
+    assert allowed(key, _as_kms(request, "kms:GenerateDataKey"))
+    assert allowed(key, _as_kms(request, "kms:Decrypt"))
+    # The key is usable only through SNS in the topic's region
+    assert not allowed(key, Request("kms:Decrypt", "*", request.principal, request.context))
+    # Any other principal of the organization is refused, and so is the same role name outside it
+    for other in (
+        _member_publish(topic_arn, "arn:aws:iam::111122223333:role/developer"),
+        _member_publish(topic_arn, "arn:aws:iam::111122223333:user/alice"),
+        _member_publish(topic_arn, member_role, org="o-otherorg00"),
+    ):
+        assert not allowed(topic, other), other
+        assert not allowed(key, _as_kms(other, "kms:GenerateDataKey")), other
+    # Plain HTTP is refused
+    assert not allowed(
+        topic,
+        Request(request.action, topic_arn, request.principal, {**request.context, "aws:SecureTransport": "false"}),
     )
-    endpoints = [r["Properties"]["Endpoint"] for r in central.find_resources("AWS::SNS::Subscription").values()]
-    assert endpoints == ["secops@example.com"]
+
+
+def test_member_alarms_reach_the_central_topic_and_no_other_alarm_does(
+    central: Template, member: dict[str, Any]
+) -> None:
+    _, topic, key, topic_arn = _central_statements(central)
+    member_resolve = Resolver(
+        member, account="111122223333", region="eu-west-1", stack_name="StackSet-cert-cleanup-1a2b"
+    )
+    alarms = [r for r in member["Resources"].values() if r["Type"] == "AWS::CloudWatch::Alarm"]
+    assert len(alarms) == 2
+    for alarm in alarms:
+        # every alarm action names the central topic (the StackSet passes its ARN as a parameter)
+        assert alarm["Properties"]["AlarmActions"] == [{"Ref": "CentralTopicArn"}]
+        assert alarm["Properties"]["OKActions"] == [{"Ref": "CentralTopicArn"}]
+        name = member_resolve(alarm["Properties"]["AlarmName"])
+        context = {
+            "aws:SourceArn": f"arn:aws:cloudwatch:eu-west-1:111122223333:alarm:{name}",
+            "aws:SourceOrgID": "o-a1b2c3d4e5",
+            "aws:SourceAccount": "111122223333",
+            "aws:SecureTransport": "true",
+        }
+        request = Request("sns:Publish", topic_arn, {"Service": "cloudwatch.amazonaws.com"}, context)
+        assert allowed(topic, request), name
+        assert allowed(key, Request("kms:GenerateDataKey", "*", request.principal, context)), name
+        assert allowed(key, Request("kms:Decrypt", "*", request.principal, context)), name
+    other = {
+        "aws:SourceArn": "arn:aws:cloudwatch:eu-west-1:111122223333:alarm:billing-alarm",
+        "aws:SourceOrgID": "o-a1b2c3d4e5",
+        "aws:SecureTransport": "true",
+    }
+    assert not allowed(topic, Request("sns:Publish", topic_arn, {"Service": "cloudwatch.amazonaws.com"}, other))
+    outside = {
+        **other,
+        "aws:SourceArn": "arn:aws:cloudwatch:eu-west-1:1:alarm:cert-cleanup-x",
+        "aws:SourceOrgID": "o-x",
+    }
+    assert not allowed(topic, Request("sns:Publish", topic_arn, {"Service": "cloudwatch.amazonaws.com"}, outside))
+
+
+def test_member_role_has_the_name_the_central_policies_require(member: dict[str, Any]) -> None:
+    [role] = [r for r in member["Resources"].values() if r["Type"] == "AWS::IAM::Role"]
+    assert role["Properties"]["RoleName"] == names.MEMBER_ROLE_NAME
+
+
+def test_key_use_is_bound_to_sns_in_the_partition_url_suffix(central: Template) -> None:
+    [key] = central.find_resources("AWS::KMS::Key").values()
+    text = json.dumps(key["Properties"]["KeyPolicy"])
+    assert '"kms:ViaService": {"Fn::Join": ["", ["sns.eu-west-1.", {"Ref": "AWS::URLSuffix"}]]}' in text
+    assert "amazonaws.com" not in text.replace("cloudwatch.amazonaws.com", "")
 
 
 def test_asset_bucket_is_named_for_the_region_and_readable_by_the_organization_only(central: Template) -> None:
@@ -177,6 +219,7 @@ def test_member_is_the_same_least_privilege_function(member: dict[str, Any]) -> 
         "EncryptForTopicAndQueue",
         "ArchiveBeforeDelete",
         "NameTheAccount",
+        "NeverDeleteExemptCertificates",
         "xray",
     }
     assert statements["PublishSummary"]["Resource"] == {"Ref": "CentralTopicArn"}
@@ -197,7 +240,7 @@ def test_member_is_the_same_least_privilege_function(member: dict[str, Any]) -> 
     variables = function["Properties"]["Environment"]["Variables"]
     assert variables[names.ENV_SNS_TOPIC_ARN] == {"Ref": "CentralTopicArn"}
     assert variables[names.ENV_READ_ACCOUNT_ALIAS] == "true"
-    assert function["Properties"]["ReservedConcurrentExecutions"] == 1
+    assert "ReservedConcurrentExecutions" not in function["Properties"]
     types = sorted({r["Type"] for r in member["Resources"].values()})
     assert "AWS::SNS::Topic" not in types
     assert "AWS::KMS::Key" not in types
@@ -240,3 +283,36 @@ def test_bad_organization_context_is_named(context: dict[str, Any], message: str
     with pytest.raises(ContextError) as raised:
         cdk_app.build(cdk.App(context=context))
     assert message in str(raised.value)
+
+
+def test_member_region_decides_where_the_organization_stack_goes(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given a deployer whose default region is not the members' region
+    monkeypatch.setenv("CDK_DEFAULT_REGION", "us-east-1")
+    stack = cdk_app.build(cdk.App(context={**ORG, "memberRegion": "ap-southeast-2"}))
+    # Then the topic, the code bucket and the StackSet's instances are all in the members' region
+    assert stack.region == "ap-southeast-2"
+    template = Template.from_stack(stack)
+    template.has_resource_properties("AWS::S3::Bucket", {"BucketName": "cert-cleanup-assets-a1b2c3d4e5-ap-southeast-2"})
+    template.has_resource_properties(
+        "AWS::CloudFormation::StackSet",
+        {"StackInstancesGroup": [Match.object_like({"Regions": ["ap-southeast-2"]})]},
+    )
+
+
+def test_an_organization_stack_outside_the_member_region_is_refused() -> None:
+    config = DeployConfig.from_values({**ORG, "memberRegion": "eu-west-1"})
+    with pytest.raises(ContextError, match="context 'memberRegion': 'eu-west-1' differs"):
+        OrganizationStack(cdk.App(), "Org", config=config, env=cdk.Environment(region="us-east-1"))
+
+
+def test_member_asset_bucket_goes_with_the_stack_emptied(central: Template) -> None:
+    [(bucket_id, bucket)] = central.find_resources("AWS::S3::Bucket").items()
+    assert bucket["DeletionPolicy"] == "Delete"
+    assert bucket["UpdateReplacePolicy"] == "Delete"
+    central.has_resource_properties("Custom::S3AutoDeleteObjects", {"BucketName": {"Ref": bucket_id}})
+
+
+def test_stack_set_waits_for_the_bucket_policy_that_lets_members_read_their_code(central: Template) -> None:
+    [policy_id] = central.find_resources("AWS::S3::BucketPolicy")
+    [stack_set] = central.find_resources("AWS::CloudFormation::StackSet").values()
+    assert policy_id in stack_set["DependsOn"]
