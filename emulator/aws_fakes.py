@@ -10,6 +10,7 @@ Call :func:`install` once per process before the mock or server starts; it is id
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import itertools
 import threading
@@ -17,11 +18,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import boto3
+from botocore.exceptions import BotoCoreError
 from cryptography import x509
 from moto.appsync import urls as appsync_urls
 from moto.appsync.responses import AppSyncResponse
 from moto.core.exceptions import JsonRESTError
 from moto.core.responses import ActionResult, EmptyResult
+from moto.ec2.models.availability_zones_and_regions import RegionsAndZonesBackend
 from moto.elb.models import elb_backends
 from moto.elbv2.models import elbv2_backends
 from moto.elbv2.responses import ELBV2Response
@@ -59,6 +63,7 @@ def install() -> None:
         _patch_iam()
         _patch_elbv2()
         _patch_appsync()
+        _patch_ec2()
         _installed.add("all")
 
 
@@ -251,6 +256,28 @@ def _patch_elbv2() -> None:
 
     ELBV2Response.describe_listeners = describe_listeners  # type: ignore[method-assign]
     ELBV2Response.describe_listener_certificates = describe_listener_certificates  # type: ignore[method-assign]
+
+
+# --- EC2 ------------------------------------------------------------------------------------
+
+
+@functools.cache
+def _partition(region: str) -> str | None:
+    try:
+        return boto3.Session().get_partition_for_region(region)
+    except BotoCoreError:
+        return None
+
+
+def _patch_ec2() -> None:
+    original = RegionsAndZonesBackend.describe_regions
+
+    def describe_regions(self: RegionsAndZonesBackend, region_names: list[str] | None = None) -> list[Any]:
+        """DescribeRegions lists the regions of the caller's own partition only (aws-cn: the two China regions)."""
+        home = _partition(self.region_name)  # type: ignore[attr-defined]
+        return [region for region in original(self, region_names) if _partition(region.name) == home]
+
+    RegionsAndZonesBackend.describe_regions = describe_regions  # type: ignore[method-assign]
 
 
 # --- AppSync --------------------------------------------------------------------------------

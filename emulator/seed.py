@@ -87,8 +87,11 @@ def classic_elb(session: boto3.Session, region: str, name: str, certificate_arn:
     return f"arn:aws:elasticloadbalancing:{region}:{account}:loadbalancer/{name}"
 
 
-def cloudfront_distribution(session: boto3.Session, name: str, certificate_id: str) -> str:
-    cloudfront = session.client("cloudfront", region_name="us-east-1")
+def cloudfront_distribution(
+    session: boto3.Session, name: str, certificate_id: str, *, region: str = "us-east-1"
+) -> str:
+    """A distribution serving an IAM certificate; ``region`` picks the partition (cn-north-1: aws-cn)."""
+    cloudfront = session.client("cloudfront", region_name=region)
     distribution = cloudfront.create_distribution(
         DistributionConfig={
             "CallerReference": name,

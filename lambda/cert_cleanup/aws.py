@@ -20,7 +20,7 @@ MAX_ATTEMPTS = 8
 # and enough to hide latency. Throttled calls are retried by botocore, never hammered.
 MAX_IN_FLIGHT = 8
 MAX_POOL_CONNECTIONS = 16
-GLOBAL_REGION = "us-east-1"
+DEFAULT_REGION = "us-east-1"  # when the session names no region (the command-line tool without a profile region)
 MALFORMED_RESPONSE = "MalformedResponse"
 
 CLIENT_CONFIG = Config(
@@ -50,7 +50,15 @@ class AwsClients:
 
     @property
     def home_region(self) -> str:
-        return self._session.region_name or GLOBAL_REGION
+        return self._session.region_name or DEFAULT_REGION
+
+    @property
+    def partition(self) -> str | None:
+        """The home region's partition (``aws``, ``aws-cn``, ``aws-us-gov``...); None if botocore does not know it."""
+        try:
+            return self._session.get_partition_for_region(self.home_region)
+        except BotoCoreError:
+            return None
 
     def client(self, service: str, region: str | None = None) -> Any:
         key = (service, region or self.home_region)
@@ -61,13 +69,21 @@ class AwsClients:
                 self._clients[key] = client
             return client
 
-    def service_regions(self, service: str) -> frozenset[str]:
-        """Regions where botocore knows an endpoint for ``service`` (all partitions)."""
+    def service_regions(self, service: str, partition: str) -> frozenset[str]:
+        """Regions of ``partition`` where botocore knows an endpoint for ``service``."""
         with self._lock:
-            regions: set[str] = set()
-            for partition in self._session.get_available_partitions():
-                regions.update(self._session.get_available_regions(service, partition_name=partition))
-            return frozenset(regions)
+            return frozenset(self._session.get_available_regions(service, partition_name=partition))
+
+    def offers_global(self, service: str, partition: str) -> bool:
+        """Whether ``partition`` has an endpoint for a global ``service`` (CloudFront: aws and aws-cn only)."""
+        with self._lock:
+            return bool(self._session.get_available_regions(service, partition_name=partition, allow_non_regional=True))
+
+    def partition_of(self, region: str) -> str | None:
+        try:
+            return self._session.get_partition_for_region(region)
+        except BotoCoreError:
+            return None
 
 
 def error_code(exc: BaseException) -> str:

@@ -73,6 +73,18 @@ class FailedLookup:
 
 
 @dataclass(frozen=True, slots=True)
+class Skipped:
+    """A (service, region) pair a run did not search, and why: nothing there can use a certificate."""
+
+    service: str
+    region: str
+    reason: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"service": self.service, "region": self.region, "reason": self.reason}
+
+
+@dataclass(frozen=True, slots=True)
 class Usage:
     """What the usage search proved about one certificate.
 
@@ -147,6 +159,7 @@ class RunResult:
     regions: list[str] = field(default_factory=list)
     certificates: list[CertificateResult] = field(default_factory=list)
     errors: list[dict[str, str]] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
     finished_at: datetime | None = None
 
     def counts(self) -> dict[str, int]:
@@ -174,4 +187,5 @@ class RunResult:
             "counts": self.counts(),
             "certificates": [row.as_dict() for row in self.certificates],
             "errors": list(self.errors),
+            "skipped": [item.as_dict() for item in self.skipped],
         }

@@ -163,9 +163,26 @@ def _search(
         region = clients.home_region
         failures.append(FailedLookup("ec2", region, "DescribeRegions", "NoRegions", "no enabled region was listed"))
         return None
+    partition = clients.partition
+    outside = [region for region in regions if partition and clients.partition_of(region) not in {None, partition}]
+    if outside:  # no call of a run crosses into another partition: this run cannot prove anything there
+        failures.extend(
+            FailedLookup(
+                "cert-cleanup",
+                region,
+                "REGIONS",
+                "RegionOutsidePartition",
+                f"{region} is in partition {clients.partition_of(region)}, not {partition} where this function runs",
+            )
+            for region in outside
+        )
+        return None
     result.regions = regions
     search = search_usage(clients, account=options.account, regions=regions, on_progress=options.on_progress)
     failures.extend(search.failures)
+    result.skipped = search.skipped
+    for item in search.skipped:
+        logger.info("not searched", service=item.service, region=item.region, reason=item.reason)
     return UsageIndex(search)
 
 

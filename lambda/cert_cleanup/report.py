@@ -115,6 +115,7 @@ def email_text(result: RunResult, *, section_limit: int = SECTION_LIMIT) -> str:
         f"Valid: {counts[Action.VALID.value]}. Certificates in the account: {len(result.certificates)}. "
         f"Regions searched: {len(result.regions)}."
     )
+    lines.extend(skipped_lines(result))
     lines.append(f"Run id: {result.run_id}")
     return "\n".join(lines)
 
@@ -147,6 +148,26 @@ def _machine_document(result: RunResult, level: int) -> dict[str, object]:
     if level >= 2:
         document["errors"] = result.errors[:50]
     return document
+
+
+SERVICE_LABELS = {"elb": "Classic Load Balancing", "elbv2": "ALB/NLB", "appsync": "AppSync", "cloudfront": "CloudFront"}
+
+
+def skipped_lines(result: RunResult) -> list[str]:
+    """One line per service not searched everywhere: what botocore says does not exist there."""
+    lines = []
+    by_service: dict[str, list[str]] = {}
+    for item in result.skipped:
+        by_service.setdefault(item.service, []).append(item.region)
+    for service, regions in sorted(by_service.items()):
+        label = SERVICE_LABELS.get(service, service)
+        if regions == ["global"]:
+            lines.append(
+                f"{label} not searched: it has no endpoint in this partition, so it cannot use these certificates."
+            )
+        else:
+            lines.append(f"{label} is not offered in {len(regions)} of the {len(result.regions)} regions searched.")
+    return lines
 
 
 def _when(moment: datetime) -> str:

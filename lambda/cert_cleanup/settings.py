@@ -14,8 +14,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from cert_cleanup import names
 from cert_cleanup.errors import ConfigError
 
-REGION_PATTERN = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$")
-TOPIC_ARN_PATTERN = re.compile(r"^arn:aws[a-z-]*:sns:[a-z]{2}(-[a-z]+)+-\d{1,2}:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$")
+# Every region name botocore knows: "us-east-1", "cn-north-1", "us-isob-east-1", "eusc-de-east-1"...
+REGION_NAME = r"[a-z]{2,4}(-[a-z]+)+-\d{1,2}"
+REGION_PATTERN = re.compile(rf"^{REGION_NAME}$")
+TOPIC_ARN_PATTERN = re.compile(rf"^arn:aws[a-z-]*:sns:{REGION_NAME}:\d{{12}}:[A-Za-z0-9_-]{{1,256}}(\.fifo)?$")
 BUCKET_PATTERN = re.compile(r"^(?!xn--)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 TAG_KEY_PATTERN = re.compile(r"^[\w\s.:/=+\-@]{1,128}$")
 MAX_DAYS = 3650

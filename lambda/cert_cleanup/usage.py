@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any, TypeVar
 
-from cert_cleanup.aws import GLOBAL_REGION, MAX_IN_FLIGHT, AwsClients, lookup
+from cert_cleanup.aws import MAX_IN_FLIGHT, AwsClients, lookup
 from cert_cleanup.consumers import Scope, appsync, cloudfront, elb_classic, elbv2
 from cert_cleanup.errors import LookupFailed
-from cert_cleanup.models import Certificate, FailedLookup, Usage, Use
+from cert_cleanup.models import Certificate, FailedLookup, Skipped, Usage, Use
 
 CONSUMERS: tuple[ModuleType, ...] = (elb_classic, elbv2, appsync, cloudfront)
 MAX_TASKS_IN_FLIGHT = 16
@@ -36,7 +36,7 @@ class UsageSearch:
     regions: list[str]
     uses: list[Use] = field(default_factory=list)
     failures: list[FailedLookup] = field(default_factory=list)
-    skipped: list[tuple[str, str]] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
 
     @property
     def complete(self) -> bool:
@@ -67,27 +67,21 @@ def search_usage(
 ) -> UsageSearch:
     """Run every consumer in every region (global consumers once) and collect uses and failures."""
     search = UsageSearch(regions=list(regions))
-    known_regions = clients.service_regions("ec2")
-    tasks: list[tuple[ModuleType, str]] = []
-    for consumer in consumers:
-        if not consumer.REGIONAL:
-            tasks.append((consumer, GLOBAL_REGION))
-            continue
-        offered = clients.service_regions(consumer.SERVICE)
-        for region in regions:
-            # Skip only a region botocore knows that does not offer the service; a region
-            # botocore does not know yet is searched, and a failure there fails the run closed.
-            if region in known_regions and region not in offered:
-                search.skipped.append((consumer.SERVICE, region))
-            else:
-                tasks.append((consumer, region))
+    partition = clients.partition
+    tasks = _plan(clients, partition, regions, consumers, search.skipped)
 
     def run(task: tuple[ModuleType, str]) -> list[Use]:
         consumer, region = task
-        client = clients.client(consumer.SERVICE, region)
-        partition = clients.session.get_partition_for_region(region)
+        # A global service's client is built for the home region: botocore resolves the partition's
+        # own endpoint (CloudFront in aws-cn: cloudfront.cn-northwest-1.amazonaws.com.cn).
+        client = lookup(consumer.SERVICE, region, "CreateClient", lambda: clients.client(consumer.SERVICE, region))
         with ThreadPoolExecutor(max_workers=per_task_concurrency) as pool:
-            scope = Scope(account=account, partition=partition, region=region, fan_out=_bounded(pool))
+            scope = Scope(
+                account=account,
+                partition=clients.partition_of(region) or partition or "aws",
+                region=region,
+                fan_out=_bounded(pool),
+            )
             uses: list[Use] = consumer.find_uses(client, scope)
             return uses
 
@@ -104,6 +98,41 @@ def search_usage(
                 on_progress(consumer.SERVICE, region if consumer.REGIONAL else "global", done, total)
     search.failures.sort(key=lambda f: (f.service, f.region, f.operation))
     return search
+
+
+def _plan(
+    clients: AwsClients,
+    partition: str | None,
+    regions: Sequence[str],
+    consumers: Sequence[ModuleType],
+    skipped: list[Skipped],
+) -> list[tuple[ModuleType, str]]:
+    """One task per (consumer, region) to search; what is not searched goes to ``skipped``, with why.
+
+    Only what botocore's endpoint data says does not exist is skipped. A partition botocore does not
+    know is searched everywhere (a failure there fails the run closed), and so is a region it does
+    not know yet.
+    """
+    tasks: list[tuple[ModuleType, str]] = []
+    known_regions = clients.service_regions("ec2", partition) if partition else frozenset()
+    for consumer in consumers:
+        if not consumer.REGIONAL:
+            if partition is None or clients.offers_global(consumer.SERVICE, partition):
+                tasks.append((consumer, clients.home_region))
+            else:
+                reason = (
+                    f"{consumer.SERVICE} has no endpoint in partition {partition}: "
+                    "a certificate of this partition cannot serve a resource of another"
+                )
+                skipped.append(Skipped(consumer.SERVICE, "global", reason))
+            continue
+        offered = clients.service_regions(consumer.SERVICE, partition) if partition else frozenset()
+        for region in regions:
+            if region in known_regions and region not in offered:
+                skipped.append(Skipped(consumer.SERVICE, region, f"{consumer.SERVICE} is not offered in {region}"))
+            else:
+                tasks.append((consumer, region))
+    return tasks
 
 
 def _bounded(pool: ThreadPoolExecutor) -> Any:

@@ -13,7 +13,7 @@ from cert_cleanup import invocation
 from cert_cleanup.errors import RunFailed
 from cert_cleanup.settings import Settings
 from emulator import seed
-from tests.support import CONTEXT, fake_aws
+from tests.support import CONTEXT, SERVICE_IDS, fake_aws
 
 USERS = ("none", "classic", "alb_default", "alb_additional", "cloudfront", "appsync")
 FAULTS = (
@@ -69,6 +69,7 @@ def test_run_deletes_exactly_the_safe_certificates(
                 seed.appsync_domain(aws.session, region, f"api{index}.example.com", arn)
         for region, extras in listener_extras.items():
             seed.alb_with_certificates(aws.session, region, f"shared-{region}", anchor, extras)
+        aws.count_calls()  # registered first: it sees a call even when the fault below answers it
         if fault:
             aws.fail(fault[0], fault[1], "AccessDenied", "injected")
         topic = aws.session.client("sns").create_topic(Name="t")["TopicArn"]
@@ -84,7 +85,13 @@ def test_run_deletes_exactly_the_safe_certificates(
         def safe(spec: dict[str, Any]) -> bool:
             return -spec["days"] >= grace_days and not spec["exempt"] and spec["user"] == "none"
 
+        # A fault counts when the run reached the faulted call (no ALB, no ListenerCertificates call)
+        faulted = fault is not None and any(
+            service == SERVICE_IDS[fault[0]] and operation == fault[1] for service, _, operation in aws.calls
+        )
         expected_deleted = (
-            set() if dry_run or fault else {name for name, spec in zip(names, certificates, strict=True) if safe(spec)}
+            set()
+            if dry_run or faulted
+            else {name for name, spec in zip(names, certificates, strict=True) if safe(spec)}
         )
         assert aws.names_left() == ({"anchor", *names} - expected_deleted)

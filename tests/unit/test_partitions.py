@@ -1,0 +1,177 @@
+"""Runs in the China and GovCloud partitions: every call stays in the function's partition.
+
+moto keys IAM and CloudFront by partition, and the emulator's DescribeRegions answers with the
+caller's partition only (as AWS does), so a whole China or GovCloud account runs in-process.
+"""
+
+from __future__ import annotations
+
+import threading
+from types import SimpleNamespace
+from typing import Any
+
+import boto3
+import botocore.session
+import pytest
+
+from cert_cleanup import invocation
+from cert_cleanup.aws import AwsClients
+from cert_cleanup.errors import RunFailed
+from cert_cleanup.settings import REGION_PATTERN, Settings
+from emulator import seed
+from tests.support import ACCOUNT, FAST_RETRIES, Fake
+
+SCHEDULED = {"detail-type": "Scheduled Event", "source": "aws.events", "detail": {}}
+
+
+class SignedFor:
+    """Records (service, signing region) of every request a session signs."""
+
+    def __init__(self, session: boto3.Session) -> None:
+        self.calls: list[tuple[str, str]] = []
+        self._lock = threading.Lock()
+        session.events.register("before-sign.*.*", self._record)
+
+    def _record(self, signing_name: str = "", region_name: str = "", **_: Any) -> None:
+        with self._lock:
+            self.calls.append((signing_name, region_name))
+
+    def regions(self) -> set[str]:
+        return {region for _, region in self.calls}
+
+    def services(self) -> set[str]:
+        return {service for service, _ in self.calls}
+
+
+def _account_in(region: str, aws: Fake) -> tuple[boto3.Session, AwsClients, SignedFor, Any]:
+    del aws  # the in-process AWS is running; this session only works in another partition of it
+    session = boto3.Session(region_name=region)
+    signed = SignedFor(session)
+    context = SimpleNamespace(
+        invoked_function_arn=f"arn:{session.get_partition_for_region(region)}:lambda:{region}:{ACCOUNT}:function:cc",
+        function_name="cc",
+        memory_limit_in_mb=512,
+        aws_request_id="r",
+    )
+    return session, AwsClients(session, FAST_RETRIES), signed, context
+
+
+def _upload(session: boto3.Session, name: str, days: float, path: str = "/") -> dict[str, Any]:
+    from datetime import UTC, datetime, timedelta
+
+    return seed.upload(session.client("iam"), name, datetime.now(UTC) + timedelta(days=days), path=path)
+
+
+def _actions(document: dict[str, Any]) -> dict[str, str]:
+    return {row["name"]: row["action"] for row in document["certificates"]}
+
+
+def test_a_china_run_searches_chinas_cloudfront_and_stays_in_aws_cn(aws: Fake) -> None:
+    # Given a China account: a distribution serving an IAM certificate, an ALB using another,
+    # and a third expired certificate nothing uses
+    session, clients, signed, context = _account_in("cn-north-1", aws)
+    cdn = _upload(session, "cdn", -30, path="/cloudfront/")
+    seed.cloudfront_distribution(session, "china-cdn", cdn["ServerCertificateId"], region="cn-north-1")
+    current = _upload(session, "current", 300)["Arn"]
+    shop = _upload(session, "shop", -30)["Arn"]
+    seed.alb_with_certificates(session, "cn-northwest-1", "shop", current, [shop])
+    _upload(session, "unused", -30)
+    topic = session.client("sns").create_topic(Name="cert-cleanup")["TopicArn"]
+
+    # When the function runs in cn-north-1, searching every region the account has
+    document = invocation.handle(SCHEDULED, context, settings=Settings.build(SNS_TOPIC_ARN=topic), clients=clients)
+
+    # Then the distribution's and the ALB's certificates are kept, the unused one deleted
+    assert _actions(document) == {"cdn": "in_use", "current": "valid", "shop": "in_use", "unused": "deleted"}
+    [cdn_row] = [row for row in document["certificates"] if row["name"] == "cdn"]
+    assert cdn_row["used_by"][0].startswith("arn:aws-cn:cloudfront::")
+    assert document["regions"] == ["cn-north-1", "cn-northwest-1"]
+    # And every call was signed for a China region: CloudFront for cn-northwest-1, its one endpoint
+    assert signed.regions() <= {"cn-north-1", "cn-northwest-1"}
+    assert ("cloudfront", "cn-northwest-1") in signed.calls
+    assert not [item for item in document["skipped"] if item["service"] == "cloudfront"]
+
+
+def test_a_govcloud_run_skips_cloudfront_with_its_reason_and_stays_in_aws_us_gov(aws: Fake) -> None:
+    # Given a GovCloud account with one expired certificate nothing uses
+    session, clients, signed, context = _account_in("us-gov-west-1", aws)
+    _upload(session, "unused", -30)
+    topic = session.client("sns").create_topic(Name="cert-cleanup")["TopicArn"]
+
+    # When the function runs in us-gov-west-1
+    document = invocation.handle(SCHEDULED, context, settings=Settings.build(SNS_TOPIC_ARN=topic), clients=clients)
+
+    # Then the certificate is deleted: CloudFront has no endpoint in this partition, so it is
+    # skipped with its reason instead of failing every run closed
+    assert _actions(document) == {"unused": "deleted"}
+    assert document["errors"] == []
+    [cloudfront] = [item for item in document["skipped"] if item["service"] == "cloudfront"]
+    assert cloudfront["region"] == "global"
+    assert "no endpoint in partition aws-us-gov" in cloudfront["reason"]
+    # And no call left GovCloud, and none went to CloudFront at all
+    assert signed.regions() <= {"us-gov-west-1", "us-gov-east-1"}
+    assert "cloudfront" not in signed.services()
+
+
+def test_regions_of_another_partition_fail_the_run_closed_without_a_call_there(aws: Fake) -> None:
+    # Given a China function told to search a commercial region
+    session, clients, signed, context = _account_in("cn-north-1", aws)
+    _upload(session, "unused", -30)
+    topic = session.client("sns").create_topic(Name="cert-cleanup")["TopicArn"]
+    config = Settings.build(SNS_TOPIC_ARN=topic, REGIONS="cn-north-1,eu-west-1")
+
+    # When it runs, the run fails closed: nothing deleted, the reason named, no call to eu-west-1
+    with pytest.raises(RunFailed, match="RegionOutsidePartition"):
+        invocation.handle(SCHEDULED, context, settings=config, clients=clients)
+    assert {
+        item["ServerCertificateName"]
+        for item in session.client("iam").list_server_certificates()["ServerCertificateMetadataList"]
+    } == {"unused"}
+    assert "eu-west-1" not in signed.regions()
+
+
+def test_services_not_offered_in_a_region_are_listed_and_summarised(aws: Fake) -> None:
+    # Given a commercial run over every enabled region (AppSync is offered in fewer of them)
+    aws.certificate("unused", days=-30)
+    topic = aws.session.client("sns").create_topic(Name="cert-cleanup")["TopicArn"]
+
+    document = invocation.handle(
+        SCHEDULED,
+        SimpleNamespace(invoked_function_arn=f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:cc"),
+        settings=Settings.build(SNS_TOPIC_ARN=topic),
+        clients=aws.clients,
+    )
+
+    offered = set(boto3.Session().get_available_regions("appsync"))
+    not_offered = sorted(set(document["regions"]) - offered)
+    assert not_offered, "botocore lists AppSync in every region: pick another service for this test"
+    skipped = sorted(item["region"] for item in document["skipped"] if item["service"] == "appsync")
+    assert skipped == not_offered
+    assert all(item["reason"] for item in document["skipped"])
+    # And the summary says it in one line
+    text = [line for line in _email(aws) if line.startswith("AppSync")]
+    assert text == [f"AppSync is not offered in {len(not_offered)} of the {len(document['regions'])} regions searched."]
+
+
+def _email(aws: Fake) -> list[str]:
+    import json
+
+    from moto.sns.models import sns_backends
+
+    topic = next(iter(sns_backends[ACCOUNT]["us-east-1"].topics.values()))
+    [sent] = topic.sent_notifications
+    return str(json.loads(sent[1])["email"]).splitlines()
+
+
+def test_region_names_of_every_partition_are_accepted() -> None:
+    loader = botocore.session.get_session()
+    regions = {
+        region
+        for partition in loader.get_available_partitions()
+        for service in ("ec2", "elasticloadbalancing", "iam", "sts")
+        for region in loader.get_available_regions(service, partition_name=partition)
+    }
+    assert "eusc-de-east-1" in regions
+    rejected = sorted(region for region in regions if not REGION_PATTERN.fullmatch(region))
+    assert rejected == []
+    assert Settings.build(REGIONS="eusc-de-east-1,us-isob-east-1").regions == ("eusc-de-east-1", "us-isob-east-1")
