@@ -55,6 +55,10 @@ class Emulator:
     def latency(self, ms: float) -> None:
         self.post("/emulator/latency", {"ms": ms})
 
+    def throttle(self, limits: dict[str, dict[str, float]]) -> None:
+        """Token buckets per service, e.g. ``{"iam": {"rate": 10, "burst": 20}}``; ``{}`` for none."""
+        self.post("/emulator/throttle", limits)
+
     def calls(self) -> dict[str, Any]:
         """Calls counted since the last :meth:`reset_calls`: by (service, region, operation)."""
         return dict(self.get("/emulator/calls"))

@@ -6,6 +6,9 @@ and serves until terminated. Besides moto's own ``/moto-api/`` it answers:
 - ``POST /emulator/settings`` (JSON): set :class:`emulator.aws_fakes.FakeSettings` knobs;
 - ``POST /emulator/reset``: reset moto and the knobs;
 - ``POST /emulator/latency`` (``{"ms": 25}``): add a fixed latency to every AWS call from now on;
+- ``POST /emulator/throttle`` (``{"iam": {"rate": 10, "burst": 20}}``): token buckets per signing
+  name (IAM's account-wide, as AWS's; ``{}`` turns them off); throttled calls answer ``Throttling``
+  and are counted apart in ``GET /emulator/calls`` (``throttled``);
 - ``GET /emulator/calls``: every AWS call counted by service, region and operation, and the most
   calls seen in flight at once per service and region; ``POST /emulator/calls/reset`` clears them.
 """
@@ -44,11 +47,54 @@ REST_OPERATIONS = (
 ELBV2_VERSION = "2015-12-01"
 
 
+GLOBAL_SERVICES = frozenset({"iam", "cloudfront"})  # one rate limit for the whole account
+THROTTLE_XML = (
+    "<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error>"
+    "<RequestId>throttled</RequestId></ErrorResponse>"
+)
+
+
+class TokenBuckets:
+    """AWS throttles each account with token buckets: ``rate`` calls per second refill a bucket of
+    ``burst``; a call finding it empty is refused with ``Throttling`` (HTTP 400). IAM's (and
+    CloudFront's) bucket is shared by the whole account, every other service's is per region.
+    """
+
+    def __init__(self) -> None:
+        self.limits: dict[str, tuple[float, float]] = {}  # signing name -> (rate, burst)
+        self.state: dict[tuple[str, str], tuple[float, float]] = {}  # bucket -> (tokens, last refill)
+        self.lock = threading.Lock()
+
+    def configure(self, limits: dict[str, dict[str, float]]) -> None:
+        with self.lock:
+            self.limits = {service: (float(v["rate"]), float(v["burst"])) for service, v in limits.items()}
+            self.state.clear()
+
+    def take(self, service: str, region: str) -> bool:
+        """True when the call may go ahead; False when it is throttled."""
+        with self.lock:
+            limit = self.limits.get(service)
+            if limit is None:
+                return True
+            rate, burst = limit
+            key = (service, "account" if service in GLOBAL_SERVICES else region)
+            now = time.monotonic()
+            tokens, last = self.state.get(key, (burst, now))
+            tokens = min(burst, tokens + (now - last) * rate)
+            if tokens >= 1:
+                self.state[key] = (tokens - 1, now)
+                return True
+            self.state[key] = (tokens, now)
+            return False
+
+
 class CallMeter:
-    """Counts AWS calls and the most in flight at once, per service and region; adds latency."""
+    """Counts AWS calls and the most in flight at once, per service and region; adds latency; throttles."""
 
     def __init__(self, latency_ms: float = 0.0) -> None:
         self.latency_ms = latency_ms
+        self.buckets = TokenBuckets()
+        self.throttled: Counter[tuple[str, str, str]] = Counter()
         self.calls: Counter[tuple[str, str, str]] = Counter()
         self.in_flight: Counter[tuple[str, str]] = Counter()
         self.max_in_flight: Counter[tuple[str, str]] = Counter()
@@ -59,6 +105,7 @@ class CallMeter:
         with self.lock:
             self.cpu_since = time.process_time()
             self.calls.clear()
+            self.throttled.clear()
             self.in_flight.clear()
             self.max_in_flight.clear()
 
@@ -66,6 +113,7 @@ class CallMeter:
         with self.lock:
             return {
                 "calls": [[*key, count] for key, count in sorted(self.calls.items())],
+                "throttled": [[*key, count] for key, count in sorted(self.throttled.items())],
                 "max_in_flight": [[*key, count] for key, count in sorted(self.max_in_flight.items())],
                 "latency_ms": self.latency_ms,
                 "cpu_s": time.process_time() - self.cpu_since,  # the emulator's own CPU since the reset
@@ -105,6 +153,11 @@ class CallMeter:
             try:
                 if self.latency_ms:
                     time.sleep(self.latency_ms / 1000)
+                if not self.buckets.take(call[0], call[1]):
+                    with self.lock:
+                        self.throttled[call] += 1
+                    start_response("400 Bad Request", [("Content-Type", "text/xml")])
+                    return [THROTTLE_XML.encode()]
                 return list(app(environ, start_response))
             finally:
                 with self.lock:
@@ -128,6 +181,11 @@ def control_middleware(app: WsgiApp, meter: CallMeter) -> WsgiApp:
                 return [b"{}"]
             start_response("200 OK", [("Content-Type", "application/json")])
             return [json.dumps(meter.report()).encode()]
+        if path == "/emulator/throttle" and environ.get("REQUEST_METHOD") == "POST":
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+            meter.buckets.configure(json.loads(environ["wsgi.input"].read(length) or b"{}"))
+            start_response("200 OK", [("Content-Type", "application/json")])
+            return [b"{}"]
         if path == "/emulator/settings" and environ.get("REQUEST_METHOD") == "POST":
             length = int(environ.get("CONTENT_LENGTH") or 0)
             payload = json.loads(environ["wsgi.input"].read(length) or b"{}")
@@ -140,6 +198,7 @@ def control_middleware(app: WsgiApp, meter: CallMeter) -> WsgiApp:
             return [b"{}"]
         if path == "/emulator/reset" and environ.get("REQUEST_METHOD") == "POST":
             aws_fakes.reset()
+            meter.buckets.configure({})
             return app({**environ, "PATH_INFO": "/moto-api/reset"}, start_response)
         return app(environ, start_response)
 

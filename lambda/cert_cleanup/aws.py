@@ -17,14 +17,17 @@ if TYPE_CHECKING:
 
 MAX_ATTEMPTS = 8
 # The most calls one run has in flight to one service in one region: polite to API rate limits,
-# and enough to hide latency. Throttled calls are retried by botocore, never hammered.
+# and enough to hide latency. Throttled calls are retried by botocore, never hammered: its adaptive
+# mode adds a client-side token bucket that slows a client as soon as the service throttles it.
+# Each client is shared by every thread of a run, so the run's IAM calls share one bucket, which
+# matters because IAM's limit is shared by everything in the account.
 MAX_IN_FLIGHT = 8
 MAX_POOL_CONNECTIONS = 16
 DEFAULT_REGION = "us-east-1"  # when the session names no region (the command-line tool without a profile region)
 MALFORMED_RESPONSE = "MalformedResponse"
 
 CLIENT_CONFIG = Config(
-    retries={"mode": "standard", "max_attempts": MAX_ATTEMPTS},
+    retries={"mode": "adaptive", "max_attempts": MAX_ATTEMPTS},
     connect_timeout=5,
     read_timeout=30,
     max_pool_connections=MAX_POOL_CONNECTIONS,
