@@ -48,6 +48,7 @@ SETTINGS = FakeSettings()
 _installed: set[str] = set()
 _lock = threading.Lock()
 _sequence = itertools.count(1)
+_iam_lock = threading.RLock()
 
 
 def reset() -> None:
@@ -119,30 +120,40 @@ def _metadata(cert: Certificate) -> dict[str, Any]:
 def _patch_iam() -> None:
     original_upload = IAMBackend.upload_server_certificate
     original_delete = IAMBackend.delete_server_certificate
+    original_get = IAMBackend.get_server_certificate
 
     def upload_server_certificate(self: IAMBackend, *args: Any, **kwargs: Any) -> Certificate:
         """IAM rejects a body that is not a certificate and dates the upload from the body."""
-        cert = original_upload(self, *args, **kwargs)
-        try:
-            _certificate_facts(cert)
-        except MalformedCertificate:
-            original_delete(self, cert.cert_name)
-            raise
-        return cert
+        with _iam_lock:
+            cert = original_upload(self, *args, **kwargs)
+            try:
+                _certificate_facts(cert)
+            except MalformedCertificate:
+                original_delete(self, cert.cert_name)
+                raise
+            return cert
 
     def delete_server_certificate(self: IAMBackend, name: str) -> None:
-        """IAM refuses to delete a certificate a load balancer still uses (DeleteConflict)."""
-        cert = self.get_server_certificate(name)
-        user = SETTINGS.delete_conflicts.get(name) or _load_balancer_using(self.account_id, cert.arn)
-        if user:
-            raise DeleteConflictException(
-                f"Certificate: {_certificate_facts(cert)['id']} is currently in use by {user}. "
-                "Please remove it first before deleting it from IAM."
-            )
-        original_delete(self, name)
+        """IAM refuses to delete a certificate a load balancer still uses (DeleteConflict), and deletes
+        atomically (moto's dict walk is not safe against a concurrent delete on its threaded server)."""
+        with _iam_lock:
+            cert = self.get_server_certificate(name)
+            user = SETTINGS.delete_conflicts.get(name) or _load_balancer_using(self.account_id, cert.arn)
+            if user:
+                raise DeleteConflictException(
+                    f"Certificate: {_certificate_facts(cert)['id']} is currently in use by {user}. "
+                    "Please remove it first before deleting it from IAM."
+                )
+            original_delete(self, name)
+
+    def get_server_certificate(self: IAMBackend, name: str) -> Certificate:
+        """GetServerCertificate sees a consistent set of certificates while others are deleted."""
+        with _iam_lock:
+            return original_get(self, name)
 
     IAMBackend.upload_server_certificate = upload_server_certificate  # type: ignore[method-assign]
     IAMBackend.delete_server_certificate = delete_server_certificate  # type: ignore[method-assign]
+    IAMBackend.get_server_certificate = get_server_certificate  # type: ignore[method-assign]
 
     def upload(self: IamResponse) -> ActionResult:
         """UploadServerCertificate keeps the tags given at upload and returns the real metadata."""
@@ -160,7 +171,8 @@ def _patch_iam() -> None:
     def list_certificates(self: IamResponse) -> ActionResult:
         """ListServerCertificates honours PathPrefix, MaxItems and Marker, and may return short pages."""
         prefix = self._get_param("PathPrefix") or "/"
-        certs = [cert for cert in self.backend.list_server_certificates() if cert.path.startswith(prefix)]
+        with _iam_lock:
+            certs = [cert for cert in self.backend.list_server_certificates() if cert.path.startswith(prefix)]
         size = self._get_int_param("MaxItems", 100)
         if SETTINGS.iam_page_cap:
             size = min(size, SETTINGS.iam_page_cap)
@@ -238,14 +250,29 @@ def _load_balancer_using(account_id: str, certificate_arn: str) -> str | None:
 # --- ELBv2 ----------------------------------------------------------------------------------
 
 
+class _DefaultCertificateOnly:
+    """A listener as DescribeListeners shows it: every attribute, but only the default certificate."""
+
+    def __init__(self, listener: Any) -> None:
+        self._listener = listener
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._listener, name)
+
+    @property
+    def certificates(self) -> list[str]:
+        return list(self._listener.certificates[:1])
+
+
 def _patch_elbv2() -> None:
     def describe_listeners(self: ELBV2Response) -> ActionResult:
-        """DescribeListeners pages with PageSize/Marker/NextMarker."""
+        """DescribeListeners pages with PageSize/Marker/NextMarker and shows only the default certificate
+        (AWS lists a listener's additional SNI certificates only through DescribeListenerCertificates)."""
         listeners = self.elbv2_backend.describe_listeners(
             self._get_param("LoadBalancerArn"), self._get_param("ListenerArns", [])
         )
         chunk, marker = _page(list(listeners), self._get_param("Marker"), self._get_int_param("PageSize", 400))
-        return ActionResult({"Listeners": chunk, "NextMarker": marker})
+        return ActionResult({"Listeners": [_DefaultCertificateOnly(item) for item in chunk], "NextMarker": marker})
 
     def describe_listener_certificates(self: ELBV2Response) -> ActionResult:
         """DescribeListenerCertificates pages with PageSize/Marker/NextMarker."""

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
+from botocore.parsers import ResponseParserError
 
 from cert_cleanup import __version__
 from cert_cleanup.errors import LookupFailed
@@ -25,6 +26,10 @@ MAX_IN_FLIGHT = 8
 MAX_POOL_CONNECTIONS = 16
 DEFAULT_REGION = "us-east-1"  # when the session names no region (the command-line tool without a profile region)
 MALFORMED_RESPONSE = "MalformedResponse"
+# What a call can raise once botocore has given up: an AWS error, a botocore failure (connection,
+# timeout...), or a body botocore cannot parse (e.g. an HTML 5xx page: not a BotoCoreError).
+TRANSPORT_ERRORS: tuple[type[Exception], ...] = (BotoCoreError, ResponseParserError)
+AWS_ERRORS: tuple[type[Exception], ...] = (ClientError, *TRANSPORT_ERRORS)
 
 CLIENT_CONFIG = Config(
     retries={"mode": "adaptive", "max_attempts": MAX_ATTEMPTS},
@@ -111,7 +116,7 @@ def lookup(service: str, region: str, operation: str, call: Callable[[], Any]) -
     """
     try:
         return call()
-    except (ClientError, BotoCoreError) as exc:
+    except AWS_ERRORS as exc:
         raise LookupFailed(
             service=service,
             region=region,

@@ -18,13 +18,12 @@ from typing import Annotated, Any
 
 import boto3
 import typer
-from botocore.exceptions import BotoCoreError, ClientError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from cert_cleanup import names, remediate
-from cert_cleanup.aws import AwsClients, error_code
+from cert_cleanup.aws import AWS_ERRORS, AwsClients, error_code
 from cert_cleanup.errors import ConfigError
 from cert_cleanup.models import Action, RunResult
 from cert_cleanup.observability import logger
@@ -203,7 +202,7 @@ def _execute(settings: Settings, chosen: list[Target], *, dry_run: bool) -> list
             try:
                 clients = AwsClients(target.session())
                 account = str(clients.client("sts").get_caller_identity()["Account"])
-            except (ClientError, BotoCoreError) as exc:
+            except AWS_ERRORS as exc:
                 return _unreachable(target, exc)
 
             def on_progress(service: str, region: str, done: int, total: int) -> None:

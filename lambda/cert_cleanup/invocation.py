@@ -6,10 +6,8 @@ import functools
 import os
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
-
 from cert_cleanup import notify, remediate, report
-from cert_cleanup.aws import AwsClients, error_code, error_message
+from cert_cleanup.aws import AWS_ERRORS, AwsClients, error_code, error_message
 from cert_cleanup.errors import RunFailed
 from cert_cleanup.events import parse_event
 from cert_cleanup.models import Action, RunResult
@@ -51,7 +49,7 @@ def handle(
             sns = clients.client("sns", notify.topic_region(settings.sns_topic_arn))
             message_id = notify.publish_summary(sns, settings.sns_topic_arn, result)
             logger.info("summary published", message_id=message_id, topic=settings.sns_topic_arn)
-        except (ClientError, BotoCoreError) as exc:
+        except AWS_ERRORS as exc:
             publish_error = {
                 "service": "sns",
                 "region": notify.topic_region(settings.sns_topic_arn),
@@ -94,7 +92,7 @@ def account_alias(clients: AwsClients) -> str | None:
     """
     try:
         aliases = clients.client("iam").list_account_aliases()["AccountAliases"]
-    except (ClientError, BotoCoreError) as exc:
+    except AWS_ERRORS as exc:
         logger.warning("account alias not readable", code=error_code(exc))
         return None
     return str(aliases[0]) if aliases else None

@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ClientError
 
 from cert_cleanup import archive, inventory, report
-from cert_cleanup.aws import MAX_IN_FLIGHT, AwsClients, error_code, error_message
+from cert_cleanup.aws import MAX_IN_FLIGHT, TRANSPORT_ERRORS, AwsClients, error_code, error_message
 from cert_cleanup.decide import decide
 from cert_cleanup.errors import LookupFailed
 from cert_cleanup.models import (
@@ -232,7 +232,7 @@ def _delete(
             return CertificateResult(
                 cert, Action.FAILED, f"not deleted: archive failed ({error_code(exc)}: {error_message(exc)})"
             )
-        except BotoCoreError as exc:
+        except TRANSPORT_ERRORS as exc:
             return CertificateResult(
                 cert, Action.FAILED, f"not deleted: archive failed ({error_code(exc)}: {error_message(exc)})"
             )
@@ -248,7 +248,7 @@ def _delete(
         if code == "NoSuchEntity":
             return CertificateResult(cert, Action.DELETED, ALREADY_DELETED, (), archived_to)
         return CertificateResult(cert, Action.FAILED, f"delete failed ({code}: {error_message(exc)})", (), archived_to)
-    except BotoCoreError as exc:
+    except TRANSPORT_ERRORS as exc:
         return CertificateResult(cert, Action.FAILED, f"delete failed ({error_code(exc)}: {exc})", (), archived_to)
     return CertificateResult(cert, Action.DELETED, decision.reason, (), archived_to)
 

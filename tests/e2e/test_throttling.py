@@ -4,15 +4,19 @@ and correct and keeps its throttled IAM calls under 20%: a good neighbour to the
 from __future__ import annotations
 
 from bench.throttle import ThrottleCase, run
-from cert_cleanup.aws import CLIENT_CONFIG
+from cert_cleanup.aws import MAX_ATTEMPTS, AwsClients
 from emulator.process import Emulator
 
 # Smaller than the benchmark's 600 certificates at 10 calls/s, so the test takes seconds; same shape.
 CASE = ThrottleCase(certificates=150, expired_unused=90, rate=20.0, burst=10.0, latency_ms=10.0)
 
 
-def test_every_client_slows_down_when_throttled() -> None:
-    assert CLIENT_CONFIG.retries == {"mode": "adaptive", "max_attempts": 8}  # type: ignore[attr-defined]
+def test_every_client_slows_down_when_throttled(emulator: Emulator) -> None:
+    clients = AwsClients()
+    for service in ("iam", "elb", "elbv2", "cloudfront", "appsync", "ec2", "s3", "sns"):
+        retries = clients.client(service).meta.config.retries
+        assert retries["mode"] == "adaptive", service
+        assert retries["total_max_attempts"] == MAX_ATTEMPTS + 1, service  # botocore counts the first try too
 
 
 def test_a_throttled_run_is_complete_correct_and_a_good_neighbour(emulator: Emulator) -> None:

@@ -4,9 +4,10 @@ that are expired past grace, not exempt, and proven unused by a complete search,
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from cert_cleanup import invocation
@@ -35,7 +36,25 @@ certificate_strategy = st.fixed_dictionaries(
 )
 
 
+def _dangerous_examples() -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """Every consumer kind crossed with every failure kind, tested on every run (not when drawn):
+    an expired certificate used by that consumer in eu-west-1, beside an expired unused one."""
+
+    def add(test: Callable[..., None]) -> Callable[..., None]:
+        for user in USERS[1:]:
+            for fault in FAULTS:
+                certificates = [
+                    {"days": -30, "exempt": False, "user": user, "region": "eu-west-1"},
+                    {"days": -30, "exempt": False, "user": "none", "region": "us-east-1"},
+                ]
+                test = example(certificates=certificates, grace_days=0, dry_run=False, fault=fault)(test)
+        return test
+
+    return add
+
+
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@_dangerous_examples()
 @given(
     certificates=st.lists(certificate_strategy, min_size=1, max_size=6),
     grace_days=st.integers(min_value=0, max_value=30),

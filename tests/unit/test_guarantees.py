@@ -1,0 +1,109 @@
+"""The safety guarantees stated one by one, each a test that fails when its code is broken on purpose."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from botocore.awsrequest import AWSResponse, HTTPHeaders
+from botocore.parsers import ResponseParserError
+
+from cert_cleanup import invocation
+from cert_cleanup.errors import RunFailed
+from cert_cleanup.settings import Settings
+from emulator import seed
+from tests.support import CONTEXT, Fake
+
+SCHEDULED = {"detail-type": "Scheduled Event", "source": "aws.events", "detail": {}}
+
+
+def _settings(aws: Fake) -> Settings:
+    topic = aws.session.client("sns").create_topic(Name="cert-cleanup")["TopicArn"]
+    return Settings.build(SNS_TOPIC_ARN=topic, REGIONS="us-east-1,eu-west-1")
+
+
+def _rows(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {row["name"]: row for row in document["certificates"]}
+
+
+def test_certificate_used_only_as_an_additional_listener_certificate_is_kept(aws: Fake) -> None:
+    # Given an expired certificate whose only user is one HTTPS listener in eu-west-1, as an
+    # additional (SNI) certificate: DescribeListeners shows only the listener's default certificate
+    default = aws.certificate("default", days=200)["Arn"]
+    sni = aws.certificate("sni-only", days=-30)["Arn"]
+    listener = seed.alb_with_certificates(aws.session, "eu-west-1", "shop", default, [sni])
+    listed = aws.session.client("elbv2", region_name="eu-west-1").describe_listeners(ListenerArns=[listener])
+    assert [c["CertificateArn"] for c in listed["Listeners"][0]["Certificates"]] == [default]
+
+    # When the scheduled run happens
+    document = invocation.handle(SCHEDULED, CONTEXT, settings=_settings(aws), clients=aws.clients)
+
+    # Then it is kept, in use, naming the listener
+    assert _rows(document)["sni-only"]["action"] == "in_use"
+    assert _rows(document)["sni-only"]["used_by"] == [listener]
+    assert "sni-only" in aws.names_left()
+
+
+def test_one_failed_tag_read_keeps_every_certificate_in_that_run(aws: Fake) -> None:
+    # Given three expired, unused certificates, and the tag read of one of them failing
+    for name in ("first", "second", "third"):
+        aws.certificate(name, days=-30)
+
+    def fail_for_second(params: dict[str, Any], **_: Any) -> Any:
+        if params["body"].get("ServerCertificateName") == "second":  # the serialized request
+            error = {"Error": {"Code": "ServiceFailure", "Message": "injected for one certificate"}}
+            return AWSResponse("https://fake", 500, HTTPHeaders(), None), error
+        return None
+
+    aws.session.events.register("before-call.iam.ListServerCertificateTags", fail_for_second)
+
+    # When the run happens, it fails, and no certificate is deleted: not even the two whose tags were read
+    with pytest.raises(RunFailed, match="ListServerCertificateTags"):
+        invocation.handle(SCHEDULED, CONTEXT, settings=_settings(aws), clients=aws.clients)
+    assert aws.names_left() == {"first", "second", "third"}
+
+
+def test_a_reference_that_differs_only_in_case_keeps_the_certificate(aws: Fake) -> None:
+    # Given an expired certificate "legacy-api", and an AppSync domain whose certificateArn names it
+    # in other case: IAM names are unique regardless of case, so this may be the same certificate
+    arn = aws.certificate("legacy-api", days=-30)["Arn"]
+    shouted = arn.replace("legacy-api", "LEGACY-API")
+    domain = seed.appsync_domain(aws.session, "eu-west-1", "api.example.com", shouted)
+
+    document = invocation.handle(SCHEDULED, CONTEXT, settings=_settings(aws), clients=aws.clients)
+
+    assert _rows(document)["legacy-api"]["action"] == "in_use"
+    assert _rows(document)["legacy-api"]["used_by"] == [domain]
+    assert "legacy-api" in aws.names_left()
+
+
+def _unparseable(**_: Any) -> Any:
+    """A 5xx page that is not the service's XML: botocore raises ResponseParserError (not a BotoCoreError)."""
+    raise ResponseParserError("Unable to parse response (syntax error), invalid XML received: b'<!doctype html>'")
+
+
+def test_an_unparseable_answer_to_a_lookup_fails_the_run_closed(aws: Fake) -> None:
+    aws.certificate("old", days=-30)
+    aws.session.events.register("before-call.elasticloadbalancing.DescribeLoadBalancers", _unparseable)
+
+    with pytest.raises(RunFailed, match="ResponseParserError"):
+        invocation.handle(SCHEDULED, CONTEXT, settings=_settings(aws), clients=aws.clients)
+    assert aws.names_left() == {"old"}
+
+
+def test_an_unparseable_answer_to_a_delete_is_reported_not_a_crash(aws: Fake) -> None:
+    # Given two deletable certificates, and the delete of one answered with an unparseable page
+    aws.certificate("first", days=-30)
+    aws.certificate("second", days=-30)
+
+    def for_first(params: dict[str, Any], **kwargs: Any) -> Any:
+        if params["body"].get("ServerCertificateName") == "first":
+            _unparseable(**kwargs)
+        return None
+
+    aws.session.events.register("before-call.iam.DeleteServerCertificate", for_first)
+
+    # When the run happens, it still reports every certificate and publishes, then fails visibly
+    with pytest.raises(RunFailed, match="1 certificate\\(s\\) failed to delete"):
+        invocation.handle(SCHEDULED, CONTEXT, settings=_settings(aws), clients=aws.clients)
+    assert aws.names_left() == {"first"}
