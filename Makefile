@@ -29,8 +29,10 @@ help:
 	@echo "make synth    - synthesize the CloudFormation template (no AWS credentials needed)"
 	@echo "make deploy   - cdk deploy with your AWS credentials (CDK_ARGS='-c notificationEmails=you@example.com')"
 	@echo "make destroy  - remove the stack (the archive bucket is kept)"
+	@echo "docs/         - how it works, configuration, deploy, organization, command line, benchmarks"
 	@echo "make synth-org / deploy-org - the organization rollout (ORG_ARGS='-c organizationId=o-... -c organizationalUnitIds=ou-...')"
 	@echo "make bench    - quota-scale benchmark on the emulator; writes docs/benchmarks.md (takes minutes)"
+	@echo "make lock     - after changing lambda/requirements.txt: write the wheels' hashes to lambda/requirements.lock"
 
 $(STAMP): requirements.txt requirements-dev.txt lambda/requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)

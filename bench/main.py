@@ -380,7 +380,7 @@ def render(results: dict[str, Any]) -> str:
         "Each (service, region) pair is one task, at most 16 tasks at once; inside a task at most 8 calls are in",
         "flight (the ALB/NLB listener fan-out). IAM's tag reads and the archive-and-delete steps also run 8 at a",
         "time. So no service in any region sees more than 8 concurrent calls from a run (the emulator's count",
-        "above), and botocore's adaptive retry mode (8 attempts, backoff with jitter, and a client-side token",
+        "above), and botocore's adaptive retry mode (up to 8 retries, backoff with jitter, and a client-side token",
         "bucket that slows a client once it is throttled) absorbs throttling instead of a hand-written loop.",
         "Eight hides most of the latency (the gain flattens once calls queue on the slowest",
         "region) while staying far below the ELB and IAM API rate limits.",

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-import boto3
+import botocore.session
 from botocore.exceptions import BotoCoreError
 from cryptography import x509
 from moto.appsync import urls as appsync_urls
@@ -291,9 +291,15 @@ def _patch_elbv2() -> None:
 @functools.cache
 def _partition(region: str) -> str | None:
     try:
-        return boto3.Session().get_partition_for_region(region)
+        return _endpoint_data().get_partition_for_region(region)
     except BotoCoreError:
         return None
+
+
+@functools.cache
+def _endpoint_data() -> Any:
+    """One botocore session for partition look-ups: each new session reloads botocore's data files."""
+    return botocore.session.get_session()
 
 
 def _patch_ec2() -> None:

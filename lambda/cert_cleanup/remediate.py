@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 from botocore.exceptions import ClientError
 
 from cert_cleanup import archive, inventory, report
-from cert_cleanup.aws import MAX_IN_FLIGHT, TRANSPORT_ERRORS, AwsClients, error_code, error_message
+from cert_cleanup.aws import AWS_ERRORS, MAX_IN_FLIGHT, TRANSPORT_ERRORS, AwsClients, error_code, error_message
 from cert_cleanup.decide import decide
 from cert_cleanup.errors import LookupFailed
 from cert_cleanup.models import (
@@ -226,13 +226,9 @@ def _delete(
                 "services_searched": [consumer.SERVICE for consumer in CONSUMERS],
             }
             archived_to = _archive(settings.archive_bucket, key, clients, options, cert, evidence)
-        except ClientError as exc:
+        except AWS_ERRORS as exc:
             if error_code(exc) == "NoSuchEntity":  # deleted by someone else since it was listed
                 return CertificateResult(cert, Action.DELETED, ALREADY_DELETED)
-            return CertificateResult(
-                cert, Action.FAILED, f"not deleted: archive failed ({error_code(exc)}: {error_message(exc)})"
-            )
-        except TRANSPORT_ERRORS as exc:
             return CertificateResult(
                 cert, Action.FAILED, f"not deleted: archive failed ({error_code(exc)}: {error_message(exc)})"
             )
