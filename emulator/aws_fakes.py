@@ -297,7 +297,7 @@ def _partition(region: str) -> str | None:
 
 
 @functools.cache
-def _endpoint_data() -> Any:
+def _endpoint_data() -> botocore.session.Session:
     """One botocore session for partition look-ups: each new session reloads botocore's data files."""
     return botocore.session.get_session()
 
