@@ -21,7 +21,7 @@ BENCH_ARGS ?=
 # Example organization for an offline `make synth-org`; pass your own to deploy-org.
 ORG_ARGS ?= -c organizationId=o-exampleorg1 -c organizationalUnitIds=ou-abcd-11111111 -c memberRegion=us-east-1
 
-.PHONY: help install wheelhouse lock demo test lint typecheck unit e2e infra-test synth synth-org deploy deploy-org destroy destroy-org bench clean
+.PHONY: help install wheelhouse lock mutate demo test lint typecheck unit e2e infra-test synth synth-org deploy deploy-org destroy destroy-org bench clean
 
 help:
 	@echo "make demo     - run cert-cleanup against a local AWS emulator (dry run, then a real run)"
@@ -32,6 +32,7 @@ help:
 	@echo "docs/         - how it works, configuration, deploy, organization, command line, benchmarks"
 	@echo "make synth-org / deploy-org - the organization rollout (ORG_ARGS='-c organizationId=o-... -c organizationalUnitIds=ou-...')"
 	@echo "make bench    - quota-scale benchmark on the emulator; writes docs/benchmarks.md (takes minutes)"
+	@echo "make mutate   - mutation testing of the safety core (mutmut), a report per module (takes minutes)"
 	@echo "make lock     - after changing lambda/requirements.txt: write the wheels' hashes to lambda/requirements.lock"
 
 $(STAMP): requirements.txt requirements-dev.txt lambda/requirements.txt pyproject.toml
@@ -106,6 +107,16 @@ test: lint typecheck $(WHEELS)
 	$(MAKE) --no-print-directory synth
 	$(MAKE) --no-print-directory synth-org
 
+MUTATE_STAMP := $(VENV)/.mutate-installed
+$(MUTATE_STAMP): requirements-mutate.txt $(STAMP)
+	$(PY) -m pip install --quiet -r requirements-mutate.txt
+	touch $(MUTATE_STAMP)
+
+# Mutation testing of the safety core (mutmut); prints killed / equivalent / survived per module
+# and exits 1 on a survivor that no recorded reason explains. Takes minutes.
+mutate: $(MUTATE_STAMP)
+	$(PY) scripts/mutate.py
+
 $(BENCH_STAMP): requirements-bench.txt $(STAMP)
 	$(PY) -m pip install --quiet -r requirements-bench.txt
 	touch $(BENCH_STAMP)
@@ -114,4 +125,4 @@ bench: $(BENCH_STAMP)
 	$(PY) -m bench.main $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) $(WHEELHOUSE) node_modules cdk.out cdk.out.org .mypy_cache .ruff_cache .pytest_cache .hypothesis
+	rm -rf $(VENV) $(WHEELHOUSE) node_modules cdk.out cdk.out.org .mutants-work .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -1,0 +1,149 @@
+"""`make mutate`: mutation testing of the safety core with mutmut, and a report per module.
+
+mutmut expects the code under ``./``, ``src/`` or ``source/``; the function lives in ``lambda/``. So
+this builds a workspace (``.mutants-work/``, git-ignored) holding ``src/cert_cleanup`` (a copy),
+the tests and the emulator, runs ``mutmut run`` there, and reads the outcome of every mutant.
+
+A surviving mutant that only changes a string literal, or sits in a function that only formats
+text, cannot change which certificates are deleted: it is reported as equivalent with that reason.
+Any other survivor is unexplained, and makes the command exit 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import shutil
+import subprocess
+import sys
+from collections import Counter, defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+WORK = ROOT / ".mutants-work"
+MUTMUT = str(Path(sys.executable).parent / "mutmut")
+
+# Module -> the tests that state its guarantees (fast ones: in-process moto, no server).
+SAFETY_CORE = {
+    "decide.py": ["tests/unit/test_decide.py"],
+    "consumers/elb_classic.py": ["tests/unit/test_consumers.py"],
+    "consumers/elbv2.py": ["tests/unit/test_consumers.py", "tests/unit/test_guarantees.py"],
+    "consumers/cloudfront.py": ["tests/unit/test_consumers.py"],
+    "consumers/appsync.py": ["tests/unit/test_consumers.py"],
+    "inventory.py": ["tests/unit/test_inventory.py", "tests/unit/test_guarantees.py"],
+    "usage.py": ["tests/unit/test_consumers.py", "tests/unit/test_guarantees.py"],
+}
+# Functions that only build text for people (reasons, labels): no mutant there changes a decision.
+TEXT_ONLY_FUNCTIONS = {"decide.x__days"}
+# Functions whose every string literal is a reason for people (decide's outcomes are enum members).
+# Elsewhere a string can decide (an exemption value, an ARN prefix), so a string-only survivor there
+# is not explained by this script: a person must look at it.
+REASON_STRINGS_ONLY = {"decide.x_decide"}
+STRING = re.compile(r"""(["'])(?:\\.|(?!\1).)*\1""")
+
+
+def build_workspace(modules: list[str]) -> None:
+    if WORK.exists():
+        shutil.rmtree(WORK)
+    (WORK / "src").mkdir(parents=True)
+    shutil.copytree(ROOT / "lambda" / "cert_cleanup", WORK / "src" / "cert_cleanup")
+    for folder in ("tests", "emulator"):
+        shutil.copytree(ROOT / folder, WORK / folder, ignore=shutil.ignore_patterns("__pycache__"))
+    pyproject = (
+        (ROOT / "pyproject.toml").read_text().replace('pythonpath = ["lambda", "."]', 'pythonpath = ["src", "."]')
+    )
+    tests = sorted({test for module in modules for test in SAFETY_CORE[module]})
+    pyproject += (
+        "\n[tool.mutmut]\n"
+        'source_paths = ["src/"]\n'
+        f"only_mutate = {json.dumps([f'src/cert_cleanup/{module}' for module in modules])}\n"
+        'also_copy = ["emulator/"]\n'
+        f"pytest_add_cli_args_test_selection = {json.dumps(tests)}\n"
+    )
+    (WORK / "pyproject.toml").write_text(pyproject)
+
+
+def outcomes() -> dict[str, str]:
+    """``{mutant name: status}`` from ``mutmut results --all true``."""
+    completed = subprocess.run(  # noqa: S603 (the venv's own mutmut)
+        [MUTMUT, "results", "--all", "true"], cwd=WORK, capture_output=True, text=True, check=True
+    )
+    found = {}
+    for line in completed.stdout.splitlines():
+        name, _, status = line.strip().rpartition(": ")
+        if name:
+            found[name] = status
+    return found
+
+
+def diff_of(name: str) -> list[str]:
+    completed = subprocess.run(  # noqa: S603
+        [MUTMUT, "show", name], cwd=WORK, capture_output=True, text=True, check=False
+    )
+    return [line for line in completed.stdout.splitlines() if line[:2] in {"- ", "+ "}]
+
+
+def equivalent_reason(name: str) -> str | None:
+    """Why a survivor cannot change which certificates are deleted, or None."""
+    function = name.removeprefix("cert_cleanup.").split("__mutmut_")[0]
+    if function in TEXT_ONLY_FUNCTIONS:
+        return "in a function that only formats a reason for people"
+    if function not in REASON_STRINGS_ONLY:
+        return None
+    changed = diff_of(name)
+    removed = [line[2:] for line in changed if line.startswith("- ")]
+    added = [line[2:] for line in changed if line.startswith("+ ")]
+    if len(removed) == len(added) == 1 and STRING.sub('""', removed[0]) == STRING.sub('""', added[0]):
+        return "changes only the text of a reason"
+    return None
+
+
+def module_of(name: str) -> str:
+    dotted = name.removeprefix("cert_cleanup.").split(".x")[0]
+    return dotted.replace(".", "/") + ".py"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("modules", nargs="*", default=list(SAFETY_CORE), help="modules under lambda/cert_cleanup")
+    args = parser.parse_args(argv)
+    unknown = [module for module in args.modules if module not in SAFETY_CORE]
+    if unknown:
+        parser.error(f"not in the safety core: {', '.join(unknown)}")
+    build_workspace(args.modules)
+    subprocess.run([MUTMUT, "run"], cwd=WORK, check=False, stdout=subprocess.DEVNULL)  # noqa: S603
+
+    counts: dict[str, Counter[str]] = defaultdict(Counter)
+    unexplained: list[str] = []
+    equivalent: list[tuple[str, str]] = []
+    for name, status in sorted(outcomes().items()):
+        module = module_of(name)
+        if status == "survived":
+            reason = equivalent_reason(name)
+            if reason:
+                counts[module]["equivalent"] += 1
+                equivalent.append((name, reason))
+                continue
+            unexplained.append(name)
+        counts[module][status] += 1
+
+    print("| module | mutants | killed | equivalent | survived (unexplained) | other |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for module, tally in sorted(counts.items()):
+        other = sum(n for status, n in tally.items() if status not in {"killed", "equivalent", "survived"})
+        print(
+            f"| {module} | {sum(tally.values())} | {tally['killed']} | {tally['equivalent']} | "
+            f"{tally['survived']} | {other} |"
+        )
+    for name, reason in equivalent:
+        print(f"equivalent: {name}: {reason}")
+    for name in unexplained:
+        print(f"UNEXPLAINED SURVIVOR: {name}")
+        for line in diff_of(name):
+            print(f"    {line}")
+    return 1 if unexplained else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
