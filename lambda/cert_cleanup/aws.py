@@ -63,10 +63,7 @@ class AwsClients:
     @property
     def partition(self) -> str | None:
         """The home region's partition (``aws``, ``aws-cn``, ``aws-us-gov``...); None if botocore does not know it."""
-        try:
-            return self._session.get_partition_for_region(self.home_region)
-        except BotoCoreError:
-            return None
+        return self.partition_of(self.home_region)
 
     def client(self, service: str, region: str | None = None) -> Any:
         key = (service, region or self.home_region)

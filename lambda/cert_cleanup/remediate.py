@@ -164,7 +164,8 @@ def _search(
         failures.append(FailedLookup("ec2", region, "DescribeRegions", "NoRegions", "no enabled region was listed"))
         return None
     partition = clients.partition
-    outside = [region for region in regions if partition and clients.partition_of(region) not in {None, partition}]
+    partitions = {region: clients.partition_of(region) for region in regions}
+    outside = {region: other for region, other in partitions.items() if partition and other not in {None, partition}}
     if outside:  # no call of a run crosses into another partition: this run cannot prove anything there
         failures.extend(
             FailedLookup(
@@ -172,9 +173,9 @@ def _search(
                 region,
                 "REGIONS",
                 "RegionOutsidePartition",
-                f"{region} is in partition {clients.partition_of(region)}, not {partition} where this function runs",
+                f"{region} is in partition {other}, not {partition} where this function runs",
             )
-            for region in outside
+            for region, other in outside.items()
         )
         return None
     result.regions = regions
