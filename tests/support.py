@@ -17,6 +17,7 @@ from botocore.config import Config
 from moto import mock_aws
 
 from cert_cleanup.aws import AwsClients
+from cert_cleanup.settings import Settings
 from emulator import aws_fakes, seed
 
 ACCOUNT = "123456789012"
@@ -37,6 +38,15 @@ SERVICE_IDS = {
     "ec2": "ec2",
     "sts": "sts",
 }
+SCHEDULED = {"detail-type": "Scheduled Event", "source": "aws.events", "detail": {}}
+
+
+def summary_settings(session: boto3.Session, **values: Any) -> Settings:
+    """Settings with a fresh ``cert-cleanup`` topic in the session's region, plus ``values``."""
+    topic = session.client("sns").create_topic(Name="cert-cleanup")["TopicArn"]
+    return Settings.build(SNS_TOPIC_ARN=topic, **values)
+
+
 FAST_RETRIES = Config(retries={"mode": "standard", "max_attempts": 2}, max_pool_connections=16)
 
 

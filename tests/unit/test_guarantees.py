@@ -12,14 +12,11 @@ from cert_cleanup import invocation
 from cert_cleanup.errors import RunFailed
 from cert_cleanup.settings import Settings
 from emulator import seed
-from tests.support import CONTEXT, Fake
-
-SCHEDULED = {"detail-type": "Scheduled Event", "source": "aws.events", "detail": {}}
+from tests.support import CONTEXT, SCHEDULED, Fake, summary_settings
 
 
 def _settings(aws: Fake) -> Settings:
-    topic = aws.session.client("sns").create_topic(Name="cert-cleanup")["TopicArn"]
-    return Settings.build(SNS_TOPIC_ARN=topic, REGIONS="us-east-1,eu-west-1")
+    return summary_settings(aws.session, REGIONS="us-east-1,eu-west-1")
 
 
 def _rows(document: dict[str, Any]) -> dict[str, dict[str, Any]]:

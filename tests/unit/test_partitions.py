@@ -19,9 +19,7 @@ from cert_cleanup.aws import AwsClients
 from cert_cleanup.errors import RunFailed
 from cert_cleanup.settings import REGION_PATTERN, Settings
 from emulator import seed
-from tests.support import ACCOUNT, FAST_RETRIES, Fake
-
-SCHEDULED = {"detail-type": "Scheduled Event", "source": "aws.events", "detail": {}}
+from tests.support import ACCOUNT, FAST_RETRIES, SCHEDULED, Fake, summary_settings
 
 
 class SignedFor:
@@ -76,10 +74,9 @@ def test_a_china_run_searches_chinas_cloudfront_and_stays_in_aws_cn(aws: Fake) -
     shop = _upload(session, "shop", -30)["Arn"]
     seed.alb_with_certificates(session, "cn-northwest-1", "shop", current, [shop])
     _upload(session, "unused", -30)
-    topic = session.client("sns").create_topic(Name="cert-cleanup")["TopicArn"]
 
     # When the function runs in cn-north-1, searching every region the account has
-    document = invocation.handle(SCHEDULED, context, settings=Settings.build(SNS_TOPIC_ARN=topic), clients=clients)
+    document = invocation.handle(SCHEDULED, context, settings=summary_settings(session), clients=clients)
 
     # Then the distribution's and the ALB's certificates are kept, the unused one deleted
     assert _actions(document) == {"cdn": "in_use", "current": "valid", "shop": "in_use", "unused": "deleted"}
@@ -96,10 +93,9 @@ def test_a_govcloud_run_skips_cloudfront_with_its_reason_and_stays_in_aws_us_gov
     # Given a GovCloud account with one expired certificate nothing uses
     session, clients, signed, context = _account_in("us-gov-west-1", aws)
     _upload(session, "unused", -30)
-    topic = session.client("sns").create_topic(Name="cert-cleanup")["TopicArn"]
 
     # When the function runs in us-gov-west-1
-    document = invocation.handle(SCHEDULED, context, settings=Settings.build(SNS_TOPIC_ARN=topic), clients=clients)
+    document = invocation.handle(SCHEDULED, context, settings=summary_settings(session), clients=clients)
 
     # Then the certificate is deleted: CloudFront has no endpoint in this partition, so it is
     # skipped with its reason instead of failing every run closed
@@ -117,8 +113,7 @@ def test_regions_of_another_partition_fail_the_run_closed_without_a_call_there(a
     # Given a China function told to search a commercial region
     session, clients, signed, context = _account_in("cn-north-1", aws)
     _upload(session, "unused", -30)
-    topic = session.client("sns").create_topic(Name="cert-cleanup")["TopicArn"]
-    config = Settings.build(SNS_TOPIC_ARN=topic, REGIONS="cn-north-1,eu-west-1")
+    config = summary_settings(session, REGIONS="cn-north-1,eu-west-1")
 
     # When it runs, the run fails closed: nothing deleted, the reason named, no call to eu-west-1
     with pytest.raises(RunFailed, match="RegionOutsidePartition"):
@@ -133,12 +128,11 @@ def test_regions_of_another_partition_fail_the_run_closed_without_a_call_there(a
 def test_services_not_offered_in_a_region_are_listed_and_summarised(aws: Fake) -> None:
     # Given a commercial run over every enabled region (AppSync is offered in fewer of them)
     aws.certificate("unused", days=-30)
-    topic = aws.session.client("sns").create_topic(Name="cert-cleanup")["TopicArn"]
 
     document = invocation.handle(
         SCHEDULED,
         SimpleNamespace(invoked_function_arn=f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:cc"),
-        settings=Settings.build(SNS_TOPIC_ARN=topic),
+        settings=summary_settings(aws.session),
         clients=aws.clients,
     )
 

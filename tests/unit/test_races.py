@@ -12,15 +12,13 @@ import pytest
 from cert_cleanup import invocation, remediate
 from cert_cleanup.aws import AwsClients
 from cert_cleanup.settings import Settings
-from tests.support import CONTEXT, FAST_RETRIES, Fake
+from tests.support import CONTEXT, FAST_RETRIES, SCHEDULED, Fake, summary_settings
 
-SCHEDULED = {"detail-type": "Scheduled Event", "source": "aws.events", "detail": {}}
 BUCKET = "archive-bucket"
 
 
 def _settings(aws: Fake, **values: Any) -> Settings:
-    topic = aws.session.client("sns").create_topic(Name="cert-cleanup")["TopicArn"]
-    return Settings.build(SNS_TOPIC_ARN=topic, REGIONS="us-east-1", **values)
+    return summary_settings(aws.session, REGIONS="us-east-1", **values)
 
 
 def _rows(document: dict[str, Any]) -> dict[str, dict[str, Any]]:

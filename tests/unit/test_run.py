@@ -12,15 +12,13 @@ from cert_cleanup import invocation
 from cert_cleanup.errors import RunFailed
 from cert_cleanup.settings import Settings
 from emulator import aws_fakes, seed
-from tests.support import ACCOUNT, CONTEXT, Fake
+from tests.support import ACCOUNT, CONTEXT, SCHEDULED, Fake, summary_settings
 
 REGIONS = "us-east-1,eu-west-1"
-SCHEDULED = {"detail-type": "Scheduled Event", "source": "aws.events", "detail": {}}
 
 
 def settings(aws: Fake, **values: Any) -> Settings:
-    topic = aws.session.client("sns").create_topic(Name="cert-cleanup")["TopicArn"]
-    return Settings.build(SNS_TOPIC_ARN=topic, REGIONS=REGIONS, **values)
+    return summary_settings(aws.session, REGIONS=REGIONS, **values)
 
 
 def run(aws: Fake, config: Settings, event: object = SCHEDULED) -> dict[str, Any]:
