@@ -2,7 +2,8 @@
 
 Each patch's docstring says, in one line, which AWS behaviour it adds (the gaps are listed in
 the project's AWS facts: moto 5.2.5 gives every server certificate the same id and fixed dates,
-ignores paging and tags, never raises DeleteConflict, and has no AppSync domain names).
+ignores paging and tags, never raises DeleteConflict, has no AppSync domain names and no AWS Config
+StartConfigRulesEvaluation).
 
 Call :func:`install` once per process before the mock or server starts; it is idempotent.
 """
@@ -23,6 +24,8 @@ from botocore.exceptions import BotoCoreError
 from cryptography import x509
 from moto.appsync import urls as appsync_urls
 from moto.appsync.responses import AppSyncResponse
+from moto.config.exceptions import InvalidParameterValueException, NoSuchConfigRuleException
+from moto.config.responses import ConfigResponse
 from moto.core.exceptions import JsonRESTError
 from moto.core.responses import ActionResult, EmptyResult
 from moto.ec2.models.availability_zones_and_regions import RegionsAndZonesBackend
@@ -42,6 +45,8 @@ class FakeSettings:
     iam_page_cap: int | None = None
     # Certificate name -> ARN of a resource IAM reports as using it (a user cert-cleanup cannot see).
     delete_conflicts: dict[str, str] = field(default_factory=dict)
+    # Every StartConfigRulesEvaluation accepted: (account, region, rule names).
+    config_evaluations: list[tuple[str, str, list[str]]] = field(default_factory=list)
 
 
 SETTINGS = FakeSettings()
@@ -54,6 +59,7 @@ _iam_lock = threading.RLock()
 def reset() -> None:
     SETTINGS.iam_page_cap = None
     SETTINGS.delete_conflicts.clear()
+    SETTINGS.config_evaluations.clear()
 
 
 def install() -> None:
@@ -65,6 +71,7 @@ def install() -> None:
         _patch_elbv2()
         _patch_appsync()
         _patch_ec2()
+        _patch_config()
         _installed.add("all")
 
 
@@ -377,3 +384,22 @@ def _patch_appsync() -> None:
 
 
 __all__ = ["SETTINGS", "FakeSettings", "NotFoundException", "install", "reset"]
+
+
+# --- AWS Config -------------------------------------------------------------------------------
+
+
+def _patch_config() -> None:
+    def start_config_rules_evaluation(self: ConfigResponse) -> str:
+        """StartConfigRulesEvaluation (absent from moto): 1 to 25 existing rule names, else AWS's errors."""
+        rule_names = self._get_param("ConfigRuleNames") or []
+        if not 1 <= len(rule_names) <= 25:
+            raise InvalidParameterValueException("ConfigRuleNames must hold 1 to 25 rule names")
+        backend = self.config_backend
+        for name in rule_names:
+            if name not in backend.config_rules:
+                raise NoSuchConfigRuleException(name)
+        SETTINGS.config_evaluations.append((backend.account_id, backend.region_name, list(rule_names)))
+        return "{}"
+
+    ConfigResponse.start_config_rules_evaluation = start_config_rules_evaluation  # type: ignore[attr-defined]

@@ -37,6 +37,7 @@ SERVICE_IDS = {
     "s3": "s3",
     "ec2": "ec2",
     "sts": "sts",
+    "config": "config-service",
 }
 SCHEDULED = {"detail-type": "Scheduled Event", "source": "aws.events", "detail": {}}
 
@@ -59,6 +60,7 @@ class Fake:
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
     calls: Counter[tuple[str, str, str]] = field(default_factory=Counter)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _faults: list[tuple[str, Any]] = field(default_factory=list)
 
     @property
     def iam(self) -> Any:
@@ -97,7 +99,22 @@ class Fake:
                 "Error": {"Code": code, "Message": message}
             }
 
-        self.session.events.register(f"before-call.{SERVICE_IDS[service]}.{operation}", answer)
+        self._register(f"before-call.{SERVICE_IDS[service]}.{operation}", answer)
+
+    def _register(self, event: str, handler: Any) -> None:
+        """On the session (clients made later) and on every client already made (each copied the session's hooks)."""
+        self._faults.append((event, handler))
+        self.session.events.register(event, handler)
+        for client in list(self.clients._clients.values()):  # test support reaches in on purpose
+            client.meta.events.register(event, handler)
+
+    def heal(self) -> None:
+        """Remove every fault and canned answer registered so far."""
+        for event, handler in self._faults:
+            self.session.events.unregister(event, handler)
+            for client in list(self.clients._clients.values()):
+                client.meta.events.unregister(event, handler)
+        self._faults.clear()
 
     def respond(self, service: str, operation: str, parsed: dict[str, Any], *, region: str | None = None) -> None:
         """Make ``operation`` answer 200 with ``parsed`` (e.g. a malformed response)."""
@@ -107,7 +124,7 @@ class Fake:
                 return None
             return AWSResponse("https://fake", 200, HTTPHeaders(), None), parsed
 
-        self.session.events.register(f"before-call.{SERVICE_IDS[service]}.{operation}", answer)
+        self._register(f"before-call.{SERVICE_IDS[service]}.{operation}", answer)
 
     def count_calls(self) -> None:
         def record(event_name: str, request_signer: Any = None, **_: Any) -> None:

@@ -50,6 +50,11 @@ def parse_event(event: object) -> bool:
         ) from exc
 
 
+def is_scheduled(event: object) -> bool:
+    """Whether a validated event came from the schedule (else a person or a script invoked the function)."""
+    return isinstance(event, dict) and "detail-type" in event
+
+
 def _errors(exc: ValidationError) -> str:
     parts = []
     for error in exc.errors():

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import functools
 import os
+from datetime import datetime, timedelta
 from typing import Any
 
-from cert_cleanup import notify, remediate, report
+from cert_cleanup import attention, compliance, notify, remediate
 from cert_cleanup.aws import AWS_ERRORS, AwsClients, error_code, error_message
 from cert_cleanup.errors import RunFailed
-from cert_cleanup.events import parse_event
+from cert_cleanup.events import is_scheduled, parse_event
 from cert_cleanup.models import Action, RunResult
 from cert_cleanup.observability import logger
 from cert_cleanup.settings import Settings
@@ -32,23 +33,31 @@ def handle(
     *,
     settings: Settings | None = None,
     clients: AwsClients | None = None,
+    now: datetime | None = None,
 ) -> dict[str, Any]:
-    """Validate the event and settings (before any AWS call), run, publish, report."""
+    """Validate the event and settings (before any AWS call), run, publish, report.
+
+    ``now`` (default: the clock) is injected by tests that run many simulated days.
+    """
     settings = settings or lambda_settings()
     requested_dry_run = parse_event(event)
     clients = clients or default_clients()
     account = account_id(context, clients)
     if settings.account_label is None and settings.read_account_alias:
         settings = settings.model_copy(update={"account_label": account_alias(clients)})
-    options = remediate.RunOptions.create(account, dry_run=settings.dry_run or requested_dry_run)
+    options = remediate.RunOptions.create(account, dry_run=settings.dry_run or requested_dry_run, now=now)
     result = remediate.run(settings, clients, options)
+    if settings.reevaluate_config_rule and result.count(Action.DELETED) and not result.dry_run:
+        refresh_compliance(clients, result)
 
-    publish_error = None
-    if settings.sns_topic_arn and report.needs_a_person(result):
+    if settings.sns_topic_arn:
+        result.told_because = people_reasons(settings, result, scheduled=is_scheduled(event))
         try:
             sns = clients.client("sns", notify.topic_region(settings.sns_topic_arn))
             message_id = notify.publish_summary(sns, settings.sns_topic_arn, result)
-            logger.info("summary published", message_id=message_id, topic=settings.sns_topic_arn)
+            logger.info(
+                "summary published", message_id=message_id, topic=settings.sns_topic_arn, audience=result.audience
+            )
         except AWS_ERRORS as exc:
             publish_error = {
                 "service": "sns",
@@ -66,6 +75,34 @@ def handle(
         logger.error("run result", result=document)
         raise RunFailed(failure_summary(result))
     return document
+
+
+def people_reasons(settings: Settings, result: RunResult, *, scheduled: bool) -> list[str]:
+    """Why a person should read this run's summary, per ``TELL_PEOPLE``; empty: machines only."""
+    if settings.tell_people == "never":
+        return []
+    if settings.tell_people == "every-run":
+        return ["every run is sent to people (TELL_PEOPLE=every-run)"]
+    calendar = attention.Calendar(
+        interval=timedelta(minutes=settings.run_interval_minutes),
+        reminder_days=settings.reminder_days,
+        expiry_warning_days=settings.expiry_warning_days,
+        grace_days=settings.grace_days,
+    )
+    return attention.reasons_to_tell(result, calendar, scheduled=scheduled)
+
+
+def refresh_compliance(clients: AwsClients, result: RunResult) -> None:
+    """Ask AWS Config to re-evaluate IAM.26's rule; the outcome is a note or a warning, never a failure."""
+    region = compliance.rule_region(clients.partition)
+    config = clients.client("config", region) if region else None
+    outcome = compliance.reevaluate(config, region)
+    result.compliance = outcome.as_dict()
+    if outcome.warning:
+        result.warnings.append(outcome.note)
+        logger.warning("compliance not refreshed", note=outcome.note)
+    else:
+        logger.info("compliance refresh", note=outcome.note, rules=list(outcome.started))
 
 
 def failure_summary(result: RunResult) -> str:

@@ -6,6 +6,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from cert_cleanup import names
+
+# The reason of a row whose delete IAM refused with DeleteConflict: a user the search did not see.
+DELETE_REFUSED = "IAM refused the delete"
+
 
 class Action(StrEnum):
     """What happened to one certificate in a run: exactly one per certificate."""
@@ -161,6 +166,11 @@ class RunResult:
     errors: list[dict[str, str]] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     finished_at: datetime | None = None
+    # Best-effort steps after the run (AWS Config re-evaluation): never a failure, never a reason to keep.
+    warnings: list[str] = field(default_factory=list)
+    compliance: dict[str, object] | None = None
+    # Why a person is told about this run (empty: the summary is for machines only).
+    told_because: list[str] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         counts = {action.value: 0 for action in Action}
@@ -170,6 +180,10 @@ class RunResult:
 
     def count(self, action: Action) -> int:
         return sum(1 for row in self.certificates if row.action is action)
+
+    @property
+    def audience(self) -> str:
+        return names.AUDIENCE_PEOPLE if self.told_because else names.AUDIENCE_MACHINES
 
     @property
     def failed(self) -> bool:
@@ -188,4 +202,8 @@ class RunResult:
             "certificates": [row.as_dict() for row in self.certificates],
             "errors": list(self.errors),
             "skipped": [item.as_dict() for item in self.skipped],
+            "warnings": list(self.warnings),
+            "compliance": self.compliance,
+            "audience": self.audience,
+            "told_because": list(self.told_because),
         }

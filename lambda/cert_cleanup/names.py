@@ -9,6 +9,7 @@ from __future__ import annotations
 SERVICE_NAME = "cert-cleanup"
 METRICS_NAMESPACE = "CertCleanup"
 HANDLER = "cert_cleanup.handler.lambda_handler"
+DIGEST_HANDLER = "cert_cleanup.digest_handler.lambda_handler"
 
 # Environment variables read by the function (see settings.py for their rules).
 ENV_SNS_TOPIC_ARN = "SNS_TOPIC_ARN"
@@ -21,11 +22,42 @@ ENV_ARCHIVE_BUCKET = "ARCHIVE_BUCKET"
 ENV_ARCHIVE_PREFIX = "ARCHIVE_PREFIX"
 ENV_ACCOUNT_LABEL = "ACCOUNT_LABEL"
 ENV_READ_ACCOUNT_ALIAS = "READ_ACCOUNT_ALIAS"
+ENV_TELL_PEOPLE = "TELL_PEOPLE"
+ENV_REMINDER_DAYS = "REMINDER_DAYS"
+ENV_RUN_INTERVAL_MINUTES = "RUN_INTERVAL_MINUTES"
+ENV_REEVALUATE_CONFIG_RULE = "REEVALUATE_CONFIG_RULE"
+# The organization digest's function.
+ENV_DIGEST_QUEUE_URL = "DIGEST_QUEUE_URL"
+ENV_REPORT_BUCKET = "REPORT_BUCKET"
 
 DEFAULT_GRACE_DAYS = 0
 DEFAULT_EXPIRY_WARNING_DAYS = 30
 DEFAULT_EXEMPT_TAG_KEY = "cert-cleanup:exempt"
 DEFAULT_ARCHIVE_PREFIX = "cert-cleanup/"
+DEFAULT_REMINDER_DAYS = (30, 14, 7, 3, 1)
+DEFAULT_RUN_INTERVAL_MINUTES = 24 * 60
+# When a person is emailed: on a change or reminder (see attention.py), on every run, or never
+# (organization members: the central digest tells people instead).
+TELL_PEOPLE_CHOICES = ("on-change", "every-run", "never")
+
+# Every publish carries the SNS message attribute AUDIENCE: "people" when a person should read it,
+# "machines" otherwise. Email subscriptions carry PEOPLE_FILTER_POLICY: they receive the first, and
+# what does not say its audience at all (CloudWatch alarm notifications), never the second.
+AUDIENCE_ATTRIBUTE = "audience"
+AUDIENCE_PEOPLE = "people"
+AUDIENCE_MACHINES = "machines"
+PEOPLE_FILTER_POLICY: dict[str, object] = {
+    "$or": [{AUDIENCE_ATTRIBUTE: [AUDIENCE_PEOPLE]}, {AUDIENCE_ATTRIBUTE: [{"exists": False}]}]
+}
+# KIND says what a message is: a run's result (collected by the organization digest's queue, whose
+# subscription carries RESULTS_FILTER_POLICY) or the digest itself (never collected again).
+KIND_ATTRIBUTE = "kind"
+KIND_RUN_RESULT = "run-result"
+KIND_DIGEST = "digest"
+RESULTS_FILTER_POLICY: dict[str, object] = {KIND_ATTRIBUTE: [KIND_RUN_RESULT]}
+# Security Hub IAM.26 is evaluated by this AWS Config managed rule, in these regions only.
+CONFIG_RULE_IDENTIFIER = "IAM_SERVER_CERTIFICATE_EXPIRATION_CHECK"
+CONFIG_RULE_REGIONS = {"aws": "us-east-1", "aws-cn": "cn-north-1"}
 
 # Every alarm of the stack is named with this prefix: topic and key policies let CloudWatch publish
 # for alarms of this name only.

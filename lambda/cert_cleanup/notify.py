@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from cert_cleanup import report
+from cert_cleanup import names, report
 from cert_cleanup.models import RunResult
 
 if TYPE_CHECKING:
@@ -17,11 +17,18 @@ def topic_region(topic_arn: str) -> str:
 
 
 def publish_summary(sns: SNSClient, topic_arn: str, result: RunResult) -> str:
-    """Publish the summary with a text per protocol; return the SNS message id."""
+    """Publish the summary with a text per protocol; return the SNS message id.
+
+    The ``audience`` attribute says whether a person should read it: email subscriptions filter on it.
+    """
     response = sns.publish(
         TopicArn=topic_arn,
         Subject=report.subject(result),
         Message=report.sns_message(result),
         MessageStructure="json",
+        MessageAttributes={
+            names.AUDIENCE_ATTRIBUTE: {"DataType": "String", "StringValue": result.audience},
+            names.KIND_ATTRIBUTE: {"DataType": "String", "StringValue": names.KIND_RUN_RESULT},
+        },
     )
     return response["MessageId"]

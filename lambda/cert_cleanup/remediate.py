@@ -17,6 +17,7 @@ from cert_cleanup.aws import AWS_ERRORS, MAX_IN_FLIGHT, TRANSPORT_ERRORS, AwsCli
 from cert_cleanup.decide import decide
 from cert_cleanup.errors import LookupFailed
 from cert_cleanup.models import (
+    DELETE_REFUSED,
     Action,
     Certificate,
     CertificateResult,
@@ -239,9 +240,7 @@ def _delete(
         code = error_code(exc)
         if code == "DeleteConflict":
             users = tuple(dict.fromkeys(arn.rstrip(".") for arn in ARN_PATTERN.findall(error_message(exc))))
-            return CertificateResult(
-                cert, Action.IN_USE, f"IAM refused the delete: {error_message(exc)}", users, archived_to
-            )
+            return CertificateResult(cert, Action.IN_USE, f"{DELETE_REFUSED}: {error_message(exc)}", users, archived_to)
         if code == "NoSuchEntity":
             return CertificateResult(cert, Action.DELETED, ALREADY_DELETED, (), archived_to)
         return CertificateResult(cert, Action.FAILED, f"delete failed ({code}: {error_message(exc)})", (), archived_to)

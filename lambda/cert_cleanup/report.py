@@ -27,11 +27,6 @@ SCP_HINT = (
 )
 
 
-def needs_a_person(result: RunResult) -> bool:
-    """True when a person should hear about this run."""
-    return bool(result.errors) or any(result.count(action) for action in PERSON_ACTIONS)
-
-
 def hint_for(code: str, message: str) -> str | None:
     if code in {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation"}:
         if "service control policy" in message.lower():
@@ -51,7 +46,6 @@ def subject(result: RunResult) -> str:
         (Action.WOULD_DELETE, "would delete"),
         (Action.FAILED, "FAILED"),
         (Action.USAGE_UNKNOWN, "unchecked"),
-        (Action.IN_USE, "expired in use"),
         (Action.EXPIRING_SOON, "expiring soon"),
     )
     for action, label in labels:
@@ -60,8 +54,11 @@ def subject(result: RunResult) -> str:
     if result.errors:
         parts.append(f"{len(result.errors)} lookup errors")
     head = "cert-cleanup DRY RUN" if result.dry_run else "cert-cleanup"
+    in_use = counts[Action.IN_USE.value]
+    if in_use:  # clients see TLS errors now: the subject leads with it
+        head = f"INCIDENT: {in_use} expired certificate{'s' if in_use != 1 else ''} in use - {head}"
     account = result.account + (f" ({result.account_label})" if result.account_label else "")
-    text = f"{head} {account}: " + (", ".join(parts) if parts else "nothing to do")
+    text = f"{head} {account}: " + (", ".join(parts) if parts else "nothing else to do" if in_use else "nothing to do")
     text = text.encode("ascii", "replace").decode()
     return text if len(text) <= SUBJECT_LIMIT else text[: SUBJECT_LIMIT - 3] + "..."
 
@@ -69,7 +66,19 @@ def subject(result: RunResult) -> str:
 def email_text(result: RunResult, *, section_limit: int = SECTION_LIMIT) -> str:
     """A summary a person reads in ten seconds: what went, what stayed and why, what is next."""
     account = result.account + (f" ({result.account_label})" if result.account_label else "")
-    lines = [f"IAM server certificate clean-up for account {account}, {_when(result.started_at)}."]
+    lines = []
+    in_use = [row for row in result.certificates if row.action is Action.IN_USE]
+    if in_use:
+        lines.append(
+            f"INCIDENT: {len(in_use)} EXPIRED CERTIFICATE{'S' if len(in_use) != 1 else ''} STILL IN USE. Clients of "
+            "these resources see TLS errors now: replace the certificate on each resource, then this run deletes it."
+        )
+        for row in in_use[:section_limit]:
+            lines.append(f"  - {_in_use_line(row)}")
+        if len(in_use) > section_limit:
+            lines.append(f"  ... and {len(in_use) - section_limit} more (see the JSON result)")
+        lines.append("")
+    lines.append(f"IAM server certificate clean-up for account {account}, {_when(result.started_at)}.")
     if result.dry_run:
         lines.append("DRY RUN: nothing was deleted. Switch DRY_RUN off to delete what is listed as 'would delete'.")
     if result.errors:
@@ -95,7 +104,6 @@ def email_text(result: RunResult, *, section_limit: int = SECTION_LIMIT) -> str:
     section("Deleted", Action.DELETED, _deleted_line)
     section("Would delete (dry run)", Action.WOULD_DELETE, _expired_line)
     section("FAILED to delete", Action.FAILED, lambda row: f"{_expired_line(row)}: {row.reason}")
-    section("Kept: expired but still in use", Action.IN_USE, _in_use_line)
     section("Could not check, kept", Action.USAGE_UNKNOWN, lambda row: f"{_expired_line(row)}: {row.reason}")
     if result.errors:
         lines.append("Lookups that failed:")
@@ -116,6 +124,13 @@ def email_text(result: RunResult, *, section_limit: int = SECTION_LIMIT) -> str:
         f"Regions searched: {len(result.regions)}."
     )
     lines.extend(skipped_lines(result))
+    if result.compliance and not result.warnings:
+        lines.append(f"Security Hub IAM.26: {result.compliance['note']}.")
+    for warning in result.warnings:
+        lines.append(f"Warning: {warning}.")
+    if result.told_because:
+        lines.append("")
+        lines.append("You are told because: " + "; ".join(result.told_because[:section_limit]) + ".")
     lines.append(f"Run id: {result.run_id}")
     return "\n".join(lines)
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -40,8 +40,14 @@ class Settings(BaseModel):
     archive_prefix: str = Field(default=names.DEFAULT_ARCHIVE_PREFIX, alias=names.ENV_ARCHIVE_PREFIX)
     account_label: str | None = Field(default=None, alias=names.ENV_ACCOUNT_LABEL, max_length=64)
     read_account_alias: bool = Field(default=False, alias=names.ENV_READ_ACCOUNT_ALIAS)
+    tell_people: Literal["on-change", "every-run", "never"] = Field(default="on-change", alias=names.ENV_TELL_PEOPLE)
+    reminder_days: tuple[Days, ...] = Field(default=names.DEFAULT_REMINDER_DAYS, alias=names.ENV_REMINDER_DAYS)
+    run_interval_minutes: Annotated[int, Field(ge=1, le=MAX_DAYS * 24 * 60)] = Field(
+        default=names.DEFAULT_RUN_INTERVAL_MINUTES, alias=names.ENV_RUN_INTERVAL_MINUTES
+    )
+    reevaluate_config_rule: bool = Field(default=True, alias=names.ENV_REEVALUATE_CONFIG_RULE)
 
-    @field_validator("dry_run", "read_account_alias", mode="before")
+    @field_validator("dry_run", "read_account_alias", "reevaluate_config_rule", mode="before")
     @classmethod
     def _strict_bool(cls, value: object) -> object:
         return parse_bool(value)
@@ -50,6 +56,28 @@ class Settings(BaseModel):
     @classmethod
     def _whole_number(cls, value: object) -> object:
         return parse_whole_number(value, "a whole number of days")
+
+    @field_validator("run_interval_minutes", mode="before")
+    @classmethod
+    def _hours(cls, value: object) -> object:
+        return parse_whole_number(value, "a whole number of minutes")
+
+    @field_validator("tell_people", mode="before")
+    @classmethod
+    def _tell_people(cls, value: object) -> object:
+        if isinstance(value, str) and value.strip().lower() not in names.TELL_PEOPLE_CHOICES:
+            raise ValueError(f"must be one of {', '.join(names.TELL_PEOPLE_CHOICES)}, got {value!r}")
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("reminder_days", mode="before")
+    @classmethod
+    def _day_list(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [part.strip() for part in value.split(",")]
+            if not all(parts):
+                raise ValueError(f"must be a comma-separated list of whole numbers of days, got {value!r}")
+            return tuple(parse_whole_number(part, "a comma-separated list of whole numbers of days") for part in parts)
+        return value
 
     @field_validator("sns_topic_arn", "archive_bucket", "account_label", mode="before")
     @classmethod

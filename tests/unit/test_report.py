@@ -66,7 +66,6 @@ def test_email_says_what_went_what_stayed_and_why() -> None:
     text = report.email_text(run)
     assert "SOME LOOKUPS FAILED: nothing was deleted in this run" in text
     assert "Deleted (1):\n  - gone (expired 2026-10-18" in text
-    assert "Kept: expired but still in use (1):\n  - busy" in text
     assert "loadbalancer/busy" in text
     assert "Could not check, kept (1):\n  - unk" in text
     assert "elbv2 DescribeLoadBalancers in region-0: AccessDenied" in text
@@ -115,7 +114,31 @@ def test_small_run_is_not_summarised() -> None:
     assert len(machine["certificates"]) == 1
 
 
-def test_person_is_told_only_when_there_is_something_to_know() -> None:
-    assert report.needs_a_person(result([("a", Action.VALID), ("b", Action.EXEMPT)])) is False
-    assert report.needs_a_person(result([("a", Action.EXPIRING_SOON)])) is True
-    assert report.needs_a_person(result([], errors=1)) is True
+def test_an_expired_certificate_in_use_is_an_incident_that_leads_subject_and_email() -> None:
+    run = result([("gone", Action.DELETED), ("busy", Action.IN_USE), ("busier", Action.IN_USE)], label="prod")
+
+    subject = report.subject(run)
+    text = report.email_text(run)
+
+    assert subject == "INCIDENT: 2 expired certificates in use - cert-cleanup 123456789012 (prod): 1 deleted"
+    assert text.startswith("INCIDENT: 2 EXPIRED CERTIFICATES STILL IN USE. Clients of these resources see TLS errors")
+    first_section = text.split("\n\n")[0]
+    assert "  - busy (expired 2026-10-18" in first_section
+    assert "loadbalancer/busy" in first_section
+    assert "  - busier" in first_section
+    assert "gone" not in first_section
+
+
+def test_without_an_incident_the_subject_says_what_happened() -> None:
+    assert report.subject(result([("a", Action.VALID)])) == "cert-cleanup 123456789012: nothing to do"
+    assert not report.email_text(result([("a", Action.DELETED)])).startswith("INCIDENT")
+
+
+def test_the_email_says_why_a_person_is_told_and_what_security_hub_will_show() -> None:
+    run = result([("gone", Action.DELETED)])
+    run.told_because = ["1 certificate(s) deleted"]
+    run.compliance = {"note": "AWS Config re-evaluates securityhub-iam-1 in us-east-1"}
+    assert "Security Hub IAM.26: AWS Config re-evaluates securityhub-iam-1 in us-east-1." in report.email_text(run)
+    assert "You are told because: 1 certificate(s) deleted." in report.email_text(run)
+    run.warnings = ["AWS Config StartConfigRulesEvaluation failed (AccessDenied: no)"]
+    assert "Warning: AWS Config StartConfigRulesEvaluation failed (AccessDenied: no)." in report.email_text(run)

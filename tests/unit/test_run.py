@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import EndpointConnectionError, ReadTimeoutError
 
-from cert_cleanup import invocation
+from cert_cleanup import invocation, names
 from cert_cleanup.errors import RunFailed
 from cert_cleanup.settings import Settings
 from emulator import aws_fakes, seed
@@ -37,7 +37,14 @@ def published(aws: Fake) -> list[dict[str, Any]]:
     from moto.sns.models import sns_backends
 
     topic = next(iter(sns_backends[ACCOUNT]["us-east-1"].topics.values()))
-    return [{"message": json.loads(sent[1]), "subject": sent[2]} for sent in topic.sent_notifications]
+    return [
+        {
+            "message": json.loads(sent[1]),
+            "subject": sent[2],
+            "audience": (sent[3] or {})[names.AUDIENCE_ATTRIBUTE]["Value"],
+        }
+        for sent in topic.sent_notifications
+    ]
 
 
 @pytest.fixture
@@ -103,7 +110,11 @@ def test_every_outcome_in_one_run(account: Fake) -> None:
 
     # And the summary went out, with a short subject and a text per protocol
     [message] = published(account)
-    assert message["subject"] == f"cert-cleanup {ACCOUNT}: 1 deleted, 4 expired in use, 1 expiring soon"
+    assert (
+        message["subject"]
+        == f"INCIDENT: 4 expired certificates in use - cert-cleanup {ACCOUNT}: 1 deleted, 1 expiring soon"
+    )
+    assert message["audience"] == "people"
     assert "Deleted (1):\n  - unused" in message["message"]["email"]
     assert json.loads(message["message"]["sqs"])["counts"]["deleted"] == 1
 
@@ -328,11 +339,23 @@ def test_failed_publish_fails_the_invocation_after_the_work(aws: Fake) -> None:
     assert aws.names_left() == set()
 
 
-def test_nothing_for_a_person_means_no_message(aws: Fake) -> None:
+def test_nothing_for_a_person_is_published_for_machines_only(aws: Fake) -> None:
     aws.certificate("valid", days=300)
     document = run(aws, settings(aws))
     assert document["counts"]["valid"] == 1
-    assert published(aws) == []
+    [message] = published(aws)
+    assert message["audience"] == "machines"
+    assert json.loads(message["message"]["sqs"])["told_because"] == []
+
+
+def test_every_run_and_never_override_the_calendar(aws: Fake) -> None:
+    aws.certificate("valid", days=300)
+    run(aws, settings(aws, TELL_PEOPLE="every-run"))
+    run(aws, settings(aws, TELL_PEOPLE="never"), event={})  # by hand, with something to tell
+    aws.fail("iam", "ListServerCertificates", "AccessDenied", "no")
+    with pytest.raises(RunFailed):
+        run(aws, settings(aws, TELL_PEOPLE="never"))
+    assert [message["audience"] for message in published(aws)] == ["people", "machines", "machines"]
 
 
 def test_failed_inventory_fails_the_run(aws: Fake) -> None:

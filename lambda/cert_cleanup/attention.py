@@ -1,0 +1,96 @@
+"""Whether a person should read this run's summary, and why: a pure function of the result and the dates.
+
+Every run publishes its JSON for machines. A person is told only when something starts, changes
+or is due, so that the email that matters is not lost among identical ones:
+
+- anything deleted, failed to delete, or kept unchecked; any failed lookup;
+- a certificate expiring soon, at each reminder (30, 14, 7, 3 and 1 days left by default, and
+  the first day of the warning window);
+- a certificate that has just expired (its grace period starts), and at the last run before its
+  grace period ends (it will be deleted at the next run if unused);
+- an expired certificate still in use (an incident) when its grace period ends, then weekly;
+  in a dry run, a certificate that would be deleted, on the same calendar;
+- a delete IAM refused because the certificate is in use (a user the search did not see);
+- a run somebody started by hand.
+
+"Just" means: the moment fell since the previous scheduled run, i.e. within ``interval`` before
+this run. That needs no state kept between runs (see docs/how-it-works.md for why).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from cert_cleanup.models import DELETE_REFUSED, Action, CertificateResult, RunResult
+
+WEEK = timedelta(days=7)
+DAY = timedelta(days=1)
+ALWAYS_TOLD = {
+    Action.DELETED: "deleted",
+    Action.FAILED: "failed to delete",
+    Action.USAGE_UNKNOWN: "kept unchecked",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Calendar:
+    """When reminders fall: the settings that place them, and the time between scheduled runs."""
+
+    interval: timedelta
+    reminder_days: tuple[int, ...]
+    expiry_warning_days: int
+    grace_days: int
+
+
+def reasons_to_tell(result: RunResult, calendar: Calendar, *, scheduled: bool) -> list[str]:
+    """Why a person should read this run; an empty list means the run is for machines only."""
+    now = result.started_at
+    reasons: list[str] = []
+    if not scheduled:
+        reasons.append("the run was started by hand")
+    for action, label in ALWAYS_TOLD.items():
+        count = result.count(action)
+        if count:
+            reasons.append(f"{count} certificate(s) {label}")
+    if result.errors:
+        reasons.append(f"{len(result.errors)} lookup(s) failed")
+
+    def since_last_run(moment: datetime) -> bool:
+        return now - calendar.interval < moment <= now
+
+    for row in result.certificates:
+        reason = _row_reason(row, calendar, now, since_last_run)
+        if reason:
+            reasons.append(f"{row.certificate.name}: {reason}")
+    return reasons
+
+
+def _row_reason(
+    row: CertificateResult, calendar: Calendar, now: datetime, since_last_run: Callable[[datetime], bool]
+) -> str | None:
+    expiration = row.certificate.expiration
+    grace_end = expiration + calendar.grace_days * DAY
+    if row.action is Action.EXPIRING_SOON:
+        thresholds = {days for days in calendar.reminder_days if days <= calendar.expiry_warning_days}
+        for days in sorted(thresholds | {calendar.expiry_warning_days}, reverse=True):
+            if since_last_run(expiration - days * DAY):
+                return f"{days} day(s) left before it expires"
+        return None
+    if row.action is Action.GRACE_PERIOD:
+        if since_last_run(expiration):
+            return "expired since the last run; its grace period starts"
+        if now < grace_end <= now + calendar.interval:
+            return "grace period ends before the next run, which deletes it if it is unused"
+        return None
+    if row.action is Action.IN_USE and row.reason.startswith(DELETE_REFUSED):
+        return "IAM refused the delete: a user the search did not find"
+    if row.action in {Action.IN_USE, Action.WOULD_DELETE}:
+        what = "expired and still in use" if row.action is Action.IN_USE else "would be deleted (dry run)"
+        if since_last_run(grace_end):
+            return f"{what}, since the last run"
+        weeks = (now - grace_end) // WEEK
+        if weeks >= 1 and since_last_run(grace_end + weeks * WEEK):
+            return f"{what}, weekly reminder ({weeks} week(s))"
+    return None
