@@ -79,6 +79,13 @@ class DeployConfig(BaseModel):
     account_label: str | None = Field(default=None, alias="accountLabel", max_length=64)
     # Opt-in: accounts whose Lambda concurrency quota is 10 refuse any reservation.
     reserved_concurrency: bool = Field(default=False, alias="reservedConcurrency")
+    # When people are emailed (see the function's attention.py): default on-change for one account,
+    # never for organization members (the central digest tells people).
+    tell_people: Literal["on-change", "every-run", "never"] | None = Field(default=None, alias="tellPeople")
+    reminder_days: tuple[Days, ...] = Field(default=(30, 14, 7, 3, 1), alias="reminderDays")
+    # Minutes between scheduled runs, for a cron schedule that does not run once a day.
+    run_interval_minutes: int | None = Field(default=None, ge=1, le=MAX_DAYS * 24 * 60, alias="runIntervalMinutes")
+    reevaluate_config_rule: bool = Field(default=True, alias="reevaluateConfigRule")
     mode: Literal["account", "organization"] = Field(default="account", alias="mode")
     # Organization mode only (see OrganizationConfig.check).
     organization_id: str | None = Field(default=None, alias="organizationId")
@@ -88,8 +95,9 @@ class DeployConfig(BaseModel):
     failure_tolerance_percentage: int = Field(default=10, ge=0, le=100, alias="failureTolerancePercentage")
     delegated_admin: bool = Field(default=True, alias="delegatedAdmin")
     asset_bucket_prefix: str | None = Field(default=None, alias="assetBucketPrefix")
+    digest_schedule: str = Field(default="cron(0 8 * * ? *)", alias="digestSchedule")
 
-    @field_validator("notification_emails", "regions", "organizational_unit_ids", mode="before")
+    @field_validator("notification_emails", "regions", "organizational_unit_ids", "reminder_days", mode="before")
     @classmethod
     def _list(cls, value: object) -> object:
         if isinstance(value, str):
@@ -147,6 +155,20 @@ class DeployConfig(BaseModel):
         return value
 
     @model_validator(mode="after")
+    def _interval_known(self) -> DeployConfig:
+        if self.run_interval_minutes is None and schedule_interval_minutes(self.schedule) is None:
+            raise ValueError(
+                f"context 'runIntervalMinutes': required when the schedule {self.schedule!r} does not run once a "
+                "day (reminders are placed by the time between runs)"
+            )
+        return self
+
+    @property
+    def interval_minutes(self) -> int:
+        """Minutes between scheduled runs: given, or read from the schedule."""
+        return self.run_interval_minutes or schedule_interval_minutes(self.schedule) or 24 * 60
+
+    @model_validator(mode="after")
     def _organization_needs(self) -> DeployConfig:
         if self.mode == "organization":
             if self.organization_id is None:
@@ -155,7 +177,9 @@ class DeployConfig(BaseModel):
                 raise ValueError("context 'organizationalUnitIds': required when mode=organization")
         return self
 
-    @field_validator("dry_run", "archive", "delegated_admin", "reserved_concurrency", mode="before")
+    @field_validator(
+        "dry_run", "archive", "delegated_admin", "reserved_concurrency", "reevaluate_config_rule", mode="before"
+    )
     @classmethod
     def _bool(cls, value: object) -> object:
         return parse_bool(value)
@@ -166,13 +190,14 @@ class DeployConfig(BaseModel):
         "log_retention_days",
         "max_concurrent_percentage",
         "failure_tolerance_percentage",
+        "run_interval_minutes",
         mode="before",
     )
     @classmethod
     def _int(cls, value: object) -> object:
         return parse_whole_number(value)
 
-    @field_validator("schedule")
+    @field_validator("schedule", "digest_schedule")
     @classmethod
     def _schedule(cls, value: str) -> str:
         rate = RATE_PATTERN.fullmatch(value)
@@ -221,6 +246,22 @@ class DeployConfig(BaseModel):
             if value is not None:
                 values[key] = value
         return cls.from_values(values)
+
+
+UNIT_MINUTES = {"minute": 1, "hour": 60, "day": 24 * 60}
+
+
+def schedule_interval_minutes(schedule: str) -> int | None:
+    """Minutes between runs of a ``rate()`` schedule, or of a ``cron()`` that runs once a day; else None."""
+    rate = RATE_PATTERN.fullmatch(schedule)
+    if rate:
+        return int(rate["value"]) * UNIT_MINUTES[rate["unit"].rstrip("s")]
+    if CRON_PATTERN.fullmatch(schedule):
+        minute, hour, day_of_month, month, day_of_week, _year = schedule[5:-1].split(" ")
+        once_a_day = minute.isdigit() and hour.isdigit()
+        every_day = day_of_month in {"*", "?"} and month == "*" and day_of_week in {"*", "?"}
+        return 24 * 60 if once_a_day and every_day else None
+    return None
 
 
 _FIELD_TO_KEY = {name: field.alias for name, field in DeployConfig.model_fields.items()}

@@ -44,14 +44,21 @@ LOG_RETENTION = {
 }
 
 
-def function_environment(config: DeployConfig) -> dict[str, str]:
-    """The function's settings as environment variables, checked by the function's own rules."""
+def function_environment(config: DeployConfig, *, tell_people: str = "on-change") -> dict[str, str]:
+    """The function's settings as environment variables, checked by the function's own rules.
+
+    ``tell_people`` is the default when the context does not set ``tellPeople``.
+    """
     environment = {
         names.ENV_DRY_RUN: str(config.dry_run).lower(),
         names.ENV_GRACE_DAYS: str(config.grace_days),
         names.ENV_EXPIRY_WARNING_DAYS: str(config.expiry_warning_days),
         names.ENV_EXEMPT_TAG_KEY: config.exempt_tag_key,
         names.ENV_ARCHIVE_PREFIX: names.DEFAULT_ARCHIVE_PREFIX,
+        names.ENV_TELL_PEOPLE: config.tell_people or tell_people,
+        names.ENV_REMINDER_DAYS: ",".join(str(days) for days in config.reminder_days),
+        names.ENV_RUN_INTERVAL_MINUTES: str(config.interval_minutes),
+        names.ENV_REEVALUATE_CONFIG_RULE: str(config.reevaluate_config_rule).lower(),
     }
     if config.regions:
         environment[names.ENV_REGIONS] = ",".join(config.regions)
@@ -70,11 +77,12 @@ def add_cleanup(
     queue_key: kms.IKey | None,
     read_account_alias: bool = False,
     role_name: str | None = None,
+    tell_people: str = "on-change",
 ) -> tuple[CleanupFunction, Archive | None]:
     """The function stack's body, shared by one account and every organization member:
     the archive (if on), the function with its role, queue and schedule, and its alarms."""
     archive = Archive(scope, "Archive", prefix=names.DEFAULT_ARCHIVE_PREFIX) if config.archive else None
-    environment = function_environment(config)
+    environment = function_environment(config, tell_people=tell_people)
     if archive:
         environment[names.ENV_ARCHIVE_BUCKET] = archive.bucket.bucket_name
     if read_account_alias:
@@ -93,6 +101,7 @@ def add_cleanup(
         read_account_alias=read_account_alias,
         reserved_concurrency=config.reserved_concurrency,
         role_name=role_name,
+        reevaluate_config_rule=config.reevaluate_config_rule,
     )
     Monitoring(scope, "Monitoring", function=cleanup.function, queue=cleanup.failure_queue, topic=topic)
     return cleanup, archive

@@ -71,6 +71,7 @@ class CleanupFunction(Construct):
         read_account_alias: bool = False,
         reserved_concurrency: bool = False,
         role_name: str | None = None,
+        reevaluate_config_rule: bool = True,
     ) -> None:
         """``queue_key`` encrypts the failure queue; ``None`` uses SQS-managed encryption (no key to pay for).
 
@@ -144,6 +145,26 @@ class CleanupFunction(Construct):
         if read_account_alias:
             self.role.add_to_policy(
                 iam.PolicyStatement(sid="NameTheAccount", actions=["iam:ListAccountAliases"], resources=["*"])
+            )
+        if reevaluate_config_rule:
+            # IAM.26's rule exists only in these regions. DescribeConfigRules takes no resource ARN; rule ARNs
+            # hold a random id, so the start is scoped to the account's rules in those regions.
+            in_rule_regions = {"StringEquals": {"aws:RequestedRegion": sorted(set(names.CONFIG_RULE_REGIONS.values()))}}
+            self.role.add_to_policy(
+                iam.PolicyStatement(
+                    sid="FindComplianceRule",
+                    actions=["config:DescribeConfigRules"],
+                    resources=["*"],
+                    conditions=in_rule_regions,
+                )
+            )
+            self.role.add_to_policy(
+                iam.PolicyStatement(
+                    sid="RefreshComplianceAfterDelete",
+                    actions=["config:StartConfigRulesEvaluation"],
+                    resources=[f"arn:{stack.partition}:config:*:{stack.account}:config-rule/*"],
+                    conditions=in_rule_regions,
+                )
             )
         if archive_objects_arn:
             self.role.add_to_policy(

@@ -12,6 +12,8 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
+from cert_cleanup import names
+
 # What a publisher to the encrypted topic needs of its key (SNS documents both).
 KEY_ACTIONS = ("kms:Decrypt", "kms:GenerateDataKey*")
 CLOUDWATCH = "cloudwatch.amazonaws.com"
@@ -41,8 +43,12 @@ class Notifications(Construct):
             master_key=self.key,
             enforce_ssl=True,
         )
+        # A mailbox receives what a person should read (and alarms), never the machines-only summaries.
         for email in emails:
-            self.topic.add_subscription(subscriptions.EmailSubscription(email))
+            subscription = self.topic.add_subscription(subscriptions.EmailSubscription(email))
+            cfn = subscription.node.default_child
+            assert isinstance(cfn, sns.CfnSubscription)
+            cfn.filter_policy = names.PEOPLE_FILTER_POLICY
 
     def allow_publishers(
         self,

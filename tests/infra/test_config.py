@@ -72,3 +72,37 @@ def test_bad_context_fails_synth_naming_the_key() -> None:
 
 def test_every_allowed_retention_maps_to_a_cdk_retention() -> None:
     assert set(LOG_RETENTION_DAYS) == set(LOG_RETENTION)
+
+
+@pytest.mark.parametrize(
+    ("schedule", "minutes"),
+    [
+        ("rate(1 day)", 1440),
+        ("rate(12 hours)", 720),
+        ("rate(30 minutes)", 30),
+        ("rate(7 days)", 10080),
+        ("cron(0 6 * * ? *)", 1440),
+        ("cron(15 2 ? * * *)", 1440),
+    ],
+)
+def test_the_time_between_runs_is_read_from_the_schedule(schedule: str, minutes: int) -> None:
+    assert DeployConfig.from_values({"schedule": schedule}).interval_minutes == minutes
+
+
+@pytest.mark.parametrize("schedule", ["cron(0 */6 * * ? *)", "cron(0 6 ? * MON *)", "cron(0 6 1 * ? *)"])
+def test_a_cron_that_does_not_run_once_a_day_needs_its_interval(schedule: str) -> None:
+    with pytest.raises(ContextError, match="context 'runIntervalMinutes': required when the schedule"):
+        DeployConfig.from_values({"schedule": schedule})
+    given = DeployConfig.from_values({"schedule": schedule, "runIntervalMinutes": "360"})
+    assert given.interval_minutes == 360
+
+
+def test_people_settings_from_the_command_line() -> None:
+    config = DeployConfig.from_values(
+        {"tellPeople": "every-run", "reminderDays": "14,3", "reevaluateConfigRule": "false"}
+    )
+    assert (config.tell_people, config.reminder_days, config.reevaluate_config_rule) == ("every-run", (14, 3), False)
+    with pytest.raises(ContextError, match="context 'tellPeople'"):
+        DeployConfig.from_values({"tellPeople": "sometimes"})
+    with pytest.raises(ContextError, match="context 'reminderDays'"):
+        DeployConfig.from_values({"reminderDays": "14,-1"})

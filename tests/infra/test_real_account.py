@@ -139,6 +139,43 @@ def test_archives_are_write_once_and_the_role_writes_only_its_account_prefix(sin
         assert not allowed(role_statements, _archive_write(resolve, bucket_arn, key, {"s3:if-none-match": "*"})), key
 
 
+def test_a_mailbox_gets_what_people_should_read_and_every_alarm_never_machines_only_runs(
+    single: dict[str, Any],
+) -> None:
+    # The filter as SNS applies it (moto implements SNS's matching), fed with what the publishers send:
+    # the function's audience attribute, and CloudWatch's alarm notification, which carries no attribute.
+    from moto.sns.utils import FilterPolicyMatcher
+
+    subscriptions = resources(single, "AWS::SNS::Subscription").values()
+    emails = [item["Properties"] for item in subscriptions if item["Properties"]["Protocol"] == "email"]
+    assert emails
+    for email in emails:
+        matcher = FilterPolicyMatcher(email["FilterPolicy"], email.get("FilterPolicyScope"))
+
+        def delivered(attributes: dict[str, Any], matcher: FilterPolicyMatcher = matcher) -> bool:
+            return bool(matcher.matches(attributes, "{}"))
+
+        assert delivered({names.AUDIENCE_ATTRIBUTE: {"Type": "String", "Value": names.AUDIENCE_PEOPLE}})
+        assert not delivered({names.AUDIENCE_ATTRIBUTE: {"Type": "String", "Value": names.AUDIENCE_MACHINES}})
+        assert delivered({})  # an alarm
+
+
+def test_the_role_refreshes_iam_26_only_in_the_rule_regions(single: dict[str, Any]) -> None:
+    resolve = Resolver(single)
+    [role_policy] = resources(single, "AWS::IAM::Policy").values()
+    statements = resolve(role_policy["Properties"]["PolicyDocument"]["Statement"])
+    role = {"AWS": f"arn:aws:iam::{ACCOUNT}:role/cert-cleanup"}
+    for region, expected in (("us-east-1", True), ("cn-north-1", True), ("eu-west-1", False)):
+        rule = f"arn:aws:config:{region}:{ACCOUNT}:config-rule/config-rule-a1b2c3"
+        context = {"aws:RequestedRegion": region}
+        assert allowed(statements, Request("config:DescribeConfigRules", "*", role, context)) is expected
+        assert allowed(statements, Request("config:StartConfigRulesEvaluation", rule, role, context)) is expected
+    other_account = "arn:aws:config:us-east-1:999999999999:config-rule/config-rule-a1b2c3"
+    context = {"aws:RequestedRegion": "us-east-1"}
+    assert not allowed(statements, Request("config:StartConfigRulesEvaluation", other_account, role, context))
+    assert not allowed(statements, Request("config:PutConfigRule", "*", role, context))
+
+
 def test_iam_itself_refuses_to_delete_an_exempt_certificate(single: dict[str, Any]) -> None:
     resolve = Resolver(single)
     [role_policy] = resources(single, "AWS::IAM::Policy").values()

@@ -272,6 +272,25 @@ def expected_statements(template: Template) -> list[dict[str, Any]]:
             "Resource": {"Fn::GetAtt": [ref("AWS::KMS::Key"), "Arn"]},
         },
         {
+            "Sid": "FindComplianceRule",
+            "Effect": "Allow",
+            "Action": "config:DescribeConfigRules",
+            "Resource": "*",
+            "Condition": {"StringEquals": {"aws:RequestedRegion": ["cn-north-1", "us-east-1"]}},
+        },
+        {
+            "Sid": "RefreshComplianceAfterDelete",
+            "Effect": "Allow",
+            "Action": "config:StartConfigRulesEvaluation",
+            "Resource": {
+                "Fn::Join": [
+                    "",
+                    ["arn:", {"Ref": "AWS::Partition"}, ":config:*:", {"Ref": "AWS::AccountId"}, ":config-rule/*"],
+                ]
+            },
+            "Condition": {"StringEquals": {"aws:RequestedRegion": ["cn-north-1", "us-east-1"]}},
+        },
+        {
             "Sid": "ArchiveBeforeDelete",
             "Effect": "Allow",
             "Action": "s3:PutObject",
@@ -332,6 +351,7 @@ def test_only_the_archive_and_delete_statements_can_write_outside_logs_and_repor
         "kms:Decrypt",
         "kms:GenerateDataKey*",
         "s3:PutObject",
+        "config:StartConfigRulesEvaluation",
         "xray:PutTraceSegments",
         "xray:PutTelemetryRecords",
     }
@@ -359,6 +379,10 @@ def test_environment_comes_from_the_shared_names_and_the_function_accepts_it(tem
     settings = Settings.from_env(resolved, require_topic=True)
     assert settings.grace_days == 7
     assert settings.regions == ("eu-west-1", "us-east-1")
+    assert settings.tell_people == "on-change"
+    assert settings.reminder_days == (30, 14, 7, 3, 1)
+    assert settings.run_interval_minutes == 24 * 60
+    assert settings.reevaluate_config_rule is True
 
 
 def test_outputs(template: Template) -> None:
