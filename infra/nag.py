@@ -8,7 +8,8 @@ from cdk_nag import AwsSolutionsChecks
 ACKNOWLEDGMENTS = {
     "AwsSolutions::AwsSolutions-IAM5[Resource::*]": (
         "iam:ListServerCertificates, ec2:DescribeRegions, the elasticloadbalancing Describe* calls, "
-        "cloudfront:ListDistributions, appsync:ListDomainNames and X-Ray's PutTraceSegments/PutTelemetryRecords "
+        "cloudfront:ListDistributions, appsync:ListDomainNames, config:DescribeConfigRules (limited by "
+        "aws:RequestedRegion to IAM.26's rule regions) and X-Ray's PutTraceSegments/PutTelemetryRecords "
         "support no resource-level permissions in IAM: '*' is the only resource they accept. All are read-only "
         "except X-Ray trace writes."
     ),
@@ -24,14 +25,20 @@ ACKNOWLEDGMENTS = {
         "s3:PutObject only, and only under the archive prefix of this account: one write-once object per deleted "
         "certificate, whose key holds the certificate name and run id."
     ),
+    "AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:config:*:<AWS::AccountId>:config-rule/*]": (
+        "config:StartConfigRulesEvaluation after a deletion, so Security Hub IAM.26 updates the same day. The rule's "
+        "ARN holds an id AWS Config chooses (config-rule-xxxx), so the grant covers this account's rules, and a "
+        "condition limits it to the only regions where IAM.26's rule exists (aws:RequestedRegion)."
+    ),
     "AwsSolutions::AwsSolutions-S1": (
         "The archive bucket receives one small object per deleted certificate from the function only; its writes "
         "are recorded in the function's logs and by CloudTrail. A separate access-log bucket would cost more "
         "than it tells."
     ),
     "AwsSolutions::AwsSolutions-SQS3": (
-        "This queue is itself the function's on-failure destination (a dead-letter queue for failed runs); "
-        "an alarm notifies the topic when it receives a message."
+        "The function's failure queue is itself its on-failure destination (a dead-letter queue for failed runs); "
+        "an alarm notifies the topic when it receives a message. The organization digest's results queue has no "
+        "consumer that could fail a message: each stays until a digest has reported it, 14 days at most."
     ),
 }
 
@@ -57,6 +64,9 @@ ORGANIZATION_ACKNOWLEDGMENTS = {
         f"{BUCKET_DEPLOYMENT} prunes stale member assets from the member-asset bucket only."
     ),
     "AwsSolutions::AwsSolutions-IAM5[Action::s3:Abort*]": f"Multipart uploads of member assets by {BUCKET_DEPLOYMENT}.",
+    "AwsSolutions::AwsSolutions-IAM5[Resource::<DigestReportsC252B934.Arn>/digests/*]": (
+        "The digest writes one JSON and one CSV report a day under digests/ in its own report bucket (PutObject only)."
+    ),
     "AwsSolutions::AwsSolutions-IAM5[Resource::<MemberAssets44946EA2.Arn>/*]": (
         f"The member-asset bucket's objects, written by {BUCKET_DEPLOYMENT}; members can only read them."
     ),

@@ -25,10 +25,11 @@ from constructs import Construct
 
 from cert_cleanup import names
 from infra.components.archive import private_bucket
+from infra.components.digest import OrganizationDigest
 from infra.components.monitoring import alarm_arn_pattern
 from infra.components.notifications import Notifications
 from infra.config import ContextError, DeployConfig
-from infra.stack import add_cleanup
+from infra.stack import LOG_RETENTION, add_cleanup
 
 CENTRAL_TOPIC_PARAMETER = "CentralTopicArn"
 CENTRAL_KEY_PARAMETER = "CentralKeyArn"
@@ -45,6 +46,7 @@ class MemberStack(StackSetStack):
         topic_arn = CfnParameter(self, CENTRAL_TOPIC_PARAMETER, description="The central summary topic").value_as_string
         key_arn = CfnParameter(self, CENTRAL_KEY_PARAMETER, description="The central topic's KMS key").value_as_string
         topic = sns.Topic.from_topic_arn(self, "CentralTopic", topic_arn)
+        # Members email no one by default: the central digest tells people once a day (tellPeople overrides).
         self.cleanup, _ = add_cleanup(
             self,
             config,
@@ -53,6 +55,7 @@ class MemberStack(StackSetStack):
             queue_key=None,
             read_account_alias=True,
             role_name=names.MEMBER_ROLE_NAME,
+            tell_people="never",
         )
 
 
@@ -117,6 +120,15 @@ class OrganizationStack(Stack):
             )
         )
 
+        self.digest = OrganizationDigest(
+            self,
+            "Digest",
+            topic=notifications.topic,
+            topic_key_arn=notifications.key.key_arn,
+            schedule=config.digest_schedule,
+            log_retention=LOG_RETENTION[config.log_retention_days],
+        )
+
         self.member = MemberStack(
             self, "Member", config=config, asset_buckets=[self.asset_bucket], asset_bucket_prefix=config.asset_prefix
         )
@@ -149,6 +161,9 @@ class OrganizationStack(Stack):
             self.stack_set.node.add_dependency(self.asset_bucket.policy)
         self.notifications = notifications
         CfnOutput(self, "CentralTopicArn", value=notifications.topic.topic_arn, description="Every member reports here")
+        CfnOutput(
+            self, "DigestReportBucket", value=self.digest.bucket.bucket_name, description="Daily organization reports"
+        )
         CfnOutput(
             self, "MemberAssetBucket", value=self.asset_bucket.bucket_name, description="Function code for members"
         )

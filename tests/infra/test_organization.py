@@ -14,6 +14,7 @@ import app as cdk_app
 from cert_cleanup import names
 from infra.config import ContextError, DeployConfig
 from infra.organization import OrganizationStack
+from infra.stack import function_environment
 from tests.infra.policy import Request, Resolver, allowed
 
 ORG = {
@@ -220,6 +221,8 @@ def test_member_is_the_same_least_privilege_function(member: dict[str, Any]) -> 
         "ArchiveBeforeDelete",
         "NameTheAccount",
         "NeverDeleteExemptCertificates",
+        "FindComplianceRule",
+        "RefreshComplianceAfterDelete",
         "xray",
     }
     assert statements["PublishSummary"]["Resource"] == {"Ref": "CentralTopicArn"}
@@ -306,13 +309,93 @@ def test_an_organization_stack_outside_the_member_region_is_refused() -> None:
 
 
 def test_member_asset_bucket_goes_with_the_stack_emptied(central: Template) -> None:
-    [(bucket_id, bucket)] = central.find_resources("AWS::S3::Bucket").items()
+    [(bucket_id, bucket)] = [
+        item for item in central.find_resources("AWS::S3::Bucket").items() if item[0].startswith("MemberAssets")
+    ]
     assert bucket["DeletionPolicy"] == "Delete"
     assert bucket["UpdateReplacePolicy"] == "Delete"
     central.has_resource_properties("Custom::S3AutoDeleteObjects", {"BucketName": {"Ref": bucket_id}})
 
 
 def test_stack_set_waits_for_the_bucket_policy_that_lets_members_read_their_code(central: Template) -> None:
-    [policy_id] = central.find_resources("AWS::S3::BucketPolicy")
+    [policy_id] = [key for key in central.find_resources("AWS::S3::BucketPolicy") if key.startswith("MemberAssets")]
     [stack_set] = central.find_resources("AWS::CloudFormation::StackSet").values()
     assert policy_id in stack_set["DependsOn"]
+
+
+def _member_environment(member: dict[str, Any]) -> dict[str, Any]:
+    [function] = [r for r in member["Resources"].values() if r["Type"] == "AWS::Lambda::Function"]
+    environment: dict[str, Any] = function["Properties"]["Environment"]["Variables"]
+    return environment
+
+
+def test_members_email_no_one_the_digest_does(member: dict[str, Any], central: Template) -> None:
+    assert _member_environment(member)[names.ENV_TELL_PEOPLE] == "never"
+    functions = central.find_resources("AWS::Lambda::Function", {"Properties": {"Handler": names.DIGEST_HANDLER}})
+    assert len(functions) == 1
+    central.has_resource_properties(
+        "AWS::Events::Rule", {"ScheduleExpression": "cron(0 8 * * ? *)", "State": "ENABLED"}
+    )
+
+
+def test_member_emails_can_be_turned_back_on() -> None:
+    config = DeployConfig.from_values({**ORG, "tellPeople": "on-change"})
+    assert function_environment(config, tell_people="never")[names.ENV_TELL_PEOPLE] == "on-change"
+    assert function_environment(DeployConfig.from_values(ORG), tell_people="never")[names.ENV_TELL_PEOPLE] == "never"
+
+
+def test_results_reach_the_digest_queue_and_nothing_else_does(central: Template) -> None:
+    # The queue's subscription, as SNS applies it (moto implements SNS's filter matching)
+    from moto.sns.utils import FilterPolicyMatcher
+
+    [subscription] = central.find_resources("AWS::SNS::Subscription", {"Properties": {"Protocol": "sqs"}}).values()
+    properties = subscription["Properties"]
+    assert properties["RawMessageDelivery"] is True
+    matcher = FilterPolicyMatcher(properties["FilterPolicy"], properties.get("FilterPolicyScope"))
+    result = {names.KIND_ATTRIBUTE: {"Type": "String", "Value": names.KIND_RUN_RESULT}}
+    digest = {names.KIND_ATTRIBUTE: {"Type": "String", "Value": names.KIND_DIGEST}}
+    assert matcher.matches(result, "{}")
+    assert not matcher.matches(digest, "{}")
+    assert not matcher.matches({}, "{}")  # an alarm
+    # The queue keeps results longer than a missed digest or two, and hides a message longer than a digest runs
+    [queue] = [
+        r for r in central.find_resources("AWS::SQS::Queue").values() if r["Properties"].get("VisibilityTimeout")
+    ]
+    assert queue["Properties"]["MessageRetentionPeriod"] == 14 * 24 * 3600
+    [digest_function] = central.find_resources(
+        "AWS::Lambda::Function", {"Properties": {"Handler": names.DIGEST_HANDLER}}
+    ).values()
+    assert queue["Properties"]["VisibilityTimeout"] > digest_function["Properties"]["Timeout"]
+
+
+def test_the_digest_role_reads_its_queue_writes_its_reports_and_emails_only(central: Template) -> None:
+    resolve = Resolver(dict(central.to_json()))
+    roles = central.find_resources("AWS::IAM::Role")
+    [digest_role] = [key for key in roles if key.startswith("DigestRole")]
+    [policy] = [
+        p
+        for p in central.find_resources("AWS::IAM::Policy").values()
+        if p["Properties"]["Roles"] == [{"Ref": digest_role}]
+    ]
+    statements = resolve(policy["Properties"]["PolicyDocument"]["Statement"])
+    actions = {
+        action
+        for statement in statements
+        for action in ([statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"])
+    }
+    assert actions == {
+        "sqs:ReceiveMessage",
+        "sqs:DeleteMessage",
+        "sqs:ChangeMessageVisibility",
+        "s3:PutObject",
+        "sns:Publish",
+        "kms:Decrypt",
+        "kms:GenerateDataKey*",
+        "logs:CreateLogStream",
+        "logs:PutLogEvents",
+    }
+    role = {"AWS": "arn:aws:iam::123456789012:role/digest"}
+    [bucket] = [key for key in central.find_resources("AWS::S3::Bucket") if key.startswith("DigestReports")]
+    bucket_arn = resolve({"Fn::GetAtt": [bucket, "Arn"]})
+    assert allowed(statements, Request("s3:PutObject", f"{bucket_arn}/digests/2026/11/28/r.csv", role, {}))
+    assert not allowed(statements, Request("s3:PutObject", f"{bucket_arn}/other.csv", role, {}))

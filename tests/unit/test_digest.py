@@ -1,0 +1,173 @@
+"""The organization digest: 50 member results in, one email and one report out; a failure loses nothing.
+
+The central topic, its results queue (raw delivery, the stack's filter policy) and a mailbox (an SQS
+queue with the email subscriptions' filter policy) run in-process on moto, which applies SNS filter
+policies to SQS deliveries as SNS does.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from cert_cleanup import digest, digest_handler, names, notify
+from cert_cleanup.models import Action, Certificate, CertificateResult, RunResult
+from tests.support import Fake
+
+NOW = datetime(2026, 11, 28, 8, 0, tzinfo=UTC)
+MEMBERS = 50
+# Accounts 0-2: an incident; 3-4: a failed lookup; 5-9: deletions; 10-13: expiring soon; the rest: nothing to do.
+INCIDENTS, FAILED, DELETED, EXPIRING = range(3), range(3, 5), range(5, 10), range(10, 14)
+
+
+def member_result(index: int) -> RunResult:
+    account = f"{100000000000 + index}"
+    run = RunResult(
+        run_id=f"run-{index}",
+        account=account,
+        account_label=f"member-{index:02d}",
+        dry_run=False,
+        started_at=NOW - timedelta(hours=2),
+    )
+
+    def add(name: str, action: Action, days: int, used_by: tuple[str, ...] = ()) -> None:
+        cert = Certificate(
+            name, f"ASCA{index:04d}{name.upper()}", f"arn:aws:iam::{account}:server-certificate/{name}", "/", NOW
+        )
+        cert = Certificate(cert.name, cert.id, cert.arn, cert.path, NOW + timedelta(days=days))
+        run.certificates.append(CertificateResult(cert, action, "reason", used_by))
+
+    add("web", Action.VALID, 200)
+    if index in INCIDENTS:
+        add("legacy", Action.IN_USE, -20, (f"arn:aws:elasticloadbalancing:eu-west-1:{account}:loadbalancer/lb",))
+    if index in FAILED:
+        run.errors.append({"service": "elb", "region": "eu-west-1", "operation": "X", "code": "C", "message": "m"})
+        add("old", Action.USAGE_UNKNOWN, -20)
+    if index in DELETED:
+        add("gone", Action.DELETED, -40)
+    if index in EXPIRING:
+        add("soon", Action.EXPIRING_SOON, 10)
+    return run
+
+
+@pytest.fixture
+def central(aws: Fake) -> dict[str, Any]:
+    sns = aws.session.client("sns")
+    sqs = aws.session.client("sqs")
+    topic = sns.create_topic(Name="central")["TopicArn"]
+    urls = {}
+    for name, policy in (("results", names.RESULTS_FILTER_POLICY), ("mailbox", names.PEOPLE_FILTER_POLICY)):
+        url = sqs.create_queue(QueueName=name)["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        attributes = {"RawMessageDelivery": "true", "FilterPolicy": json.dumps(policy)}
+        sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn, Attributes=attributes)
+        urls[name] = url
+    aws.session.client("s3").create_bucket(Bucket="central-reports")
+    settings = digest_handler.DigestSettings.model_validate(
+        {
+            names.ENV_DIGEST_QUEUE_URL: urls["results"],
+            names.ENV_REPORT_BUCKET: "central-reports",
+            names.ENV_SNS_TOPIC_ARN: topic,
+        }
+    )
+    return {"sns": sns, "sqs": sqs, "topic": topic, "settings": settings, **urls}
+
+
+def publish_members(central: dict[str, Any]) -> None:
+    for index in range(MEMBERS):  # what each member's function sends: machines only (TELL_PEOPLE=never)
+        notify.publish_summary(central["sns"], central["topic"], member_result(index))
+
+
+def queued(central: dict[str, Any], name: str) -> int:
+    attributes = central["sqs"].get_queue_attributes(
+        QueueUrl=central[name], AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+    )["Attributes"]
+    return int(attributes["ApproximateNumberOfMessages"]) + int(attributes["ApproximateNumberOfMessagesNotVisible"])
+
+
+def mail(central: dict[str, Any]) -> list[str]:
+    messages = central["sqs"].receive_message(QueueUrl=central["mailbox"], MaxNumberOfMessages=10).get("Messages", [])
+    return [message["Body"] for message in messages]
+
+
+def reports(aws: Fake) -> dict[str, str]:
+    s3 = aws.session.client("s3")
+    keys = [item["Key"] for item in s3.list_objects_v2(Bucket="central-reports").get("Contents", [])]
+    return {key: s3.get_object(Bucket="central-reports", Key=key)["Body"].read().decode() for key in keys}
+
+
+def test_fifty_members_make_one_email_and_one_report(aws: Fake, central: dict[str, Any]) -> None:
+    publish_members(central)
+    assert queued(central, "results") == MEMBERS
+    assert mail(central) == []  # no member emails a person
+
+    outcome = digest_handler.run(central["settings"], aws.clients, now=NOW)
+
+    assert outcome["accounts"] == MEMBERS
+    assert outcome["needing_action"] == 14
+    [email] = mail(central)
+    lines = email.splitlines()
+    first = [line for line in lines if line.startswith("  - ")]
+    # Accounts needing action, most urgent first: incidents, failures, deletions, expiring soon
+    assert [line.split(" ")[3] for line in first] == [
+        f"{100000000000 + index}" for index in [*INCIDENTS, *FAILED, *DELETED, *EXPIRING]
+    ]
+    assert "1 incident: expired certificate in use" in first[0]
+    assert "Accounts with nothing to do: 36." in lines
+    # The report: JSON and CSV, one CSV row per certificate per account, linked from the email
+    files = reports(aws)
+    [csv_key] = [key for key in files if key.endswith(".csv")]
+    [json_key] = [key for key in files if key.endswith(".json")]
+    assert f"s3://central-reports/{csv_key}" in email
+    assert f"s3://central-reports/{json_key}" in email
+    rows = list(csv.DictReader(io.StringIO(files[csv_key])))
+    assert len(rows) == MEMBERS + len(INCIDENTS) + len(FAILED) + len(DELETED) + len(EXPIRING)
+    assert {row["account"] for row in rows} == {f"{100000000000 + index}" for index in range(MEMBERS)}
+    assert len(json.loads(files[json_key])["accounts"]) == MEMBERS
+    # The queue is empty, and the digest's own email was not collected as a result
+    assert queued(central, "results") == 0
+
+
+def test_a_failed_digest_leaves_every_result_queued_for_the_next(aws: Fake, central: dict[str, Any]) -> None:
+    publish_members(central)
+    aws.fail("s3", "PutObject", "ServiceUnavailable", status=503)
+
+    with pytest.raises(Exception, match="ServiceUnavailable"):
+        digest_handler.run(central["settings"], aws.clients, now=NOW)
+
+    assert queued(central, "results") == MEMBERS  # released at once, nothing lost
+    assert mail(central) == []
+    assert reports(aws) == {}
+
+    # The next digest (the fault gone) reports every account
+    aws.heal()
+    outcome = digest_handler.run(central["settings"], aws.clients, now=NOW + timedelta(days=1))
+    assert outcome["accounts"] == MEMBERS
+    assert queued(central, "results") == 0
+
+
+def test_an_account_with_two_queued_runs_keeps_both_runs_deletions() -> None:
+    first, second = member_result(5), member_result(5)
+    second.run_id, second.started_at = "run-later", NOW
+    second.certificates = [row for row in second.certificates if row.action is not Action.DELETED]
+    documents = [json.loads(json.dumps(run.as_dict())) for run in (second, first)]
+
+    summary = digest.build(documents, rejected=0, now=NOW)
+
+    [report] = summary.accounts
+    assert report.runs == 2
+    assert report.latest["run_id"] == "run-later"
+    assert [row["name"] for row in report.rows() if row["action"] == "deleted"] == ["gone"]
+    assert "deleted" in report.kinds()
+
+
+def test_a_message_that_is_not_a_result_is_counted_not_fatal() -> None:
+    with pytest.raises(digest.NotAResult):
+        digest.parse_result("hello")
+    with pytest.raises(digest.NotAResult):
+        digest.parse_result('{"AlarmName": "x"}')
