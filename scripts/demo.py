@@ -1,4 +1,5 @@
-"""The demo: a local AWS emulator, a believable account, a dry run, then a real run.
+"""The demo: a local AWS emulator, a believable account, a dry run, a real run, two weeks of daily
+runs (which of them email a person), and an organization digest.
 
 Run with ``make demo``. Everything happens on 127.0.0.1; the emulator is stopped at the end.
 """
@@ -8,8 +9,9 @@ from __future__ import annotations
 import json
 import os
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
+from typing import Any
 
 from rich.console import Console
 from rich.rule import Rule
@@ -50,8 +52,19 @@ def main() -> int:
 
         os.environ.update({"SNS_TOPIC_ARN": seeded.topic_arn, "ARCHIVE_BUCKET": seeded.bucket})
 
+        from cert_cleanup import names
         from cert_cleanup.cli import render_table
         from cert_cleanup.handler import lambda_handler
+
+        # Security Hub's IAM.26 rule, as Security Hub names it; a mailbox with the email subscriptions' filter
+        session.client("config").put_config_rule(
+            ConfigRule={
+                "ConfigRuleName": "securityhub-iam-server-certificate-expiration-check-1a2b3c",
+                "Source": {"Owner": "AWS", "SourceIdentifier": names.CONFIG_RULE_IDENTIFIER},
+                "MaximumExecutionFrequency": "TwentyFour_Hours",
+            }
+        )
+        mailbox = subscribe_mailbox(session, seeded.topic_arn, names.PEOPLE_FILTER_POLICY)
 
         context = SimpleNamespace(
             function_name="cert-cleanup",
@@ -72,14 +85,128 @@ def main() -> int:
         message = emulator.sns_messages(seeded.topic_arn)[-1]
         console.print(f"Subject: {message['subject']}\n")
         console.print(json.loads(message["message"])["email"], markup=False, highlight=False)
+        evaluations = [key for key in emulator.calls()["calls"] if "StartConfigRulesEvaluation" in key]
+        console.print(f"\nAWS Config calls to refresh Security Hub IAM.26: {evaluations or 'none'}")
+        drain(session, mailbox)
 
         console.print(Rule("4. What is left in IAM"))
         left = session.client("iam").list_server_certificates()["ServerCertificateMetadataList"]
         console.print("  " + ", ".join(sorted(item["ServerCertificateName"] for item in left)))
         archived = session.client("s3").list_objects_v2(Bucket=seeded.bucket).get("Contents", [])
         console.print(f"  archived before deletion: {', '.join(obj['Key'] for obj in archived) or 'nothing'}")
+        console.print(Rule("5. The next 14 days: one scheduled run a day (simulated clock); who is told"))
+        days(console, session, mailbox, context)
+
+        console.print(Rule("6. Organization: three members report to a central topic, one digest email a day"))
+        organization(console, session, context)
     console.print("Emulator stopped.")
     return 0
+
+
+def subscribe_mailbox(session: Any, topic_arn: str, filter_policy: dict[str, object]) -> str:
+    """An SQS queue subscribed like an email address (same filter policy): what a mailbox would receive."""
+    sqs = session.client("sqs")
+    url = sqs.create_queue(QueueName=f"mailbox-{topic_arn.rsplit(':', 1)[1]}")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    attributes = {"RawMessageDelivery": "true", "FilterPolicy": json.dumps(filter_policy)}
+    session.client("sns").subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=arn, Attributes=attributes)
+    return str(url)
+
+
+def drain(session: Any, url: str) -> list[str]:
+    sqs = session.client("sqs")
+    bodies = []
+    while messages := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
+        for message in messages:
+            bodies.append(message["Body"])
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+    return bodies
+
+
+def days(console: Console, session: Any, mailbox: str, context: Any) -> None:
+    from rich.table import Table
+
+    from cert_cleanup import invocation
+
+    table = Table("day", "kept in use", "expiring soon", "deleted", "emailed a person?", "why")
+    start = datetime.now(UTC)
+    for day in range(1, 15):
+        document = invocation.handle(SCHEDULED_EVENT, context, now=start + timedelta(days=day))
+        mail = drain(session, mailbox)
+        counts = document["counts"]
+        why = "; ".join(document["told_because"])
+        table.add_row(
+            str(day),
+            str(counts["in_use"]),
+            str(counts["expiring_soon"]),
+            str(counts["deleted"]),
+            "yes" if mail else "no (machines only)",
+            why,
+        )
+    console.print(table)
+
+
+def organization(console: Console, session: Any, context: Any) -> None:
+    import boto3
+
+    from cert_cleanup import digest_handler, invocation, names
+    from cert_cleanup.aws import AwsClients
+    from cert_cleanup.settings import Settings
+    from emulator.seed import upload
+
+    sns, sqs, s3 = session.client("sns"), session.client("sqs"), session.client("s3")
+    topic = sns.create_topic(Name="cert-cleanup-central")["TopicArn"]
+    results = sqs.create_queue(QueueName="cert-cleanup-results")["QueueUrl"]
+    results_arn = sqs.get_queue_attributes(QueueUrl=results, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sns.subscribe(
+        TopicArn=topic,
+        Protocol="sqs",
+        Endpoint=results_arn,
+        Attributes={"RawMessageDelivery": "true", "FilterPolicy": json.dumps(names.RESULTS_FILTER_POLICY)},
+    )
+    mailbox = subscribe_mailbox(session, topic, names.PEOPLE_FILTER_POLICY)
+    s3.create_bucket(Bucket="cert-cleanup-reports")
+    now = datetime.now(UTC)
+    sts = session.client("sts")
+    for account, label, certificates in (
+        ("111111111111", "payments", [("payments-2024", -60), ("payments-2027", 500)]),
+        ("222222222222", "sandbox", [("sandbox-2026", 400)]),
+    ):
+        credentials = sts.assume_role(RoleArn=f"arn:aws:iam::{account}:role/member", RoleSessionName="demo")[
+            "Credentials"
+        ]
+        member = boto3.Session(
+            aws_access_key_id=credentials["AccessKeyId"],
+            aws_secret_access_key=credentials["SecretAccessKey"],
+            aws_session_token=credentials["SessionToken"],
+            region_name="us-east-1",
+        )
+        for name, expires_in in certificates:
+            upload(member.client("iam"), name, now + timedelta(days=expires_in))
+        settings = Settings.build(
+            SNS_TOPIC_ARN=topic, TELL_PEOPLE="never", ACCOUNT_LABEL=label, REGIONS="us-east-1,eu-west-1"
+        )
+        member_context = SimpleNamespace(
+            **{**vars(context), "invoked_function_arn": f"arn:aws:lambda:us-east-1:{account}:function:cc"}
+        )
+        invocation.handle(SCHEDULED_EVENT, member_context, settings=settings, clients=AwsClients(member))
+    home = Settings.build(SNS_TOPIC_ARN=topic, TELL_PEOPLE="never", ACCOUNT_LABEL="web", REGIONS="us-east-1,eu-west-1")
+    invocation.handle(SCHEDULED_EVENT, context, settings=home, clients=AwsClients(session))
+    console.print(f"Members' emails to people: {len(drain(session, mailbox))} (TELL_PEOPLE=never in members)")
+
+    digest_settings = digest_handler.DigestSettings.model_validate(
+        {
+            names.ENV_DIGEST_QUEUE_URL: results,
+            names.ENV_REPORT_BUCKET: "cert-cleanup-reports",
+            names.ENV_SNS_TOPIC_ARN: topic,
+        }
+    )
+    digest_handler.run(digest_settings, AwsClients(session))
+    [email] = drain(session, mailbox)
+    console.print("The one digest email:\n")
+    console.print(email, markup=False, highlight=False)
+    keys = [item["Key"] for item in s3.list_objects_v2(Bucket="cert-cleanup-reports").get("Contents", [])]
+    console.print(f"\nReport objects: {', '.join(keys)}")
 
 
 if __name__ == "__main__":
