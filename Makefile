@@ -24,7 +24,7 @@ ORG_ARGS ?= -c organizationId=o-exampleorg1 -c organizationalUnitIds=ou-abcd-111
 .PHONY: help install wheelhouse lock mutate demo test lint typecheck unit e2e infra-test synth synth-org deploy deploy-org destroy destroy-org bench clean
 
 help:
-	@echo "make demo     - run cert-cleanup against a local AWS emulator (dry run, then a real run)"
+	@echo "make demo     - run cert-cleanup against a local AWS emulator (dry run, real run, 14 days, a digest)"
 	@echo "make test     - lint, type-check, unit, end-to-end and stack tests, cdk synth + cfn-lint"
 	@echo "make synth    - synthesize the CloudFormation template (no AWS credentials needed)"
 	@echo "make deploy   - cdk deploy with your AWS credentials (CDK_ARGS='-c notificationEmails=you@example.com')"
