@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from cert_cleanup import digest, digest_handler, names, notify
+from cert_cleanup.errors import ConfigError
 from cert_cleanup.models import Action, Certificate, CertificateResult, RunResult
 from tests.support import Fake
 
@@ -36,10 +37,8 @@ def member_result(index: int) -> RunResult:
     )
 
     def add(name: str, action: Action, days: int, used_by: tuple[str, ...] = ()) -> None:
-        cert = Certificate(
-            name, f"ASCA{index:04d}{name.upper()}", f"arn:aws:iam::{account}:server-certificate/{name}", "/", NOW
-        )
-        cert = Certificate(cert.name, cert.id, cert.arn, cert.path, NOW + timedelta(days=days))
+        arn = f"arn:aws:iam::{account}:server-certificate/{name}"
+        cert = Certificate(name, f"ASCA{index:04d}{name.upper()}", arn, "/", NOW + timedelta(days=days))
         run.certificates.append(CertificateResult(cert, action, "reason", used_by))
 
     add("web", Action.VALID, 200)
@@ -171,3 +170,15 @@ def test_a_message_that_is_not_a_result_is_counted_not_fatal() -> None:
         digest.parse_result("hello")
     with pytest.raises(digest.NotAResult):
         digest.parse_result('{"AlarmName": "x"}')
+
+
+def test_bad_digest_settings_name_the_variable_before_any_aws_call(aws: Fake) -> None:
+    aws.count_calls()
+    environment = {names.ENV_DIGEST_QUEUE_URL: "queue", names.ENV_REPORT_BUCKET: "Bad_Bucket"}
+    with pytest.raises(ConfigError) as raised:
+        digest_handler.DigestSettings.from_env(environment)
+    message = str(raised.value)
+    assert "DIGEST_QUEUE_URL: String should match pattern" in message
+    assert "REPORT_BUCKET: String should match pattern" in message
+    assert "SNS_TOPIC_ARN: Field required" in message
+    assert sum(aws.calls.values()) == 0

@@ -54,6 +54,10 @@ def test_settings_are_read_once_per_execution_environment(lambda_env: Fake, monk
         ("GRACE_DAYS", "-3", "GRACE_DAYS: Input should be greater than or equal to 0"),
         ("REGIONS", "eu-west-1,mars-north-1x", "REGIONS: not a region name: 'mars-north-1x'"),
         ("DRY_RUN", "flase", "DRY_RUN: must be true or false"),
+        ("TELL_PEOPLE", "sometimes", "TELL_PEOPLE: must be one of on-change, every-run, never, got 'sometimes'"),
+        ("REMINDER_DAYS", "14,,3", "REMINDER_DAYS: must be a comma-separated list of whole numbers of days"),
+        ("RUN_INTERVAL_MINUTES", "0", "RUN_INTERVAL_MINUTES: Input should be greater than or equal to 1"),
+        ("REEVALUATE_CONFIG_RULE", "yes", "REEVALUATE_CONFIG_RULE: must be true or false"),
     ],
 )
 def test_bad_setting_fails_before_any_aws_call(
