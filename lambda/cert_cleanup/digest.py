@@ -75,13 +75,14 @@ class AccountReport:
 
     def rows(self) -> list[dict[str, Any]]:
         """The latest state of each certificate, plus those deleted by an earlier queued run."""
-        rows = [dict(row, run_id=self.latest["run_id"], started_at=self.latest["started_at"]) for row in self._latest()]
+        latest = self.latest
+        rows = [
+            dict(row, run_id=latest["run_id"], started_at=latest["started_at"])
+            for row in latest.get("certificates", [])
+        ]
         latest_names = {row["name"] for row in rows}
         rows.extend(row for row in self.deleted if row["name"] not in latest_names)
         return rows
-
-    def _latest(self) -> list[dict[str, Any]]:
-        return list(self.latest.get("certificates", []))
 
 
 @dataclass
