@@ -29,6 +29,7 @@ from moto.config.responses import ConfigResponse
 from moto.core.exceptions import JsonRESTError
 from moto.core.responses import ActionResult, EmptyResult
 from moto.ec2.models.availability_zones_and_regions import RegionsAndZonesBackend
+from moto.ec2.responses import EC2Response
 from moto.elb.models import elb_backends
 from moto.elbv2.models import elbv2_backends
 from moto.elbv2.responses import ELBV2Response
@@ -47,6 +48,8 @@ class FakeSettings:
     delete_conflicts: dict[str, str] = field(default_factory=dict)
     # Every StartConfigRulesEvaluation accepted: (account, region, rule names).
     config_evaluations: list[tuple[str, str, list[str]]] = field(default_factory=list)
+    # Opt-in regions the account has enabled (moto marks 14 regions of aws "not-opted-in").
+    opted_in_regions: set[str] = field(default_factory=set)
 
 
 SETTINGS = FakeSettings()
@@ -60,6 +63,7 @@ def reset() -> None:
     SETTINGS.iam_page_cap = None
     SETTINGS.delete_conflicts.clear()
     SETTINGS.config_evaluations.clear()
+    SETTINGS.opted_in_regions.clear()
 
 
 def install() -> None:
@@ -317,7 +321,36 @@ def _patch_ec2() -> None:
         home = _partition(self.region_name)  # type: ignore[attr-defined]
         return [region for region in original(self, region_names) if _partition(region.name) == home]
 
+    def describe_regions_response(self: EC2Response) -> ActionResult:
+        """``AllRegions`` as AWS reads it: false (the default) lists only the regions enabled for the
+        account; an opt-in region the account has not enabled appears only with ``AllRegions=true``,
+        as ``not-opted-in``. moto lists every region whatever ``AllRegions`` says."""
+        self.error_on_dryrun()
+        regions = self.ec2_backend.describe_regions(self._get_param("RegionNames", []))
+        if not self._get_bool_param("AllRegions", False):
+            regions = [region for region in regions if _enabled(region)]
+        return ActionResult({"Regions": [_OptedIn(region) if _enabled(region) else region for region in regions]})
+
     RegionsAndZonesBackend.describe_regions = describe_regions  # type: ignore[method-assign]
+    EC2Response.describe_regions = describe_regions_response  # type: ignore[method-assign, assignment]
+
+
+def _enabled(region: Any) -> bool:
+    return region.opt_in_status != "not-opted-in" or region.name in SETTINGS.opted_in_regions
+
+
+class _OptedIn:
+    """A region as DescribeRegions shows it once the account has enabled it."""
+
+    def __init__(self, region: Any) -> None:
+        self._region = region
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._region, name)
+
+    @property
+    def opt_in_status(self) -> str:
+        return "opted-in" if self._region.opt_in_status == "not-opted-in" else str(self._region.opt_in_status)
 
 
 # --- AppSync --------------------------------------------------------------------------------

@@ -48,7 +48,8 @@ def list_tags(iam: IAMClient, name: str) -> dict[str, str]:
 
 def is_exempt(tags: dict[str, str], exempt_tag_key: str) -> bool:
     """Exempt when the tag is present with the value ``true`` in any case."""
-    return tags.get(exempt_tag_key, "").strip().lower() == "true"
+    value = tags.get(exempt_tag_key)
+    return value is not None and value.strip().lower() == "true"
 
 
 def get_material(iam: IAMClient, name: str) -> dict[str, Any]:
@@ -78,6 +79,7 @@ def _certificate(item: Any) -> Certificate:
 
 
 def _utc(value: datetime) -> datetime:
-    if not isinstance(value, datetime):
-        raise TypeError(f"expected a timestamp, got {type(value).__name__}")
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    """botocore parses IAM's ISO 8601 timestamps into aware datetimes; anything else is not understood."""
+    if not isinstance(value, datetime) or value.tzinfo is None:
+        raise TypeError(f"expected a timestamp with its time zone, got {value!r}")
+    return value.astimezone(UTC)

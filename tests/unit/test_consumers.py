@@ -6,6 +6,7 @@ import pytest
 
 from cert_cleanup.consumers import Scope, appsync, cloudfront, elb_classic, elbv2
 from cert_cleanup.errors import LookupFailed
+from cert_cleanup.models import Use
 from emulator import seed
 from tests.support import ACCOUNT, Fake
 
@@ -123,3 +124,119 @@ def test_malformed_response_is_a_lookup_failure(
         consumer.find_uses(aws.clients.client(service, "eu-west-1"), scope("eu-west-1"))  # type: ignore[attr-defined]
     assert raised.value.code == "MalformedResponse"
     assert raised.value.operation == operation
+
+
+def test_each_use_names_its_service_region_and_user(aws: Fake) -> None:
+    # Given one user of each kind, each in its own region (CloudFront is global)
+    cert = aws.certificate("shared", days=-3)
+    arn, cert_id = cert["Arn"], cert["ServerCertificateId"]
+    classic = seed.classic_elb(aws.session, "ap-south-1", "classic", arn)
+    listener = seed.alb_with_certificates(aws.session, "eu-central-1", "alb", arn, [])
+    domain = seed.appsync_domain(aws.session, "ap-northeast-1", "api.example.com", arn)
+    distribution = seed.cloudfront_distribution(aws.session, "cdn", cert_id)
+
+    def found(consumer: object, region: str) -> list[Use]:
+        client = aws.clients.client(consumer.SERVICE, region)  # type: ignore[attr-defined]
+        return consumer.find_uses(client, scope(region))  # type: ignore[attr-defined, no-any-return]
+
+    # Then each consumer reports exactly that use, labelled with its service and region
+    assert found(elb_classic, "ap-south-1") == [Use("elb", "ap-south-1", classic, certificate_arn=arn)]
+    assert found(elbv2, "eu-central-1") == [Use("elbv2", "eu-central-1", listener, certificate_arn=arn)]
+    assert found(appsync, "ap-northeast-1") == [Use("appsync", "ap-northeast-1", domain, certificate_arn=arn)]
+    assert found(cloudfront, "us-east-1") == [Use("cloudfront", "global", distribution, certificate_id=cert_id)]
+
+
+@pytest.mark.parametrize(
+    ("consumer", "service", "operation", "region", "label"),
+    [
+        (elb_classic, "elb", "DescribeLoadBalancers", "sa-east-1", "sa-east-1"),
+        (elbv2, "elbv2", "DescribeLoadBalancers", "sa-east-1", "sa-east-1"),
+        (elbv2, "elbv2", "DescribeListeners", "sa-east-1", "sa-east-1"),
+        (elbv2, "elbv2", "DescribeListenerCertificates", "sa-east-1", "sa-east-1"),
+        (appsync, "appsync", "ListDomainNames", "sa-east-1", "sa-east-1"),
+        (cloudfront, "cloudfront", "ListDistributions", "us-east-1", "global"),
+    ],
+)
+def test_a_failed_call_names_its_service_region_and_operation(
+    aws: Fake, consumer: object, service: str, operation: str, region: str, label: str
+) -> None:
+    # Given a load balancer with a secure listener (so every ELBv2 call is made), and one call denied
+    cert = aws.certificate("c", days=-3)["Arn"]
+    seed.alb_with_certificates(aws.session, region, "alb", cert, [])
+    aws.fail(service, operation, "AccessDenied", "not allowed")
+
+    # When searched
+    with pytest.raises(LookupFailed) as raised:
+        consumer.find_uses(aws.clients.client(service, region), scope(region))  # type: ignore[attr-defined]
+
+    # Then the failure says which call failed, where, and why: the summary names it
+    failed = raised.value
+    assert (failed.service, failed.region, failed.operation, failed.code, failed.message) == (
+        service,
+        label,
+        operation,
+        "AccessDenied",
+        "not allowed",
+    )
+
+
+def test_gateway_load_balancers_are_not_asked_for_listeners(aws: Fake) -> None:
+    # Given a Gateway Load Balancer (GENEVE listeners only: it cannot serve a certificate) and an ALB
+    cert = aws.certificate("c", days=-3)["Arn"]
+    listener = seed.alb_with_certificates(aws.session, "us-west-2", "alb", cert, [])
+    ec2 = aws.session.client("ec2", region_name="us-west-2")
+    subnet = ec2.describe_subnets()["Subnets"][0]["SubnetId"]
+    aws.session.client("elbv2", region_name="us-west-2").create_load_balancer(
+        Name="gwlb", Subnets=[subnet], Type="gateway"
+    )
+    aws.count_calls()
+
+    uses = elbv2.find_uses(aws.clients.client("elbv2", "us-west-2"), scope("us-west-2"))
+
+    # Then only the ALB's listeners are read
+    assert [use.user_arn for use in uses] == [listener]
+    assert aws.calls[("elastic-load-balancing-v2", "us-west-2", "DescribeListeners")] == 1
+
+
+def test_appsync_domain_without_a_certificate_does_not_end_the_page(aws: Fake) -> None:
+    # Given a page whose first domain has no certificateArn (the field is optional in the answer)
+    arn = aws.certificate("graph", days=-1)["Arn"]
+    aws.respond(
+        "appsync",
+        "ListDomainNames",
+        {
+            "domainNameConfigs": [
+                {"domainName": "bare.example.com"},
+                {"domainName": "api.example.com", "certificateArn": arn},
+            ]
+        },
+    )
+
+    uses = appsync.find_uses(aws.clients.client("appsync", "eu-west-1"), scope("eu-west-1"))
+
+    # Then the next domain is still read, and its ARN is built the documented way when AWS omits it
+    domain = f"arn:aws:appsync:eu-west-1:{ACCOUNT}:domainnames/api.example.com"
+    assert uses == [Use("appsync", "eu-west-1", domain, certificate_arn=arn)]
+
+
+@pytest.mark.parametrize(
+    ("consumer", "service", "operation", "answer"),
+    [
+        (
+            elb_classic,
+            "elb",
+            "DescribeLoadBalancers",
+            {"LoadBalancerDescriptions": [{"LoadBalancerName": "no-listeners"}]},
+        ),
+        (cloudfront, "cloudfront", "ListDistributions", {"DistributionList": {"Items": [{"ARN": "arn:d"}]}}),
+    ],
+)
+def test_a_resource_missing_its_certificate_field_fails_closed(
+    aws: Fake, consumer: object, service: str, operation: str, answer: dict[str, object]
+) -> None:
+    # A Classic ELB always has listeners, a distribution summary always has ViewerCertificate: an
+    # answer without them is not understood, so it is a failed lookup (never "no use found").
+    aws.respond(service, operation, answer)
+    with pytest.raises(LookupFailed) as raised:
+        consumer.find_uses(aws.clients.client(service, "eu-west-1"), scope("eu-west-1"))  # type: ignore[attr-defined]
+    assert raised.value.code == "MalformedResponse"

@@ -18,7 +18,7 @@ from cert_cleanup import invocation
 from cert_cleanup.aws import AwsClients
 from cert_cleanup.errors import RunFailed
 from cert_cleanup.settings import REGION_PATTERN, Settings
-from emulator import seed
+from emulator import aws_fakes, seed
 from tests.support import ACCOUNT, FAST_RETRIES, SCHEDULED, Fake, summary_settings
 
 
@@ -126,8 +126,9 @@ def test_regions_of_another_partition_fail_the_run_closed_without_a_call_there(a
 
 
 def test_services_not_offered_in_a_region_are_listed_and_summarised(aws: Fake) -> None:
-    # Given a commercial run over every enabled region (AppSync is offered in fewer of them)
+    # Given a commercial run over every enabled region, two of them opt-in regions without AppSync
     aws.certificate("unused", days=-30)
+    aws_fakes.SETTINGS.opted_in_regions.update({"mx-central-1", "ap-east-2"})
 
     document = invocation.handle(
         SCHEDULED,

@@ -23,7 +23,7 @@ def find_uses(client: CloudFrontClient, scope: Scope) -> list[Use]:
         for page in paginator.paginate(PaginationConfig={"PageSize": PAGE_SIZE}):
             distribution_list = page["DistributionList"]
             for summary in distribution_list.get("Items", []):  # absent when there are none
-                certificate_id = summary.get("ViewerCertificate", {}).get("IAMCertificateId")
+                certificate_id = summary["ViewerCertificate"].get("IAMCertificateId")  # required in a summary
                 if certificate_id:
                     uses.append(Use(SERVICE, "global", summary["ARN"], certificate_id=certificate_id))
         return uses

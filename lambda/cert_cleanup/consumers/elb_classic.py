@@ -24,7 +24,7 @@ def find_uses(client: ElasticLoadBalancingClient, scope: Scope) -> list[Use]:
             for balancer in page["LoadBalancerDescriptions"]:
                 name = balancer["LoadBalancerName"]
                 arn = f"arn:{scope.partition}:elasticloadbalancing:{scope.region}:{scope.account}:loadbalancer/{name}"
-                for description in balancer.get("ListenerDescriptions", []):
+                for description in balancer["ListenerDescriptions"]:  # every Classic ELB has a listener
                     certificate_arn = description["Listener"].get("SSLCertificateId")
                     if certificate_arn:
                         uses.append(Use(SERVICE, scope.region, arn, certificate_arn=certificate_arn))
