@@ -244,14 +244,15 @@ def minimum_calls(seeded: Seeded, *, dry_run: bool, archive: bool) -> Counter[st
     List pages at each API's largest page size; per region one page per 400 load balancers
     (Classic, v2) and per 25 AppSync domains (where AppSync exists); one DescribeListeners per v2
     load balancer; one DescribeListenerCertificates page per secure listener; CloudFront pages; tags
-    only for expired candidates; per deletion an archive read and write and a delete; one publish;
+    only for expired candidates (when archiving, GetServerCertificate reads the tags and the archive's
+    material in one call); per deletion an archive write and a delete; one publish;
     after a real run that deleted, one DescribeConfigRules (no IAM.26 rule is seeded: nothing to start).
     """
     shape = seeded.shape
     candidates = shape.expired_unused + shape.expired_in_use
     calls: Counter[str] = Counter()
     calls["ListServerCertificates"] = max(1, math.ceil(shape.certificates / 1000))
-    calls["ListServerCertificateTags"] = candidates
+    calls["GetServerCertificate" if archive else "ListServerCertificateTags"] = candidates
     calls["Publish"] = 1
     if candidates == 0:
         return calls
@@ -270,7 +271,6 @@ def minimum_calls(seeded: Seeded, *, dry_run: bool, archive: bool) -> Counter[st
         if shape.expired_unused:
             calls["DescribeConfigRules"] = 1
         if archive:
-            calls["GetServerCertificate"] = shape.expired_unused
             calls["PutObject"] = shape.expired_unused
     return calls
 

@@ -53,14 +53,19 @@ def is_exempt(tags: dict[str, str], exempt_tag_key: str) -> bool:
 
 
 def get_material(iam: IAMClient, name: str) -> dict[str, Any]:
-    """Body, chain and tags of a certificate, for the archive (IAM never returns the private key)."""
-    response = iam.get_server_certificate(ServerCertificateName=name)
-    server_certificate = response["ServerCertificate"]
-    return {
-        "body": server_certificate["CertificateBody"],
-        "chain": server_certificate.get("CertificateChain"),
-        "tags": {tag["Key"]: tag["Value"] for tag in server_certificate.get("Tags", [])},
-    }
+    """Body, chain and tags of a certificate in one call: the archive's material and the exemption's
+    tags (IAM never returns the private key)."""
+
+    def fetch() -> dict[str, Any]:
+        server_certificate = iam.get_server_certificate(ServerCertificateName=name)["ServerCertificate"]
+        return {
+            "body": server_certificate["CertificateBody"],
+            "chain": server_certificate.get("CertificateChain"),
+            "tags": {tag["Key"]: tag["Value"] for tag in server_certificate.get("Tags", [])},
+        }
+
+    result: dict[str, Any] = lookup(SERVICE, GLOBAL, "GetServerCertificate", fetch)
+    return result
 
 
 def delete_certificate(iam: IAMClient, name: str) -> None:

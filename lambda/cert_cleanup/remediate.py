@@ -97,9 +97,12 @@ def run(settings: Settings, clients: AwsClients, options: RunOptions) -> RunResu
     decisions = {cert.name: decide(cert, Evidence(), policy, options.now) for cert in certificates}
     evidence: dict[str, Evidence] = {}
 
-    # Tags only for expired candidates: IAM has no batch form, so this is one call each.
+    # Tags only for expired candidates: IAM has no batch form, so this is one call each. When archiving,
+    # GetServerCertificate returns the tags with the body and chain: one call reads both.
+    materials: dict[str, dict[str, Any]] = {}
     need_tags = [cert for cert in certificates if decisions[cert.name].outcome is Pending.NEEDS_TAGS]
-    for cert, tags_or_failure in zip(need_tags, _read_tags(iam, need_tags), strict=True):
+    read_tags = _read_tags(iam, need_tags, materials if settings.archive_bucket else None)
+    for cert, tags_or_failure in zip(need_tags, read_tags, strict=True):
         if isinstance(tags_or_failure, FailedLookup):
             failures.append(tags_or_failure)
             evidence[cert.name] = Evidence(tags_failed=True)
@@ -125,7 +128,8 @@ def run(settings: Settings, clients: AwsClients, options: RunOptions) -> RunResu
         zip(
             (cert.name for cert in to_delete),
             _bounded_map(
-                lambda cert: _delete(settings, clients, options, cert, decisions[cert.name], result.regions), to_delete
+                lambda cert: _delete(settings, clients, options, cert, decisions[cert.name], result.regions, materials),
+                to_delete,
             ),
             strict=True,
         )
@@ -188,12 +192,21 @@ def _search(
     return UsageIndex(search)
 
 
-def _read_tags(iam: Any, certs: list[Certificate]) -> list[dict[str, str] | FailedLookup]:
+def _read_tags(
+    iam: Any, certs: list[Certificate], materials: dict[str, dict[str, Any]] | None
+) -> list[dict[str, str] | FailedLookup]:
+    """Each certificate's tags; with ``materials`` (archiving), also its body and chain, kept there by name."""
+
     def read(cert: Certificate) -> dict[str, str] | FailedLookup:
         try:
-            return inventory.list_tags(iam, cert.name)
+            if materials is None:
+                return inventory.list_tags(iam, cert.name)
+            material = inventory.get_material(iam, cert.name)
         except LookupFailed as exc:
             return _failed(exc)
+        materials[cert.name] = material  # one key per thread
+        tags: dict[str, str] = material["tags"]
+        return tags
 
     return _bounded_map(read, certs)
 
@@ -213,8 +226,10 @@ def _delete(
     cert: Certificate,
     decision: Decision,
     regions: list[str],
+    materials: dict[str, dict[str, Any]],
 ) -> CertificateResult:
-    """Archive (when configured), then delete. A failed archive means no delete."""
+    """Archive (when configured: ``materials`` holds what was read with the tags), then delete.
+    A failed archive means no delete."""
     iam = clients.client("iam", clients.home_region)
     archived_to = None
     if settings.archive_bucket:
@@ -227,10 +242,18 @@ def _delete(
                 "regions_searched": regions,
                 "services_searched": [consumer.SERVICE for consumer in CONSUMERS],
             }
-            archived_to = _archive(settings.archive_bucket, key, clients, options, cert, evidence)
+            archived_to = archive.archive_certificate(
+                clients.client("s3", clients.home_region),
+                bucket=settings.archive_bucket,
+                key=key,
+                account=options.account,
+                run_id=options.run_id,
+                cert=cert,
+                material=materials[cert.name],
+                evidence=evidence,
+                now=options.now,
+            )
         except AWS_ERRORS as exc:
-            if error_code(exc) == "NoSuchEntity":  # deleted by someone else since it was listed
-                return CertificateResult(cert, Action.DELETED, ALREADY_DELETED)
             return CertificateResult(
                 cert, Action.FAILED, f"not deleted: archive failed ({error_code(exc)}: {error_message(exc)})"
             )
@@ -247,24 +270,6 @@ def _delete(
     except TRANSPORT_ERRORS as exc:
         return CertificateResult(cert, Action.FAILED, f"delete failed ({error_code(exc)}: {exc})", (), archived_to)
     return CertificateResult(cert, Action.DELETED, decision.reason, (), archived_to)
-
-
-def _archive(
-    bucket: str, key: str, clients: AwsClients, options: RunOptions, cert: Certificate, evidence: dict[str, Any]
-) -> str:
-    iam = clients.client("iam", clients.home_region)
-    material = inventory.get_material(iam, cert.name)
-    return archive.archive_certificate(
-        clients.client("s3", clients.home_region),
-        bucket=bucket,
-        key=key,
-        account=options.account,
-        run_id=options.run_id,
-        cert=cert,
-        material=material,
-        evidence=evidence,
-        now=options.now,
-    )
 
 
 def _failed(exc: LookupFailed) -> FailedLookup:

@@ -72,25 +72,33 @@ def test_two_overlapping_runs_delete_each_certificate_once_and_both_report_it(aw
         assert s3.head_object(Bucket=BUCKET, Key=key)["ContentLength"] > 0
 
 
-def test_certificate_deleted_by_someone_else_before_archiving_ends_deleted(aws: Fake) -> None:
-    # Given an archive bucket, and a certificate that is gone by the time it is archived
+def test_certificate_deleted_by_someone_else_after_its_tags_were_read_ends_deleted_and_archived(aws: Fake) -> None:
+    # Given an archive bucket, and a certificate someone else deletes right after this run read it
     aws.certificate("gone", days=-30)
     aws.session.client("s3").create_bucket(Bucket=BUCKET)
-    aws.fail("iam", "GetServerCertificate", "NoSuchEntity", "The Server Certificate with name gone cannot be found.")
 
-    # When the run archives it
+    def delete_behind_the_runs_back(**_: Any) -> None:
+        aws.iam.delete_server_certificate(ServerCertificateName="gone")
+
+    aws.session.events.register("after-call.iam.GetServerCertificate", delete_behind_the_runs_back)
+
+    # When the run archives and deletes it
     document = invocation.handle(
         SCHEDULED, CONTEXT, settings=_settings(aws, ARCHIVE_BUCKET=BUCKET), clients=aws.clients
     )
 
-    # Then it ends as it does without an archive: deleted, already gone; the run did not fail
-    assert _rows(document)["gone"]["action"] == "deleted"
-    assert _rows(document)["gone"]["reason"] == "already deleted (NoSuchEntity)"
+    # Then it ends as it does without an archive: deleted, already gone; the run did not fail, and
+    # the archive holds what was read with its tags
+    row = _rows(document)["gone"]
+    assert (row["action"], row["reason"]) == ("deleted", "already deleted (NoSuchEntity)")
+    assert row["archived_to"].startswith(f"s3://{BUCKET}/")
     assert document["errors"] == []
 
 
-def test_another_archive_error_still_keeps_the_certificate(aws: Fake) -> None:
+def test_a_failed_read_of_the_archive_material_keeps_every_certificate(aws: Fake) -> None:
+    # Given an archive bucket: the material is read with the tags, so its failure is a failed tag read
     aws.certificate("keep", days=-30)
+    aws.certificate("keep-too", days=-30)
     aws.session.client("s3").create_bucket(Bucket=BUCKET)
     aws.fail("iam", "GetServerCertificate", "ServiceFailure", "try later", status=500)
 
@@ -98,10 +106,12 @@ def test_another_archive_error_still_keeps_the_certificate(aws: Fake) -> None:
         _settings(aws, ARCHIVE_BUCKET=BUCKET), aws.clients, remediate.RunOptions.create("123456789012", dry_run=False)
     )
 
-    [row] = result.certificates
-    assert row.action.value == "failed"
-    assert "archive failed (ServiceFailure" in row.reason
-    assert aws.names_left() == {"keep"}
+    assert {row.action.value for row in result.certificates} == {"usage_unknown"}
+    assert [(error["operation"], error["code"]) for error in result.errors] == [
+        ("GetServerCertificate", "ServiceFailure"),
+        ("GetServerCertificate", "ServiceFailure"),
+    ]
+    assert aws.names_left() == {"keep", "keep-too"}
 
 
 def test_an_existing_archive_is_never_overwritten_and_the_certificate_is_kept(aws: Fake) -> None:
