@@ -12,6 +12,8 @@ from types import SimpleNamespace
 from typing import Any
 
 import boto3
+import botocore.loaders
+import botocore.session
 from botocore.awsrequest import AWSResponse, HTTPHeaders
 from botocore.config import Config
 from moto import mock_aws
@@ -139,11 +141,21 @@ class Fake:
         return sum(count for (svc, _, _), count in self.calls.items() if svc == SERVICE_IDS[service])
 
 
+_LOADER = botocore.loaders.create_loader()
+
+
+def new_session(region: str) -> boto3.Session:
+    """A boto3 session whose service models come from one shared loader: read once per test process."""
+    core = botocore.session.get_session()
+    core.register_component("data_loader", _LOADER)
+    return boto3.Session(botocore_session=core, region_name=region)
+
+
 @contextmanager
 def fake_aws(config: Config | None = FAST_RETRIES) -> Iterator[Fake]:
     aws_fakes.install()
     aws_fakes.reset()
     with mock_aws():
-        session = boto3.Session(region_name="us-east-1")
+        session = new_session("us-east-1")
         yield Fake(session=session, clients=AwsClients(session, config))
     aws_fakes.reset()

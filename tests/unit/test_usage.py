@@ -17,7 +17,7 @@ from cert_cleanup.consumers import Scope, appsync, cloudfront, elb_classic
 from cert_cleanup.errors import LookupFailed
 from cert_cleanup.models import Certificate, FailedLookup, Skipped, Use
 from emulator import aws_fakes, seed
-from tests.support import ACCOUNT, FAST_RETRIES, Fake
+from tests.support import ACCOUNT, FAST_RETRIES, Fake, new_session
 
 EXPIRED = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -28,7 +28,7 @@ def _clients(region: str) -> AwsClients:
 
 def _account(region: str) -> Fake:
     """The same in-process AWS, seen from a function whose home region is ``region``."""
-    session = boto3.Session(region_name=region)
+    session = new_session(region)
     return Fake(session=session, clients=AwsClients(session, FAST_RETRIES))
 
 
