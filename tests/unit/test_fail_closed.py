@@ -1,0 +1,312 @@
+"""The run's fail-closed paths, one small account each: fast enough to run for every mutant of
+``remediate.run`` and ``invocation.handle`` (``make mutate``).
+
+The account: two expired, unused certificates, one expired and used by a Classic ELB in eu-west-1,
+one valid. Only eu-west-1 is searched unless a test says otherwise.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from botocore.awsrequest import AWSResponse, HTTPHeaders
+from botocore.exceptions import EndpointConnectionError
+
+from cert_cleanup import invocation, remediate
+from cert_cleanup.errors import RunFailed
+from cert_cleanup.models import DELETE_REFUSED, RunResult
+from cert_cleanup.settings import Settings
+from emulator import aws_fakes, seed
+from tests.support import ACCOUNT, CONTEXT, SCHEDULED, Fake, summary_settings
+
+REGION = "eu-west-1"
+BUCKET = "archive-bucket"
+UNUSED = {"unused-a", "unused-b"}
+EVERY = {*UNUSED, "used", "valid"}
+
+
+@pytest.fixture
+def account(aws: Fake) -> Fake:
+    for name in UNUSED:
+        aws.certificate(name, days=-30)
+    used = aws.certificate("used", days=-30)["Arn"]
+    aws.certificate("valid", days=200)
+    aws.user = seed.classic_elb(aws.session, REGION, "legacy", used)  # type: ignore[attr-defined]
+    aws.count_calls()
+    return aws
+
+
+def _run(aws: Fake, *, dry_run: bool = False, **values: Any) -> RunResult:
+    settings = Settings.build(**{"REGIONS": REGION, **values})
+    return remediate.run(settings, aws.clients, remediate.RunOptions.create(ACCOUNT, dry_run=dry_run, run_id="r1"))
+
+
+def _actions(result: RunResult) -> dict[str, str]:
+    return {row.certificate.name: row.action.value for row in result.certificates}
+
+
+def _deletes(aws: Fake) -> int:
+    return aws.calls[("iam", "us-east-1", "DeleteServerCertificate")]
+
+
+def _error(result: RunResult) -> tuple[str, str, str, str]:
+    [error] = result.errors
+    return error["service"], error["region"], error["operation"], error["code"]
+
+
+# --- a complete proof deletes; anything less deletes nothing -----------------------------------
+
+
+def test_a_complete_search_deletes_only_the_unused(account: Fake) -> None:
+    result = _run(account)
+
+    assert _actions(result) == {"unused-a": "deleted", "unused-b": "deleted", "used": "in_use", "valid": "valid"}
+    [used] = [row for row in result.certificates if row.certificate.name == "used"]
+    assert used.used_by == (account.user,)  # type: ignore[attr-defined]
+    assert account.names_left() == {"used", "valid"}
+    assert result.regions == [REGION]
+    assert result.errors == []
+
+
+def test_a_failed_listing_deletes_nothing_and_names_the_call(account: Fake) -> None:
+    account.fail("iam", "ListServerCertificates", "AccessDenied", "not authorized")
+
+    result = _run(account)
+
+    assert result.certificates == []
+    assert _error(result) == ("iam", "global", "ListServerCertificates", "AccessDenied")
+    assert result.errors[0]["hint"]
+    account.heal()
+    assert account.names_left() == EVERY
+    assert _deletes(account) == 0
+
+
+def test_one_failed_tag_read_keeps_every_candidate(account: Fake) -> None:
+    def fail_for_unused_a(params: dict[str, Any], **_: Any) -> Any:
+        if params["body"].get("ServerCertificateName") == "unused-a":
+            error = {"Error": {"Code": "ServiceFailure", "Message": "one certificate"}}
+            return AWSResponse("https://fake", 500, HTTPHeaders(), None), error
+        return None
+
+    account.session.events.register("before-call.iam.ListServerCertificateTags", fail_for_unused_a)
+
+    result = _run(account)
+
+    assert _actions(result) == {
+        "unused-a": "usage_unknown",
+        "unused-b": "usage_unknown",
+        "used": "in_use",
+        "valid": "valid",
+    }
+    assert _error(result) == ("iam", "global", "ListServerCertificateTags", "ServiceFailure")
+    assert account.names_left() == EVERY
+
+
+def test_a_failed_region_listing_keeps_every_candidate_and_searches_nothing(account: Fake) -> None:
+    account.fail("ec2", "DescribeRegions", "UnauthorizedOperation", "denied")
+
+    result = _run(account, REGIONS="")
+
+    assert _actions(result) == {
+        "unused-a": "usage_unknown",
+        "unused-b": "usage_unknown",
+        "used": "usage_unknown",
+        "valid": "valid",
+    }
+    assert _error(result) == ("ec2", "us-east-1", "DescribeRegions", "UnauthorizedOperation")
+    assert result.regions == []
+    assert account.calls_to("elb") == account.calls_to("elbv2") == account.calls_to("cloudfront") == 0
+    assert account.names_left() == EVERY
+
+
+def test_no_region_listed_proves_nothing(account: Fake) -> None:
+    account.respond("ec2", "DescribeRegions", {"Regions": []})
+
+    result = _run(account, REGIONS="")
+
+    assert _error(result) == ("ec2", "us-east-1", "DescribeRegions", "NoRegions")
+    assert set(_actions(result).values()) == {"usage_unknown", "valid"}
+    assert account.names_left() == EVERY
+
+
+def test_a_region_of_another_partition_is_never_called_and_proves_nothing(account: Fake) -> None:
+    result = _run(account, REGIONS=f"{REGION},cn-north-1")
+
+    assert _error(result) == ("cert-cleanup", "cn-north-1", "REGIONS", "RegionOutsidePartition")
+    assert "cn-north-1 is in partition aws-cn, not aws" in result.errors[0]["message"]
+    assert not [key for key in account.calls if key[1] != "us-east-1"]  # not even eu-west-1 was searched
+    assert set(_actions(result).values()) == {"usage_unknown", "valid"}
+    assert account.names_left() == EVERY
+
+
+@pytest.mark.parametrize(
+    ("service", "operation"),
+    [
+        ("elb", "DescribeLoadBalancers"),
+        ("elbv2", "DescribeLoadBalancers"),
+        ("appsync", "ListDomainNames"),
+        ("cloudfront", "ListDistributions"),
+    ],
+)
+def test_any_failed_usage_lookup_keeps_every_candidate(account: Fake, service: str, operation: str) -> None:
+    account.fail(service, operation, "InternalFailure", "injected", status=500)
+
+    result = _run(account)
+
+    assert _actions(result)["unused-a"] == _actions(result)["unused-b"] == "usage_unknown"
+    assert _error(result)[::2] == (service, operation)
+    assert account.names_left() == EVERY
+    assert _deletes(account) == 0
+
+
+def test_a_dry_run_deletes_nothing(account: Fake) -> None:
+    result = _run(account, dry_run=True)
+
+    assert _actions(result) == {
+        "unused-a": "would_delete",
+        "unused-b": "would_delete",
+        "used": "in_use",
+        "valid": "valid",
+    }
+    assert _deletes(account) == 0
+    assert account.names_left() == EVERY
+
+
+def test_an_exempt_certificate_is_kept(aws: Fake) -> None:
+    aws.certificate("pinned", days=-30, tags={"cert-cleanup:exempt": "True"})
+    assert _actions(_run(aws)) == {"pinned": "exempt"}
+    assert aws.names_left() == {"pinned"}
+
+
+# --- archive, then delete -----------------------------------------------------------------------
+
+
+def test_archiving_reads_tags_and_material_in_one_call_then_writes_then_deletes(account: Fake) -> None:
+    account.session.client("s3").create_bucket(Bucket=BUCKET)
+
+    result = _run(account, ARCHIVE_BUCKET=BUCKET)
+
+    # One GetServerCertificate per expired candidate replaces its tag read; one write per deletion
+    assert account.calls[("iam", "us-east-1", "GetServerCertificate")] == 3
+    assert account.calls[("iam", "us-east-1", "ListServerCertificateTags")] == 0
+    assert account.calls[("s3", "us-east-1", "PutObject")] == 2
+    assert account.names_left() == {"used", "valid"}
+    for row in result.certificates:
+        if row.certificate.name not in UNUSED:
+            assert row.archived_to is None
+            continue
+        key = f"cert-cleanup/{ACCOUNT}/{row.certificate.name}/r1.json"
+        assert row.archived_to == f"s3://{BUCKET}/{key}"
+        document = json.loads(account.session.client("s3").get_object(Bucket=BUCKET, Key=key)["Body"].read())
+        assert document["certificate_body"].startswith("-----BEGIN CERTIFICATE-----")
+        assert document["evidence"] == {
+            "decision": row.reason,
+            "used_by": [],
+            "lookups_complete": True,
+            "regions_searched": [REGION],
+            "services_searched": ["elb", "elbv2", "appsync", "cloudfront"],
+        }
+
+
+def test_a_failed_archive_write_keeps_the_certificate(account: Fake) -> None:
+    account.session.client("s3").create_bucket(Bucket=BUCKET)
+    account.fail("s3", "PutObject", "AccessDenied", "denied")
+
+    result = _run(account, ARCHIVE_BUCKET=BUCKET)
+
+    for row in result.certificates:
+        if row.certificate.name in UNUSED:
+            assert (row.action.value, row.reason) == ("failed", "not deleted: archive failed (AccessDenied: denied)")
+    assert _deletes(account) == 0
+    assert account.names_left() == EVERY
+
+
+def test_a_delete_iam_refuses_is_in_use_naming_the_user_iam_names(aws: Fake) -> None:
+    aws.certificate("hidden", days=-30)
+    user = f"arn:aws:elasticloadbalancing:eu-west-2:{ACCOUNT}:loadbalancer/not-searched"
+    aws_fakes.SETTINGS.delete_conflicts["hidden"] = user
+
+    [row] = _run(aws).certificates
+
+    assert (row.action.value, row.used_by) == ("in_use", (user,))
+    assert row.reason.startswith(f"{DELETE_REFUSED}: ")
+    assert aws.names_left() == {"hidden"}
+
+
+@pytest.mark.parametrize(
+    ("code", "status", "action", "reason"),
+    [
+        ("NoSuchEntity", 404, "deleted", "already deleted (NoSuchEntity)"),
+        ("ServiceFailure", 500, "failed", "delete failed (ServiceFailure: try later)"),
+    ],
+)
+def test_what_a_failed_delete_means(aws: Fake, code: str, status: int, action: str, reason: str) -> None:
+    aws.certificate("old", days=-30)
+    aws.fail("iam", "DeleteServerCertificate", code, "try later", status=status)
+
+    [row] = _run(aws).certificates
+
+    assert (row.action.value, row.reason) == (action, reason)
+
+
+def test_a_delete_that_never_reached_iam_is_a_failure(aws: Fake) -> None:
+    aws.certificate("old", days=-30)
+
+    def refuse(**_: Any) -> None:
+        raise EndpointConnectionError(endpoint_url="https://iam.amazonaws.com")
+
+    aws.session.events.register("before-send.iam.DeleteServerCertificate", refuse)
+
+    [row] = _run(aws).certificates
+
+    assert row.action.value == "failed"
+    assert row.reason.startswith("delete failed (EndpointConnectionError: ")
+    assert aws.names_left() == {"old"}
+
+
+# --- the invocation ------------------------------------------------------------------------------
+
+
+def _handle(aws: Fake, event: object = SCHEDULED, **values: Any) -> dict[str, Any]:
+    return invocation.handle(
+        event, CONTEXT, settings=summary_settings(aws.session, REGIONS=REGION, **values), clients=aws.clients
+    )
+
+
+@pytest.mark.parametrize("event", [SCHEDULED, {}, {"dry_run": False}])
+def test_no_event_makes_a_dry_run_deployment_delete(account: Fake, event: object) -> None:
+    document = _handle(account, event, DRY_RUN="true")
+    assert document["dry_run"] is True
+    assert _deletes(account) == 0
+
+
+def test_a_manual_dry_run_request_deletes_nothing(account: Fake) -> None:
+    document = _handle(account, {"dry_run": True})
+    assert document["dry_run"] is True
+    assert _deletes(account) == 0
+
+
+def test_a_run_with_a_failure_publishes_then_fails_the_invocation(account: Fake) -> None:
+    account.fail("elb", "DescribeLoadBalancers", "AccessDenied", "denied")
+
+    with pytest.raises(RunFailed, match="1 failed call\\(s\\), first: elb DescribeLoadBalancers in eu-west-1"):
+        _handle(account)
+
+    assert account.calls[("sns", "us-east-1", "Publish")] == 1
+    assert account.names_left() == EVERY
+
+
+def test_a_failed_publish_fails_the_invocation_naming_it(account: Fake) -> None:
+    account.fail("sns", "Publish", "AuthorizationError", "not allowed", status=403)
+
+    with pytest.raises(RunFailed, match="first: sns Publish in us-east-1: AuthorizationError"):
+        _handle(account)
+
+
+def test_a_clean_run_returns_its_document(account: Fake) -> None:
+    document = _handle(account, READ_ACCOUNT_ALIAS="true")
+    assert document["counts"]["deleted"] == 2
+    assert document["account_label"] is None  # the account has no alias
+    assert document["dry_run"] is False
