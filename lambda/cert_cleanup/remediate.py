@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+import threading
 import uuid
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from botocore.exceptions import ClientError
 
@@ -99,28 +100,40 @@ def run(settings: Settings, clients: AwsClients, options: RunOptions) -> RunResu
 
     # Tags only for expired candidates: IAM has no batch form, so this is one call each. When archiving,
     # GetServerCertificate returns the tags with the body and chain: one call reads both.
+    # The usage search starts in the background as soon as one tag read shows a certificate that could
+    # be deleted, so the two overlap; an account whose expired certificates are all exempt is never searched.
     materials: dict[str, dict[str, Any]] = {}
     need_tags = [cert for cert in certificates if decisions[cert.name].outcome is Pending.NEEDS_TAGS]
-    read_tags = _read_tags(iam, need_tags, materials if settings.archive_bucket else None)
-    for cert, tags_or_failure in zip(need_tags, read_tags, strict=True):
-        if isinstance(tags_or_failure, FailedLookup):
-            failures.append(tags_or_failure)
-            evidence[cert.name] = Evidence(tags_failed=True)
-        else:
-            evidence[cert.name] = Evidence(exempt=inventory.is_exempt(tags_or_failure, settings.exempt_tag_key))
-        decisions[cert.name] = decide(cert, evidence[cert.name], policy, options.now)
+    search_failures: list[FailedLookup] = []
+    with ThreadPoolExecutor(max_workers=1) as background:
+        search = _Once(lambda: _search(settings, clients, options, result, search_failures), background)
 
-    # Usage is searched only when at least one certificate could be deleted.
-    need_usage = [cert for cert in certificates if decisions[cert.name].outcome is Pending.NEEDS_USAGE]
-    if need_usage:
-        index = _search(settings, clients, options, result, failures)
-        complete = not failures
-        for cert in need_usage:
-            found = index.usage(cert) if index else Usage(complete=False)
-            evidence[cert.name] = Evidence(
-                exempt=False, usage=Usage(complete=complete and found.complete, used_by=found.used_by)
-            )
+        def on_tags(cert: Certificate, tags: dict[str, str]) -> None:
+            exempt = inventory.is_exempt(tags, settings.exempt_tag_key)
+            if decide(cert, Evidence(exempt=exempt), policy, options.now).outcome is Pending.NEEDS_USAGE:
+                search.start()
+
+        read_tags = _read_tags(iam, need_tags, materials if settings.archive_bucket else None, on_tags)
+        for cert, tags_or_failure in zip(need_tags, read_tags, strict=True):
+            if isinstance(tags_or_failure, FailedLookup):
+                failures.append(tags_or_failure)
+                evidence[cert.name] = Evidence(tags_failed=True)
+            else:
+                evidence[cert.name] = Evidence(exempt=inventory.is_exempt(tags_or_failure, settings.exempt_tag_key))
             decisions[cert.name] = decide(cert, evidence[cert.name], policy, options.now)
+
+        # Usage is searched only when at least one certificate could be deleted.
+        need_usage = [cert for cert in certificates if decisions[cert.name].outcome is Pending.NEEDS_USAGE]
+        if need_usage:
+            index = search.start().result()
+            failures.extend(search_failures)
+            complete = not failures
+            for cert in need_usage:
+                found = index.usage(cert) if index else Usage(complete=False)
+                evidence[cert.name] = Evidence(
+                    exempt=False, usage=Usage(complete=complete and found.complete, used_by=found.used_by)
+                )
+                decisions[cert.name] = decide(cert, evidence[cert.name], policy, options.now)
 
     # Every decision is final before the first delete. Deletions run a few at a time.
     to_delete = [cert for cert in certificates if decisions[cert.name].outcome is Pending.DELETE]
@@ -192,20 +205,42 @@ def _search(
     return UsageIndex(search)
 
 
+class _Once(Generic[R]):
+    """Runs ``work`` in ``pool`` the first time :meth:`start` is called, from any thread; never twice."""
+
+    def __init__(self, work: Callable[[], R], pool: ThreadPoolExecutor) -> None:
+        self._work = work
+        self._pool = pool
+        self._future: Future[R] | None = None
+        self._lock = threading.Lock()
+
+    def start(self) -> Future[R]:
+        with self._lock:
+            if self._future is None:
+                self._future = self._pool.submit(self._work)
+            return self._future
+
+
 def _read_tags(
-    iam: Any, certs: list[Certificate], materials: dict[str, dict[str, Any]] | None
+    iam: Any,
+    certs: list[Certificate],
+    materials: dict[str, dict[str, Any]] | None,
+    on_tags: Callable[[Certificate, dict[str, str]], None],
 ) -> list[dict[str, str] | FailedLookup]:
-    """Each certificate's tags; with ``materials`` (archiving), also its body and chain, kept there by name."""
+    """Each certificate's tags, each passed to ``on_tags`` as soon as it is read; with ``materials``
+    (archiving), also its body and chain, kept there by name."""
 
     def read(cert: Certificate) -> dict[str, str] | FailedLookup:
         try:
             if materials is None:
-                return inventory.list_tags(iam, cert.name)
-            material = inventory.get_material(iam, cert.name)
+                tags = inventory.list_tags(iam, cert.name)
+            else:
+                material = inventory.get_material(iam, cert.name)
+                materials[cert.name] = material  # one key per thread
+                tags = material["tags"]
         except LookupFailed as exc:
             return _failed(exc)
-        materials[cert.name] = material  # one key per thread
-        tags: dict[str, str] = material["tags"]
+        on_tags(cert, tags)
         return tags
 
     return _bounded_map(read, certs)

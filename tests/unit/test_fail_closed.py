@@ -8,6 +8,7 @@ one valid. Only eu-west-1 is searched unless a test says otherwise.
 from __future__ import annotations
 
 import json
+import threading
 from typing import Any
 
 import pytest
@@ -310,3 +311,33 @@ def test_a_clean_run_returns_its_document(account: Fake) -> None:
     assert document["counts"]["deleted"] == 2
     assert document["account_label"] is None  # the account has no alias
     assert document["dry_run"] is False
+
+
+# --- the usage search overlaps the tag reads -------------------------------------------------------
+
+
+def test_the_usage_search_starts_while_tags_are_still_being_read(account: Fake) -> None:
+    # Given a tag read that waits (up to 10 s) for the usage search to make its first call
+    searching = threading.Event()
+    overlapped: list[bool] = []
+    account.session.events.register("before-call.elastic-load-balancing.*", lambda **_: searching.set())
+
+    def slow_tags(params: dict[str, Any], **_: Any) -> None:
+        if params["body"].get("ServerCertificateName") == "unused-b":
+            overlapped.append(searching.wait(timeout=10))
+
+    account.session.events.register("before-call.iam.ListServerCertificateTags", slow_tags)
+
+    # When the run reads tags, Then the search has started before that tag read ended, and the run is whole
+    result = _run(account)
+    assert overlapped == [True]
+    assert _actions(result)["unused-a"] == "deleted"
+
+
+def test_an_account_whose_expired_certificates_are_all_exempt_is_never_searched(aws: Fake) -> None:
+    for name in ("pinned-a", "pinned-b"):
+        aws.certificate(name, days=-30, tags={"cert-cleanup:exempt": "true"})
+    aws.count_calls()
+
+    assert _actions(_run(aws)) == {"pinned-a": "exempt", "pinned-b": "exempt"}
+    assert {service for service, _, _ in aws.calls} == {"iam"}
