@@ -105,6 +105,12 @@ EQUIVALENT = [
         "(partition) or True",
     ),
     Equivalent(
+        "usage.x__plan",
+        'known_regions = clients.service_regions("ec2", partition) if partition else frozenset()',
+        "without a partition botocore lists no region for it either: nothing is known, nothing skipped",
+        "(partition) or True",
+    ),
+    Equivalent(
         "inventory.x__utc",
         "return value.astimezone(UTC)",
         "astimezone keeps the instant: every comparison of the run gives the same answer in any zone",

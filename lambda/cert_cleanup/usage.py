@@ -48,7 +48,7 @@ def enabled_regions(clients: AwsClients) -> list[str]:
     region = clients.home_region
 
     def fetch() -> list[str]:
-        response = clients.client("ec2", region).describe_regions(AllRegions=False)
+        response = clients.client("ec2").describe_regions(AllRegions=False)  # in the home region
         return sorted(item["RegionName"] for item in response["Regions"])
 
     result: list[str] = lookup("ec2", region, "DescribeRegions", fetch)

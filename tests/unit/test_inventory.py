@@ -132,6 +132,12 @@ def test_a_failed_iam_read_names_iam_global_and_the_operation(aws: Fake, operati
     )
 
 
+def test_material_without_tags_in_the_answer_has_no_tags(aws: Fake) -> None:
+    # IAM leaves out an empty tag list
+    aws.respond("iam", "GetServerCertificate", {"ServerCertificate": {"CertificateBody": "PEM"}})
+    assert inventory.get_material(aws.clients.client("iam"), "any") == {"body": "PEM", "chain": None, "tags": {}}
+
+
 def test_material_is_the_body_the_chain_and_the_tags(aws: Fake) -> None:
     # Given a certificate uploaded with a chain and two tags
     body, key = make_certificate("chained.example.com", not_after=aws.now + timedelta(days=-2))

@@ -9,6 +9,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import boto3
+import botocore.exceptions
 import pytest
 
 from cert_cleanup import usage
@@ -168,6 +169,27 @@ def test_each_search_knows_the_account_partition_and_region(aws: Fake) -> None:
     usage.search_usage(_clients("cn-north-1"), account=ACCOUNT, regions=["cn-northwest-1"], consumers=[consumer])
     [scope] = consumer.asked
     assert (scope.account, scope.partition, scope.region) == (ACCOUNT, "aws-cn", "cn-northwest-1")
+
+
+class NoAppSyncClient(AwsClients):
+    """A botocore that cannot build an AppSync client (an SDK too old for a new region, for example)."""
+
+    def client(self, service: str, region: str | None = None) -> Any:
+        if service == "appsync":
+            raise botocore.exceptions.UnknownServiceError(service_name=service, known_service_names="elb")
+        return super().client(service, region)
+
+
+def test_a_client_that_cannot_be_built_is_a_failed_lookup(aws: Fake) -> None:
+    clients = NoAppSyncClient(aws.session, FAST_RETRIES)
+    search = usage.search_usage(clients, account=ACCOUNT, regions=["eu-west-1"])
+    [failure] = search.failures
+    assert (failure.service, failure.region, failure.operation, failure.code) == (
+        "appsync",
+        "eu-west-1",
+        "CreateClient",
+        "UnknownServiceError",
+    )
 
 
 # --- how many calls at once -------------------------------------------------------------------
