@@ -21,7 +21,7 @@ from typing import Any
 
 import boto3
 
-from bench.scale import Seeded, Shape, by_operation, minimum_calls, seed
+from bench.scale import Seeded, Shape, by_operation, critical_path_rounds, minimum_calls, seed
 from bench.throttle import ThrottleCase
 from bench.throttle import run as throttled_run
 from emulator.process import Emulator, running
@@ -29,6 +29,11 @@ from emulator.process import Emulator, running
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 SCALING_COUNTS = (10, 100, 400, 1000)
+# Lambda: one full vCPU at 1769 MB, CPU share proportional to memory; arm64 price in us-east-1.
+FULL_VCPU_MB = 1769
+MEMORY_SIZES_MB = (256, 512, 1024, 1769)
+PRICE_PER_GB_S = 0.0000133334
+PRICE_PER_REQUEST = 0.20 / 1_000_000
 
 
 def run_once(emulator: Emulator, seeded: Seeded, impl: str, mode: str) -> dict[str, Any]:
@@ -63,6 +68,39 @@ def run_once(emulator: Emulator, seeded: Seeded, impl: str, mode: str) -> dict[s
     return figures
 
 
+def critical_row(seeded: Seeded, run: dict[str, Any], latency_ms: float, mode: str) -> dict[str, Any]:
+    rounds = critical_path_rounds(seeded, dry_run=mode == "dry", archive=True)
+    critical_s = rounds * latency_ms / 1000
+    return {
+        "latency_ms": latency_ms,
+        "mode": mode,
+        "wall_s": run["wall_s"],
+        "cpu_s": run["cpu_s"],
+        "rounds": rounds,
+        "critical_s": critical_s,
+        "ratio": run["wall_s"] / critical_s,
+    }
+
+
+def lambda_table(row: dict[str, Any]) -> list[dict[str, Any]]:
+    """Projected Lambda duration and cost per run, as AWS Lambda Power Tuning would chart them: the run
+    waits for the slower of its critical path and its own CPU seconds at the memory's share of a vCPU."""
+    table = []
+    for memory in MEMORY_SIZES_MB:
+        cpu_bound_s = row["cpu_s"] * FULL_VCPU_MB / memory
+        projected = max(row["critical_s"], cpu_bound_s)
+        table.append(
+            {
+                "memory_mb": memory,
+                "vcpu": round(memory / FULL_VCPU_MB, 2),
+                "cpu_bound_s": cpu_bound_s,
+                "projected_s": projected,
+                "cost_usd": projected * memory / 1024 * PRICE_PER_GB_S + PRICE_PER_REQUEST,
+            }
+        )
+    return table
+
+
 def fresh_account(emulator: Emulator, shape: Shape) -> tuple[Seeded, float]:
     emulator.reset()
     emulator.latency(0)
@@ -92,6 +130,7 @@ def import_time(module: str, *, in_lambda: bool, samples: int = 7) -> float:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--latency-ms", type=float, default=25.0)
+    parser.add_argument("--far-latency-ms", type=float, default=100.0, help="a far region's or IAM's latency")
     parser.add_argument("--skip-scaling", action="store_true", help="only the quota-scale and no-candidate runs")
     args = parser.parse_args(argv)
     latency = args.latency_ms
@@ -109,6 +148,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  seeded in {seed_s:.0f} s; runs at {latency:g} ms per call", file=sys.stderr)
         sequential_dry = run_once(emulator, seeded, "sequential", "dry")
         ours_dry = run_once(emulator, seeded, "ours", "dry")
+        emulator.latency(args.far_latency_ms)
+        ours_dry_far = run_once(emulator, seeded, "ours", "dry")
+        emulator.latency(latency)
         ours_real = run_once(emulator, seeded, "ours", "real")
         if sorted(ours_dry["would_delete"]) != sorted(sequential_dry["would_delete"]):
             raise RuntimeError("cert-cleanup and the baseline disagree on what to delete")
@@ -118,6 +160,22 @@ def main(argv: list[str] | None = None) -> int:
         seeded_again, _ = fresh_account(emulator, shape)
         emulator.latency(latency)
         sequential_real = run_once(emulator, seeded_again, "sequential", "real")
+        print(f"  real run at {args.far_latency_ms:g} ms: seeding again...", file=sys.stderr)
+        seeded_far, _ = fresh_account(emulator, shape)
+        emulator.latency(args.far_latency_ms)
+        ours_real_far = run_once(emulator, seeded_far, "ours", "real")
+        if sorted(ours_real_far["deleted"]) != sorted(ours_dry["would_delete"]):
+            raise RuntimeError("the far real run did not delete what the dry run predicted")
+        results["critical"] = [
+            critical_row(seeded, run, latency_ms, mode)
+            for latency_ms, mode, run in (
+                (latency, "dry", ours_dry),
+                (latency, "real", ours_real),
+                (args.far_latency_ms, "dry", ours_dry_far),
+                (args.far_latency_ms, "real", ours_real_far),
+            )
+        ]
+        results["lambda"] = lambda_table(results["critical"][-1])
         results["quota"] = {
             "shape": shape.__dict__,
             "v2_regions": len(seeded.v2_per_region),
@@ -187,6 +245,7 @@ def main(argv: list[str] | None = None) -> int:
     (DOCS / "benchmarks.json").write_text(json.dumps(results, indent=2, default=_jsonable) + "\n")
     if results["scaling"]:
         chart(results["scaling"], latency, DOCS / "bench-scaling.png")
+    memory_chart(results["lambda"], DOCS / "bench-memory.png")
     (DOCS / "benchmarks.md").write_text(render(results))
     print(render(results))
     return 0
@@ -223,6 +282,28 @@ def chart(rows: list[dict[str, Any]], latency: float, path: Path) -> None:
     axis.set_title(f"Wall time against load balancers, {latency:g} ms per AWS call (emulated)")
     axis.grid(True, alpha=0.3)
     axis.legend()
+    figure.tight_layout()
+    figure.savefig(path)
+    plt.close(figure)
+
+
+def memory_chart(rows: list[dict[str, Any]], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    memory = [row["memory_mb"] for row in rows]
+    figure, duration = plt.subplots(figsize=(7, 4.2), dpi=120)
+    duration.plot(memory, [row["projected_s"] for row in rows], marker="o", color="tab:blue", label="duration")
+    duration.set_xlabel("Lambda memory (MB); CPU share grows with it, one vCPU at 1769 MB")
+    duration.set_ylabel("projected duration of the real run (s)", color="tab:blue")
+    duration.set_xticks(memory, [str(m) for m in memory])
+    cost = duration.twinx()
+    cost.plot(memory, [row["cost_usd"] * 1_000_000 for row in rows], marker="s", color="tab:orange", label="cost")
+    cost.set_ylabel("cost per million runs (USD, arm64)", color="tab:orange")
+    duration.set_title("Quota-scale real run on Lambda: duration and cost against memory")
+    duration.grid(True, alpha=0.3)
     figure.tight_layout()
     figure.savefig(path)
     plt.close(figure)
@@ -367,6 +448,55 @@ def render(results: dict[str, Any]) -> str:
             "![wall time against load balancers](bench-scaling.png)",
             "",
         ]
+    critical = results["critical"]
+    far = critical[-1]
+    chosen = min(results["lambda"], key=lambda row: (row["cost_usd"], row["projected_s"]))
+    lines += [
+        "## Against the limit: the critical path",
+        "",
+        "The critical path is the fewest call latencies a run must wait one after another, computed from what",
+        "was seeded (`bench/scale.py: critical_path_rounds`): at most 8 calls in flight per endpoint, so N",
+        "independent calls take ceil(N / 8) rounds; the list pages, then the tag reads; the usage search",
+        "(regions, then per region load balancers, listeners, listener certificates) beside the tag reads from",
+        "the first one on; then per deletion the archive write and the delete; then Config; then the publish.",
+        "",
+        "| latency | run | wall time | critical path | wall / critical path | the run's own CPU |",
+        "|---:|---|---:|---:|---:|---:|",
+        *[
+            f"| {row['latency_ms']:g} ms | {row['mode']} | {row['wall_s']:.2f} s | {row['rounds']} rounds = "
+            f"{row['critical_s']:.2f} s | **{row['ratio']:.2f}** | {row['cpu_s']:.2f} s |"
+            for row in critical
+        ],
+        "",
+        "The run's own CPU time (`time.process_time()` of the run's process, every thread, imports included;",
+        "not the emulator's) is what a wall time here has above its critical path: the run and the emulator",
+        "share two cores.",
+        "",
+        "## Lambda's CPU: duration and cost against memory",
+        "",
+        f"Lambda gives a function a share of a vCPU proportional to its memory (one at {FULL_VCPU_MB} MB). A run",
+        "waits for the slower of its critical path and its CPU seconds at that share. From the real run at",
+        f"{far['latency_ms']:g} ms ({far['cpu_s']:.2f} s of CPU here, critical path {far['critical_s']:.2f} s), as AWS",
+        "Lambda Power Tuning would chart it (arm64 price, us-east-1: $0.0000133334 per GB-second and $0.20 per",
+        "million requests):",
+        "",
+        "| memory | vCPU share | CPU-bound time | projected duration | cost per run |",
+        "|---:|---:|---:|---:|---:|",
+        *[
+            f"| {row['memory_mb']} MB | {row['vcpu']:.2f} | {row['cpu_bound_s']:.2f} s | {row['projected_s']:.2f} s | "
+            f"${row['cost_usd']:.7f} |"
+            for row in results["lambda"]
+        ],
+        "",
+        f"Cheapest here: **{chosen['memory_mb']} MB** ({chosen['projected_s']:.1f} s, "
+        f"${chosen['cost_usd']:.7f} a run).",
+        "The CPU seconds were measured on this machine's x86 cores, not on Graviton, and include the cold",
+        "start's imports: read the table for its shape (a CPU-bound run costs about the same at any memory",
+        "until the critical path takes over), not for exact seconds.",
+        "",
+        "![duration and cost against memory](bench-memory.png)",
+        "",
+    ]
     lines += [
         "## Cold start",
         "",

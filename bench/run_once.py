@@ -36,6 +36,7 @@ def main() -> int:
     dry_run = args.mode == "dry"
 
     started = time.perf_counter()
+    cpu_started = time.process_time()  # this process only (every thread), not the emulator's
     if args.impl == "ours":
         from cert_cleanup.errors import RunFailed
         from cert_cleanup.handler import lambda_handler
@@ -56,8 +57,9 @@ def main() -> int:
         outcome = run(dry_run=dry_run, topic_arn=os.environ["SNS_TOPIC_ARN"], bucket=os.environ.get("ARCHIVE_BUCKET"))
         decided = {"would_delete": outcome["unused"] if dry_run else [], "deleted": outcome["deleted"]}
     wall = time.perf_counter() - started
+    cpu = time.process_time() - cpu_started
     peak_mb = peak_rss_mb()
-    print(json.dumps({"wall_s": wall, "peak_rss_mb": peak_mb, **decided}))
+    print(json.dumps({"wall_s": wall, "cpu_s": cpu, "peak_rss_mb": peak_mb, **decided}))
     return 0
 
 

@@ -284,3 +284,35 @@ def by_operation(report: dict[str, Any]) -> Counter[str]:
             key = f"{'elbv2' if service == 'elasticloadbalancingv2' else 'elb'}.{operation}"
         counts[key] += count
     return counts
+
+
+def critical_path_rounds(seeded: Seeded, *, dry_run: bool, archive: bool, in_flight: int = 8) -> int:
+    """The fewest call latencies, one after another, that a run on this account must wait.
+
+    Per endpoint at most ``in_flight`` calls at once, so N independent calls take ceil(N / in_flight)
+    rounds; calls that depend on each other add up: the certificate list pages, then the expired
+    candidates' tag reads; the usage search (DescribeRegions, then per region the load balancer pages,
+    their listeners, the listeners' certificates) may start after the first tag read and runs beside
+    them; then per deletion the archive write and the delete; then AWS Config's rule lookup; then the
+    publish. Every endpoint is taken to answer at once what it is sent (no server-side queueing).
+    """
+    shape = seeded.shape
+    candidates = shape.expired_unused + shape.expired_in_use
+    rounds = max(1, math.ceil(shape.certificates / 1000))  # ListServerCertificates pages
+    if candidates:
+        tags = math.ceil(candidates / in_flight)
+        session = boto3.Session()
+        per_task = [math.ceil(shape.distributions / 1000) or 1]
+        for region in seeded.regions:
+            v2 = seeded.v2_per_region[region]
+            # pages of load balancers, then each one's listeners, then each secure listener's certificates
+            per_task.append(max(1, math.ceil(v2 / 400)) + 2 * math.ceil(v2 / in_flight))
+            per_task.append(max(1, math.ceil(seeded.classic_per_region[region] / 400)))
+            if searches_appsync(session, region):
+                per_task.append(max(1, math.ceil(seeded.appsync_per_region[region] / 25)))
+        search = 1 + max(per_task)  # DescribeRegions, then the longest (service, region) chain
+        rounds += max(tags, 1 + search)
+    if not dry_run and shape.expired_unused:
+        deletes = math.ceil(shape.expired_unused / in_flight)
+        rounds += (2 * deletes if archive else deletes) + 1  # archive write, delete; DescribeConfigRules
+    return rounds + 1  # the publish

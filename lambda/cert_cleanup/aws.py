@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING, Any
 
-import boto3
+import botocore.session
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 from botocore.parsers import ResponseParserError
@@ -43,22 +43,22 @@ CLIENT_CONFIG = Config(
 class AwsClients:
     """Creates and caches clients per (service, region). Thread-safe.
 
-    boto3 sessions are not thread-safe, clients are: clients are made under a lock, then shared.
+    Sessions are not thread-safe, clients are: clients are made under a lock, then shared. The
+    clients come from botocore directly: importing boto3 (and its s3transfer) would add a fifth to a
+    cold start, for nothing the function uses. ``session`` may be a botocore session or a boto3 one
+    (the command line and the tests use boto3's; its botocore session is the one used).
     """
 
-    def __init__(self, session: boto3.Session | None = None, config: Config | None = None) -> None:
-        self._session = session or boto3.Session()
+    def __init__(self, session: Any = None, config: Config | None = None) -> None:
+        core = getattr(session, "_session", session)  # a boto3.Session wraps a botocore session
+        self._session: botocore.session.Session = core or botocore.session.get_session()
         self._config = config or CLIENT_CONFIG
         self._clients: dict[tuple[str, str], Any] = {}
         self._lock = threading.Lock()
 
     @property
-    def session(self) -> boto3.Session:
-        return self._session
-
-    @property
     def home_region(self) -> str:
-        return self._session.region_name or DEFAULT_REGION
+        return str(self._session.get_config_variable("region") or DEFAULT_REGION)
 
     @property
     def partition(self) -> str | None:
@@ -70,7 +70,7 @@ class AwsClients:
         with self._lock:
             client = self._clients.get(key)
             if client is None:
-                client = self._session.client(service, region_name=key[1], config=self._config)  # type: ignore[call-overload]
+                client = self._session.create_client(service, region_name=key[1], config=self._config)
                 self._clients[key] = client
             return client
 
