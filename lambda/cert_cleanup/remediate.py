@@ -86,7 +86,7 @@ def run(settings: Settings, clients: AwsClients, options: RunOptions) -> RunResu
         dry_run=options.dry_run,
         started_at=options.now,
     )
-    iam = clients.client("iam", clients.home_region)
+    iam = clients.client("iam")  # IAM is global: the home region's endpoint
     failures: list[FailedLookup] = []
 
     try:
@@ -265,7 +265,7 @@ def _delete(
 ) -> CertificateResult:
     """Archive (when configured: ``materials`` holds what was read with the tags), then delete.
     A failed archive means no delete."""
-    iam = clients.client("iam", clients.home_region)
+    iam = clients.client("iam")  # IAM is global: the home region's endpoint
     archived_to = None
     if settings.archive_bucket:
         key = archive.object_key(settings.archive_prefix, options.account, cert, options.run_id)
@@ -278,7 +278,7 @@ def _delete(
                 "services_searched": [consumer.SERVICE for consumer in CONSUMERS],
             }
             archived_to = archive.archive_certificate(
-                clients.client("s3", clients.home_region),
+                clients.client("s3"),  # the archive bucket is in the home region
                 bucket=settings.archive_bucket,
                 key=key,
                 account=options.account,

@@ -69,6 +69,7 @@ def test_a_complete_search_deletes_only_the_unused(account: Fake) -> None:
     assert account.names_left() == {"used", "valid"}
     assert result.regions == [REGION]
     assert result.errors == []
+    assert {row.archived_to for row in result.certificates} == {None}  # no archive configured
 
 
 def test_a_failed_listing_deletes_nothing_and_names_the_call(account: Fake) -> None:
@@ -201,6 +202,11 @@ def test_archiving_reads_tags_and_material_in_one_call_then_writes_then_deletes(
         key = f"cert-cleanup/{ACCOUNT}/{row.certificate.name}/r1.json"
         assert row.archived_to == f"s3://{BUCKET}/{key}"
         document = json.loads(account.session.client("s3").get_object(Bucket=BUCKET, Key=key)["Body"].read())
+        assert (document["run_id"], document["account"], document["metadata"]["name"]) == (
+            "r1",
+            ACCOUNT,
+            row.certificate.name,
+        )
         assert document["certificate_body"].startswith("-----BEGIN CERTIFICATE-----")
         assert document["evidence"] == {
             "decision": row.reason,
@@ -224,18 +230,33 @@ def test_a_failed_archive_write_keeps_the_certificate(account: Fake) -> None:
     assert account.names_left() == EVERY
 
 
-def test_a_delete_iam_refuses_is_in_use_naming_the_user_iam_names(aws: Fake) -> None:
+def _archive_settings(aws: Fake, archive: bool) -> dict[str, Any]:
+    if not archive:
+        return {}
+    aws.session.client("s3").create_bucket(Bucket=BUCKET)
+    return {"ARCHIVE_BUCKET": BUCKET}
+
+
+def _archived_to(archive: bool, name: str) -> str | None:
+    return f"s3://{BUCKET}/cert-cleanup/{ACCOUNT}/{name}/r1.json" if archive else None
+
+
+@pytest.mark.parametrize("archive", [False, True], ids=["no-archive", "archive"])
+def test_a_delete_iam_refuses_is_in_use_naming_the_user_iam_names(aws: Fake, archive: bool) -> None:
     aws.certificate("hidden", days=-30)
-    user = f"arn:aws:elasticloadbalancing:eu-west-2:{ACCOUNT}:loadbalancer/not-searched"
+    user = f"arn:aws:elasticloadbalancing:eu-west-2:{ACCOUNT}:loadbalancer/edge-X"
     aws_fakes.SETTINGS.delete_conflicts["hidden"] = user
 
-    [row] = _run(aws).certificates
+    [row] = _run(aws, **_archive_settings(aws, archive)).certificates
 
-    assert (row.action.value, row.used_by) == ("in_use", (user,))
-    assert row.reason.startswith(f"{DELETE_REFUSED}: ")
+    assert (row.certificate.name, row.action.value, row.used_by) == ("hidden", "in_use", (user,))
+    assert row.reason.startswith(f"{DELETE_REFUSED}: Certificate: ")
+    assert f"is currently in use by {user}. Please remove it first" in row.reason
+    assert row.archived_to == _archived_to(archive, "hidden")  # the archive written just before stays named
     assert aws.names_left() == {"hidden"}
 
 
+@pytest.mark.parametrize("archive", [False, True], ids=["no-archive", "archive"])
 @pytest.mark.parametrize(
     ("code", "status", "action", "reason"),
     [
@@ -243,13 +264,15 @@ def test_a_delete_iam_refuses_is_in_use_naming_the_user_iam_names(aws: Fake) -> 
         ("ServiceFailure", 500, "failed", "delete failed (ServiceFailure: try later)"),
     ],
 )
-def test_what_a_failed_delete_means(aws: Fake, code: str, status: int, action: str, reason: str) -> None:
+def test_what_a_failed_delete_means(aws: Fake, code: str, status: int, action: str, reason: str, archive: bool) -> None:
     aws.certificate("old", days=-30)
+    settings = _archive_settings(aws, archive)
     aws.fail("iam", "DeleteServerCertificate", code, "try later", status=status)
 
-    [row] = _run(aws).certificates
+    [row] = _run(aws, **settings).certificates
 
-    assert (row.action.value, row.reason) == (action, reason)
+    assert (row.certificate.name, row.action.value, row.reason) == ("old", action, reason)
+    assert row.archived_to == _archived_to(archive, "old")
 
 
 def test_a_delete_that_never_reached_iam_is_a_failure(aws: Fake) -> None:
@@ -262,7 +285,7 @@ def test_a_delete_that_never_reached_iam_is_a_failure(aws: Fake) -> None:
 
     [row] = _run(aws).certificates
 
-    assert row.action.value == "failed"
+    assert (row.certificate.name, row.action.value) == ("old", "failed")
     assert row.reason.startswith("delete failed (EndpointConnectionError: ")
     assert aws.names_left() == {"old"}
 

@@ -116,6 +116,7 @@ def test_a_time_without_its_zone_is_not_understood(aws: Fake, expiration: object
     [
         ("ListServerCertificates", inventory.list_certificates),
         ("ListServerCertificateTags", lambda iam: inventory.list_tags(iam, "any")),
+        ("GetServerCertificate", lambda iam: inventory.get_material(iam, "any")),
     ],
 )
 def test_a_failed_iam_read_names_iam_global_and_the_operation(aws: Fake, operation: str, call: Any) -> None:
