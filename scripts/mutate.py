@@ -63,6 +63,7 @@ class Equivalent:
 
 
 EQUIVALENT = [
+    Equivalent("*", "logger.", "changes only what is logged"),
     Equivalent(
         "consumers.elbv2.x__listener_uses",
         'listener.get("Certificates", [])',
@@ -170,7 +171,7 @@ def equivalent_reason(name: str) -> str | None:
     added = [line[2:] for line in changed if line.startswith("+ ")]
     for known in EQUIVALENT:
         if (
-            function == known.function
+            fnmatch(function, known.function)
             and len(removed) == 1
             and known.line in removed[0]
             and all(known.mutated in line for line in added)

@@ -55,9 +55,7 @@ def handle(
         try:
             sns = clients.client("sns", notify.topic_region(settings.sns_topic_arn))
             message_id = notify.publish_summary(sns, settings.sns_topic_arn, result)
-            logger.info(
-                "summary published", message_id=message_id, topic=settings.sns_topic_arn, audience=result.audience
-            )
+            logger.info("summary published", message_id=message_id, audience=result.audience)
         except AWS_ERRORS as exc:
             publish_error = {
                 "service": "sns",

@@ -154,15 +154,19 @@ def run(settings: Settings, clients: AwsClients, options: RunOptions) -> RunResu
             cert, Action(decision.outcome), decision.reason, usage.used_by if usage else ()
         )
         result.certificates.append(row)
-        logger.info(
-            "certificate decided",
-            certificate=cert.name,
-            certificate_arn=cert.arn,
-            action=row.action.value,
-            reason=row.reason,
-            used_by=list(row.used_by),
-        )
+        logger.info("certificate decided", extra=_row_fields(row))
     return _finish(result, failures)
+
+
+def _row_fields(row: CertificateResult) -> dict[str, Any]:
+    cert = row.certificate
+    return {
+        "certificate": cert.name,
+        "certificate_arn": cert.arn,
+        "action": row.action.value,
+        "reason": row.reason,
+        "used_by": list(row.used_by),
+    }
 
 
 def _search(

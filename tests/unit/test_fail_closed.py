@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import threading
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -330,10 +331,37 @@ def test_a_failed_publish_fails_the_invocation_naming_it(account: Fake) -> None:
 
 
 def test_a_clean_run_returns_its_document(account: Fake) -> None:
-    document = _handle(account, READ_ACCOUNT_ALIAS="true")
+    account.iam.create_account_alias(AccountAlias="shop-prod")
+    now = datetime(2026, 11, 28, 6, 0, tzinfo=UTC)
+
+    document = invocation.handle(
+        SCHEDULED,
+        CONTEXT,
+        settings=summary_settings(account.session, REGIONS=REGION, READ_ACCOUNT_ALIAS="true"),
+        clients=account.clients,
+        now=now,
+    )
+
+    assert (document["account"], document["account_label"]) == (ACCOUNT, "shop-prod")
+    assert document["started_at"] == now.isoformat()
     assert document["counts"]["deleted"] == 2
-    assert document["account_label"] is None  # the account has no alias
     assert document["dry_run"] is False
+    assert document["told_because"]  # deletions are told to people
+
+
+def test_a_run_started_by_hand_is_told_to_people_and_a_quiet_scheduled_one_is_not(aws: Fake) -> None:
+    aws.certificate("valid", days=200)
+    assert _handle(aws, {})["told_because"] == ["the run was started by hand"]
+    assert _handle(aws, SCHEDULED)["told_because"] == []
+
+
+def test_the_summary_is_published_in_the_topic_region(account: Fake) -> None:
+    topic = account.session.client("sns", region_name="ap-southeast-2").create_topic(Name="t")["TopicArn"]
+    settings = Settings.build(SNS_TOPIC_ARN=topic, REGIONS=REGION)
+
+    invocation.handle(SCHEDULED, CONTEXT, settings=settings, clients=account.clients)
+
+    assert account.calls[("sns", "ap-southeast-2", "Publish")] == 1
 
 
 # --- the usage search overlaps the tag reads -------------------------------------------------------
