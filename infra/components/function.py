@@ -18,7 +18,7 @@ from cert_cleanup import names
 from infra.bundling import ARCHITECTURE, RUNTIME, function_code
 
 TIMEOUT = Duration.minutes(10)
-MEMORY_MB = 512
+MEMORY_MB = names.FUNCTION_MEMORY_MB
 
 # Discovery calls that take no resource ARN in IAM's authorization model: they can only be
 # granted on "*". All are read-only.
