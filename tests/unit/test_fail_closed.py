@@ -276,18 +276,21 @@ def test_what_a_failed_delete_means(aws: Fake, code: str, status: int, action: s
     assert row.archived_to == _archived_to(archive, "old")
 
 
-def test_a_delete_that_never_reached_iam_is_a_failure(aws: Fake) -> None:
+@pytest.mark.parametrize("archive", [False, True], ids=["no-archive", "archive"])
+def test_a_delete_that_never_reached_iam_is_a_failure(aws: Fake, archive: bool) -> None:
     aws.certificate("old", days=-30)
+    settings = _archive_settings(aws, archive)
 
     def refuse(**_: Any) -> None:
         raise EndpointConnectionError(endpoint_url="https://iam.amazonaws.com")
 
     aws.session.events.register("before-send.iam.DeleteServerCertificate", refuse)
 
-    [row] = _run(aws).certificates
+    [row] = _run(aws, **settings).certificates
 
     assert (row.certificate.name, row.action.value) == ("old", "failed")
     assert row.reason.startswith("delete failed (EndpointConnectionError: ")
+    assert row.archived_to == _archived_to(archive, "old")
     assert aws.names_left() == {"old"}
 
 
