@@ -36,7 +36,7 @@ SAFETY_CORE = {
     "inventory.py": ["tests/unit/test_inventory.py", "tests/unit/test_guarantees.py"],
     "usage.py": ["tests/unit/test_usage.py", "tests/unit/test_consumers.py", "tests/unit/test_guarantees.py"],
     "remediate.py": ["tests/unit/test_fail_closed.py"],
-    "invocation.py": ["tests/unit/test_fail_closed.py", "tests/unit/test_handler.py"],
+    "invocation.py": ["tests/unit/test_fail_closed.py", "tests/unit/test_handler.py", "tests/unit/test_compliance.py"],
 }
 # In these modules only the fail-closed paths are mutated (the rest formats, logs or counts).
 ONLY_FUNCTIONS = {

@@ -10,13 +10,14 @@ from __future__ import annotations
 import json
 import threading
 from datetime import UTC, datetime
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from botocore.awsrequest import AWSResponse, HTTPHeaders
 from botocore.exceptions import EndpointConnectionError
 
-from cert_cleanup import invocation, remediate
+from cert_cleanup import invocation, observability, remediate
 from cert_cleanup.errors import RunFailed
 from cert_cleanup.models import DELETE_REFUSED, RunResult
 from cert_cleanup.settings import Settings
@@ -326,11 +327,25 @@ def test_a_run_with_a_failure_publishes_then_fails_the_invocation(account: Fake)
     assert account.names_left() == EVERY
 
 
-def test_a_failed_publish_fails_the_invocation_naming_it(account: Fake) -> None:
+def test_a_failed_publish_fails_the_invocation_and_the_log_says_why(
+    account: Fake, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    errors: list[tuple[str, dict[str, Any]]] = []
+    monkeypatch.setattr(observability.logger, "error", lambda message, **fields: errors.append((message, fields)))
     account.fail("sns", "Publish", "AuthorizationError", "not allowed", status=403)
 
     with pytest.raises(RunFailed, match="first: sns Publish in us-east-1: AuthorizationError"):
         _handle(account)
+
+    # Nothing was published, so the function's log is the only place that says why
+    [logged] = [fields["extra"] for message, fields in errors if message == "summary not published"]
+    assert logged == {
+        "service": "sns",
+        "region": "us-east-1",
+        "operation": "Publish",
+        "code": "AuthorizationError",
+        "error_message": "not allowed",
+    }
 
 
 def test_a_clean_run_returns_its_document(account: Fake) -> None:
@@ -354,8 +369,23 @@ def test_a_clean_run_returns_its_document(account: Fake) -> None:
 
 def test_a_run_started_by_hand_is_told_to_people_and_a_quiet_scheduled_one_is_not(aws: Fake) -> None:
     aws.certificate("valid", days=200)
+    aws.iam.create_account_alias(AccountAlias="shop-prod")  # not read: READ_ACCOUNT_ALIAS is off
+    aws.count_calls()
+
     assert _handle(aws, {})["told_because"] == ["the run was started by hand"]
-    assert _handle(aws, SCHEDULED)["told_because"] == []
+    quiet = _handle(aws, SCHEDULED)
+
+    assert quiet["told_because"] == []
+    assert quiet["account_label"] is None
+    assert aws.calls_to("sts") == 0  # the account comes from the function's own ARN
+    assert aws.calls[("iam", "us-east-1", "ListAccountAliases")] == 0
+
+
+def test_outside_lambda_the_account_comes_from_sts(aws: Fake) -> None:
+    aws.certificate("valid", days=200)
+    settings = summary_settings(aws.session, REGIONS=REGION)
+    document = invocation.handle(SCHEDULED, SimpleNamespace(), settings=settings, clients=aws.clients)
+    assert document["account"] == ACCOUNT
 
 
 def test_the_summary_is_published_in_the_topic_region(account: Fake) -> None:
