@@ -131,6 +131,7 @@ def test_no_region_listed_proves_nothing(account: Fake) -> None:
     result = _run(account, REGIONS="")
 
     assert _error(result) == ("ec2", "us-east-1", "DescribeRegions", "NoRegions")
+    assert result.errors[0]["message"] == "no enabled region was listed"
     assert set(_actions(result).values()) == {"usage_unknown", "valid"}
     assert account.names_left() == EVERY
 
@@ -163,6 +164,18 @@ def test_any_failed_usage_lookup_keeps_every_candidate(account: Fake, service: s
     assert _error(result)[::2] == (service, operation)
     assert account.names_left() == EVERY
     assert _deletes(account) == 0
+
+
+def test_the_search_reports_its_progress(account: Fake) -> None:
+    seen: list[tuple[str, str, int, int]] = []
+    settings = Settings.build(REGIONS=REGION)
+    options = remediate.RunOptions.create(ACCOUNT, dry_run=True, on_progress=lambda *step: seen.append(step))
+
+    remediate.run(settings, account.clients, options)
+
+    # elb, elbv2 and appsync in eu-west-1, and CloudFront once: four tasks, each reported as it ends
+    assert sorted(service for service, _, _, _ in seen) == ["appsync", "cloudfront", "elb", "elbv2"]
+    assert [(done, total) for _, _, done, total in seen] == [(1, 4), (2, 4), (3, 4), (4, 4)]
 
 
 def test_a_dry_run_deletes_nothing(account: Fake) -> None:
