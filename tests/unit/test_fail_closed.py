@@ -69,7 +69,7 @@ def test_a_complete_search_deletes_only_the_unused(account: Fake) -> None:
     [used] = [row for row in result.certificates if row.certificate.name == "used"]
     assert used.used_by == (account.user,)  # type: ignore[attr-defined]
     assert account.names_left() == {"used", "valid"}
-    assert result.regions == [REGION]
+    assert (result.run_id, result.account, result.regions) == ("r1", ACCOUNT, [REGION])
     assert result.errors == []
     assert {row.archived_to for row in result.certificates} == {None}  # no archive configured
 
