@@ -49,6 +49,7 @@ TEXT_ONLY_FUNCTIONS = {"decide.x__days"}
 # Elsewhere a string can decide (an exemption value, an ARN prefix), so a string-only survivor there
 # is not explained by this script: a person must look at it.
 REASON_STRINGS_ONLY = {"decide.x_decide"}
+CLOSING = {")", "),", "]", "],", "}", "},"}
 STRING = re.compile(r"""(["'])(?:\\.|(?!\1).)*\1""")
 
 
@@ -184,11 +185,13 @@ def equivalent_reason(name: str) -> str | None:
     changed = diff_of(name)
     removed = [line[2:] for line in changed if line.startswith("- ")]
     added = [line[2:] for line in changed if line.startswith("+ ")]
+    # A mutant that deletes an argument also moves the call's closing bracket: that line is not a change.
+    changed_lines = [line for line in removed if line.strip() not in CLOSING]
     for known in EQUIVALENT:
         if (
             fnmatch(function, known.function)
-            and len(removed) == 1
-            and known.line in removed[0]
+            and len(changed_lines) == 1
+            and known.line in changed_lines[0]
             and all(known.mutated in line for line in added)
         ):
             return known.reason
