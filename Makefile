@@ -12,16 +12,20 @@ CDK_ARGS ?=
 export PYTHONPATH := $(CURDIR)/lambda:$(CURDIR)
 # cdk.json runs `python3 app.py`, as CDK's own Python template does: the venv's python3 comes first.
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
-export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CDK_DISABLE_CLI_TELEMETRY := true
 
 BENCH_STAMP := $(VENV)/.bench-installed
 BENCH_ARGS ?=
 
 # Example organization for an offline `make synth-org`; pass your own to deploy-org.
-ORG_ARGS ?= -c organizationId=o-exampleorg1 -c organizationalUnitIds=ou-abcd-11111111 -c memberRegion=us-east-1
+EXAMPLE_ORG := -c organizationId=o-exampleorg1 -c organizationalUnitIds=ou-abcd-11111111
+ORG_ARGS ?= $(EXAMPLE_ORG) -c memberRegion=us-east-1
+# `cdk deploy` with credentials gives the app CDK_DEFAULT_ACCOUNT and CDK_DEFAULT_REGION; `make test`
+# synthesizes both apps that way in a region of each partition (and without them: synth, synth-org).
+DEPLOY_REGIONS := us-east-1 cn-north-1 us-gov-west-1
+EXAMPLE_ACCOUNT := 111122223333
 
-.PHONY: help install wheelhouse lock mutate demo test lint typecheck unit e2e infra-test synth synth-org deploy deploy-org destroy destroy-org bench clean
+.PHONY: help install wheelhouse lock mutate demo test lint typecheck unit e2e infra-test synth synth-org synth-as-deploy deploy deploy-org destroy destroy-org bench clean
 
 help:
 	@echo "make demo     - run cert-cleanup against a local AWS emulator (dry run, real run, 14 days, a digest)"
@@ -90,6 +94,17 @@ synth-org: $(STAMP) $(WHEELS) $(NODE_STAMP)
 	$(CDK) synth --quiet -o cdk.out.org -c mode=organization $(ORG_ARGS) $(CDK_ARGS)
 	$(VENV)/bin/cfn-lint --ignore-checks W3005 -- cdk.out.org/*.template.json
 
+# Both apps as `cdk deploy` with credentials synthesizes them, in a region of each partition; cfn-lint checks
+# each template against that region's resource types.
+synth-as-deploy: $(STAMP) $(WHEELS) $(NODE_STAMP)
+	@set -e; for region in $(DEPLOY_REGIONS); do \
+	  echo "synth with CDK_DEFAULT_ACCOUNT=$(EXAMPLE_ACCOUNT) CDK_DEFAULT_REGION=$$region"; \
+	  export CDK_DEFAULT_ACCOUNT=$(EXAMPLE_ACCOUNT) CDK_DEFAULT_REGION=$$region; \
+	  $(CDK) synth --quiet -o cdk.out.deploy/$$region/account; \
+	  $(CDK) synth --quiet -o cdk.out.deploy/$$region/organization -c mode=organization $(EXAMPLE_ORG); \
+	  $(VENV)/bin/cfn-lint --regions $$region --ignore-checks W3005 -- cdk.out.deploy/$$region/*/*.template.json; \
+	done
+
 deploy-org: $(STAMP) $(WHEELS) $(NODE_STAMP)
 	$(CDK) deploy -c mode=organization $(ORG_ARGS) $(CDK_ARGS)
 
@@ -125,4 +140,4 @@ bench: $(BENCH_STAMP)
 	$(PY) -m bench.main $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) $(WHEELHOUSE) node_modules cdk.out cdk.out.org .mutants-work .mypy_cache .ruff_cache .pytest_cache .hypothesis
+	rm -rf $(VENV) $(WHEELHOUSE) node_modules cdk.out cdk.out.org cdk.out.deploy .mutants-work .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -9,12 +9,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "lambda"))
 
-import aws_cdk as cdk
+from infra.node_runtime import notice_old_node
 
-from infra import nag
-from infra.config import ContextError, DeployConfig
-from infra.organization import OrganizationStack
-from infra.stack import CertCleanupStack
+notice_old_node()  # before aws_cdk starts Node.js
+
+import aws_cdk as cdk  # noqa: E402
+
+from infra import nag  # noqa: E402
+from infra.config import ContextError, DeployConfig  # noqa: E402
+from infra.organization import OrganizationStack  # noqa: E402
+from infra.stack import CertCleanupStack  # noqa: E402
 
 STACK_NAME = "CertCleanup"
 ORGANIZATION_STACK_NAME = "CertCleanupOrganization"
@@ -23,8 +27,10 @@ ORGANIZATION_STACK_NAME = "CertCleanupOrganization"
 def build(app: cdk.App) -> cdk.Stack:
     """The single-account stack, or with ``-c mode=organization`` the organization stack."""
     config = DeployConfig.from_context(app.node)
+    # `cdk deploy` with credentials sets CDK_DEFAULT_ACCOUNT and CDK_DEFAULT_REGION. Only the region is
+    # pinned (the organization stack must live in the members' region). The account is left to
+    # CloudFormation: the template says ${AWS::AccountId}, so it is the same whoever synthesizes it.
     region = os.getenv("CDK_DEFAULT_REGION")
-    account = os.getenv("CDK_DEFAULT_ACCOUNT")
     stack: cdk.Stack
     if config.mode == "organization":
         if config.member_region is None and region is None:
@@ -32,11 +38,11 @@ def build(app: cdk.App) -> cdk.Stack:
                 "invalid CDK context: context 'memberRegion': required when no default region is configured"
             )
         # The organization stack lives in the members' region (their code bucket and the topic they publish to).
-        env = cdk.Environment(account=account, region=config.member_region or region)
+        env = cdk.Environment(region=config.member_region or region)
         stack = OrganizationStack(app, ORGANIZATION_STACK_NAME, config=config, env=env)
         nag.apply_organization(stack)
     else:
-        stack = CertCleanupStack(app, STACK_NAME, config=config, env=cdk.Environment(account=account, region=region))
+        stack = CertCleanupStack(app, STACK_NAME, config=config, env=cdk.Environment(region=region))
     nag.apply(app)
     return stack
 

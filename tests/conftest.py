@@ -7,6 +7,8 @@ import pytest
 # moto builds ~1300 default AMIs (with snapshots) for each region whose EC2 backend a test touches;
 # nothing here uses AMIs, and skipping them halves the cost of a small test.
 os.environ["MOTO_EC2_LOAD_DEFAULT_AMIS"] = "false"
+# The tests run on whatever Node.js the machine has; the CDK app itself says when it is past end of life.
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
 
 @pytest.fixture(autouse=True)

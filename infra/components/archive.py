@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import Aws, Duration, RemovalPolicy
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
@@ -69,4 +69,4 @@ class Archive(Construct):
 
     def objects_arn(self) -> str:
         """The objects the function may write: only under ``<prefix><this account>/``."""
-        return self.bucket.arn_for_objects(f"{self.prefix}{Stack.of(self).account}/*")
+        return self.bucket.arn_for_objects(f"{self.prefix}{Aws.ACCOUNT_ID}/*")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import jsii
-from aws_cdk import Duration, Stack
+from aws_cdk import Duration
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
@@ -15,6 +15,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from cert_cleanup import names
+from infra.arns import ANY, arn
 from infra.bundling import ARCHITECTURE, RUNTIME, function_code
 
 TIMEOUT = Duration.minutes(10)
@@ -81,7 +82,6 @@ class CleanupFunction(Construct):
         ``deleted`` (NoSuchEntity), and archive keys hold the run id.
         """
         super().__init__(scope, construct_id)
-        stack = Stack.of(self)
 
         self.log_group = logs.LogGroup(self, "Logs", retention=log_retention)
         self.failure_queue = sqs.Queue(
@@ -108,7 +108,7 @@ class CleanupFunction(Construct):
             iam.PolicyStatement(
                 sid="ReadArchiveAndDeleteServerCertificates",
                 actions=list(ON_SERVER_CERTIFICATES),
-                resources=[f"arn:{stack.partition}:iam::{stack.account}:server-certificate/*"],
+                resources=[arn("iam", "server-certificate/*")],
             )
         )
         # Defence in depth: IAM itself refuses to delete a certificate tagged exempt, whatever the code decides.
@@ -162,7 +162,7 @@ class CleanupFunction(Construct):
                 iam.PolicyStatement(
                     sid="RefreshComplianceAfterDelete",
                     actions=["config:StartConfigRulesEvaluation"],
-                    resources=[f"arn:{stack.partition}:config:*:{stack.account}:config-rule/*"],
+                    resources=[arn("config", "config-rule/*", region=ANY)],
                     conditions=in_rule_regions,
                 )
             )
