@@ -3,7 +3,7 @@
 Each patch's docstring says, in one line, which AWS behaviour it adds (the gaps are listed in
 the project's AWS facts: moto 5.2.5 gives every server certificate the same id and fixed dates,
 ignores paging and tags, never raises DeleteConflict, has no AppSync domain names and no AWS Config
-StartConfigRulesEvaluation).
+StartConfigRulesEvaluation, and matches SNS filter policies against messages without attributes).
 
 Call :func:`install` once per process before the mock or server starts; it is idempotent.
 """
@@ -36,6 +36,7 @@ from moto.elbv2.responses import ELBV2Response
 from moto.iam.exceptions import DeleteConflictException, MalformedCertificate, NotFoundException
 from moto.iam.models import Certificate, IAMBackend
 from moto.iam.responses import IamResponse
+from moto.sns.utils import FilterPolicyMatcher
 
 
 @dataclass
@@ -76,6 +77,7 @@ def install() -> None:
         _patch_appsync()
         _patch_ec2()
         _patch_config()
+        _patch_sns()
         _installed.add("all")
 
 
@@ -436,3 +438,21 @@ def _patch_config() -> None:
         return "{}"
 
     ConfigResponse.start_config_rules_evaluation = start_config_rules_evaluation  # type: ignore[attr-defined]
+
+
+# --- SNS ------------------------------------------------------------------------------------
+
+
+def _patch_sns() -> None:
+    original = FilterPolicyMatcher.matches
+
+    def matches(self: FilterPolicyMatcher, message_attributes: dict[str, Any] | None, message: str) -> bool:
+        """A MessageAttributes-scoped filter policy never matches a message without attributes (SNS Developer
+        Guide, key matching: ``exists: false`` "only matches if at least one attribute is present. An empty set
+        of attributes results in the filter not matching"; a value match needs its attribute). moto matched
+        ``exists: false`` against such a message (a CloudWatch alarm notification carries no attribute)."""
+        if self.filter_policy and self.filter_policy_scope == "MessageAttributes" and not message_attributes:
+            return False
+        return bool(original(self, message_attributes, message))
+
+    FilterPolicyMatcher.matches = matches  # type: ignore[method-assign]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import CfnOutput, Stack
+from aws_cdk import Aws, CfnOutput, Stack
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
@@ -73,6 +73,7 @@ def add_cleanup(
     config: DeployConfig,
     *,
     topic: sns.ITopic,
+    alarm_topic: sns.ITopic,
     topic_key_arn: str,
     queue_key: kms.IKey | None,
     read_account_alias: bool = False,
@@ -103,7 +104,7 @@ def add_cleanup(
         role_name=role_name,
         reevaluate_config_rule=config.reevaluate_config_rule,
     )
-    Monitoring(scope, "Monitoring", function=cleanup.function, queue=cleanup.failure_queue, topic=topic)
+    Monitoring(scope, "Monitoring", function=cleanup.function, queue=cleanup.failure_queue, topic=alarm_topic)
     return cleanup, archive
 
 
@@ -117,11 +118,12 @@ class CertCleanupStack(Stack):
         )
         notifications = Notifications(self, "Notifications", emails=config.notification_emails)
         # The stack's own alarms (named with the alarm prefix) in this account and region may publish.
-        notifications.allow_alarms(alarm_arn_pattern(self), {"StringEquals": {"aws:SourceAccount": self.account}})
+        notifications.allow_alarms(alarm_arn_pattern(), account=Aws.ACCOUNT_ID)
         cleanup, archive = add_cleanup(
             self,
             config,
             topic=notifications.topic,
+            alarm_topic=notifications.alarm_topic,
             topic_key_arn=notifications.key.key_arn,
             queue_key=notifications.key,
         )
@@ -130,7 +132,8 @@ class CertCleanupStack(Stack):
         self.archive = archive
         self.cleanup = cleanup
 
-        CfnOutput(self, "TopicArn", value=notifications.topic.topic_arn, description="Summary topic")
+        CfnOutput(self, "TopicArn", value=notifications.topic.topic_arn, description="Every run's result")
+        CfnOutput(self, "AlarmTopicArn", value=notifications.alarm_topic.topic_arn, description="Alarms")
         CfnOutput(
             self,
             "FunctionName",

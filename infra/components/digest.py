@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from aws_cdk import Duration, Stack
-from aws_cdk import aws_cloudwatch as cloudwatch
-from aws_cdk import aws_cloudwatch_actions as actions
+from aws_cdk import Duration
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
@@ -19,6 +17,7 @@ from constructs import Construct
 from cert_cleanup import names
 from infra.bundling import ARCHITECTURE, RUNTIME, function_code
 from infra.components.archive import private_bucket
+from infra.components.monitoring import PERIOD, count_alarm
 
 TIMEOUT = Duration.minutes(15)
 # Longer than the function's timeout: a message a running digest holds is not read by the next one.
@@ -40,12 +39,12 @@ class OrganizationDigest(Construct):
         construct_id: str,
         *,
         topic: sns.ITopic,
+        alarm_topic: sns.ITopic,
         topic_key_arn: str,
         schedule: str,
         log_retention: logs.RetentionDays,
     ) -> None:
         super().__init__(scope, construct_id)
-        stack = Stack.of(self)
         self.queue = sqs.Queue(
             self,
             "Results",
@@ -127,15 +126,11 @@ class OrganizationDigest(Construct):
             schedule=events.Schedule.expression(schedule),
             targets=[targets.LambdaFunction(self.function, retry_attempts=0)],
         )
-        self.errors = cloudwatch.Alarm(
+        self.errors = count_alarm(
             self,
             "DigestErrors",
-            alarm_name=f"{names.ALARM_NAME_PREFIX}{stack.stack_name}-digest-errors",
-            alarm_description="cert-cleanup digest failed: member results stay queued for the next digest.",
-            metric=self.function.metric_errors(period=Duration.minutes(5), statistic="Sum"),
-            threshold=1,
-            evaluation_periods=1,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            name="digest-errors",
+            description="cert-cleanup digest failed: member results stay queued for the next digest.",
+            metric=self.function.metric_errors(period=PERIOD, statistic="Sum"),
+            topic=alarm_topic,
         )
-        self.errors.add_alarm_action(actions.SnsAction(topic))

@@ -1,4 +1,11 @@
-"""The summary topic: encrypted with a customer-managed key, TLS only, email subscriptions."""
+"""Two topics under one customer-managed key: run results, and alarms. TLS only, email subscriptions.
+
+Alarms have a topic of their own because an email subscription to the results topic filters on the
+``audience`` message attribute, and a CloudWatch alarm notification carries no attribute at all:
+SNS never matches a MessageAttributes-scoped filter policy against a message without attributes
+(SNS Developer Guide, "Key matching"). The alarm topic has no filter, so every alarm reaches every
+address.
+"""
 
 from __future__ import annotations
 
@@ -14,16 +21,18 @@ from constructs import Construct
 
 from cert_cleanup import names
 
-# What a publisher to the encrypted topic needs of its key (SNS documents both).
+# What a publisher to the encrypted topics needs of their key (SNS Developer Guide, key management).
 KEY_ACTIONS = ("kms:Decrypt", "kms:GenerateDataKey*")
 CLOUDWATCH = "cloudwatch.amazonaws.com"
 
 
 class Notifications(Construct):
-    """The topic people and machines subscribe to, and the key that encrypts it (and the failure queue).
+    """``topic``: every run's result, for people (``audience=people``, emailed) and machines (all of them).
+    ``alarm_topic``: CloudWatch alarms, emailed to every address unfiltered. ``key`` encrypts both (and,
+    in one account, the failure queue).
 
     A CloudFormation topic policy replaces SNS's default one, so every publisher other than the
-    function's own role must be allowed here, in the topic policy and in the key policy.
+    deploying account's own principals must be allowed here, in the topic policy and in the key policy.
     """
 
     def __init__(self, scope: Construct, construct_id: str, *, emails: Sequence[str]) -> None:
@@ -31,24 +40,23 @@ class Notifications(Construct):
         self.key = kms.Key(
             self,
             "Key",
-            description="cert-cleanup: encrypts the summary topic and the failed-run queue",
+            description="cert-cleanup: encrypts the result and alarm topics and the failed-run queue",
             enable_key_rotation=True,
             pending_window=Duration.days(30),
             removal_policy=RemovalPolicy.DESTROY,
         )
-        self.topic = sns.Topic(
-            self,
-            "Topic",
-            display_name="cert-cleanup",
-            master_key=self.key,
-            enforce_ssl=True,
+        self.topic = sns.Topic(self, "Topic", display_name="cert-cleanup", master_key=self.key, enforce_ssl=True)
+        self.alarm_topic = sns.Topic(
+            self, "AlarmTopic", display_name="cert-cleanup alarms", master_key=self.key, enforce_ssl=True
         )
-        # A mailbox receives what a person should read (and alarms), never the machines-only summaries.
         for email in emails:
-            subscription = self.topic.add_subscription(subscriptions.EmailSubscription(email))
-            cfn = subscription.node.default_child
+            # A mailbox receives the results a person should read, never the machines-only ones...
+            results = self.topic.add_subscription(subscriptions.EmailSubscription(email))
+            cfn = results.node.default_child
             assert isinstance(cfn, sns.CfnSubscription)
             cfn.filter_policy = names.PEOPLE_FILTER_POLICY
+            # ...and every alarm.
+            self.alarm_topic.add_subscription(subscriptions.EmailSubscription(email))
 
     def allow_publishers(
         self,
@@ -58,13 +66,9 @@ class Notifications(Construct):
         *,
         key_conditions: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> None:
-        """Let ``principal`` publish under ``conditions``: one statement in the topic policy, its twin in the
-        key's, which also holds ``key_conditions`` (keys that only a KMS request carries, e.g. kms:ViaService)."""
-        key_only = key_conditions or {}
-        combined = {
-            operator: {**conditions.get(operator, {}), **key_only.get(operator, {})}
-            for operator in dict.fromkeys([*conditions, *key_only])
-        }
+        """Let ``principal`` publish results under ``conditions``: one statement in the results topic's policy,
+        its twin in the key's, which also holds ``key_conditions`` (keys only a KMS request carries, e.g.
+        kms:ViaService)."""
         self.topic.add_to_resource_policy(
             iam.PolicyStatement(
                 sid=f"{sid}Publish",
@@ -74,20 +78,48 @@ class Notifications(Construct):
                 conditions=dict(conditions),
             )
         )
-        self.key.add_to_resource_policy(
+        key_only = key_conditions or {}
+        combined = {
+            operator: {**conditions.get(operator, {}), **key_only.get(operator, {})}
+            for operator in dict.fromkeys([*conditions, *key_only])
+        }
+        self._allow_key(f"{sid}EncryptForTheTopic", principal, combined)
+
+    def allow_alarms(
+        self, alarm_arn_pattern: str, *, account: str | None = None, organization_id: str | None = None
+    ) -> None:
+        """CloudWatch publishes alarm notifications as its service principal, for the alarms named
+        ``alarm_arn_pattern`` (``aws:SourceArn``), of ``account`` or of any account of ``organization_id``.
+
+        Topic policy: ``aws:SourceArn`` with ``aws:SourceAccount`` or ``aws:SourceOrgID``, the keys the CloudWatch
+        User Guide recommends in resource policies ("Preventing confused deputy security issues"). Key policy:
+        the statement the SNS Developer Guide documents for a service publishing to an encrypted topic
+        (``kms:GenerateDataKey*`` and ``kms:Decrypt``), bound with ``aws:SourceArn`` and ``aws:SourceAccount``, the
+        keys that page says to add to the key policy. No AWS page documents ``aws:SourceOrgID`` in a key policy, so
+        across an organization the key is bound by ``aws:SourceArn`` alone.
+        """
+        source = {"ArnLike": {"aws:SourceArn": alarm_arn_pattern}}
+        topic_conditions: dict[str, Any] = dict(source)
+        key_conditions: dict[str, Any] = dict(source)
+        if account is not None:
+            topic_conditions["StringEquals"] = key_conditions["StringEquals"] = {"aws:SourceAccount": account}
+        if organization_id is not None:
+            topic_conditions["StringEquals"] = {"aws:SourceOrgID": organization_id}
+        principal = iam.ServicePrincipal(CLOUDWATCH)
+        self.alarm_topic.add_to_resource_policy(
             iam.PolicyStatement(
-                sid=f"{sid}EncryptForTheTopic",
+                sid="AlarmsPublish",
                 principals=[principal],
-                actions=list(KEY_ACTIONS),
-                resources=["*"],
-                conditions=combined,
+                actions=["sns:Publish"],
+                resources=[self.alarm_topic.topic_arn],
+                conditions=topic_conditions,
             )
         )
+        self._allow_key("AlarmsEncryptForTheTopic", principal, key_conditions)
 
-    def allow_alarms(self, alarm_arn_pattern: str, conditions: Mapping[str, Mapping[str, Any]]) -> None:
-        """CloudWatch publishes alarm actions as its service principal, bound to the named alarms."""
-        self.allow_publishers(
-            "Alarms",
-            iam.ServicePrincipal(CLOUDWATCH),
-            {"ArnLike": {"aws:SourceArn": alarm_arn_pattern}, **conditions},
+    def _allow_key(self, sid: str, principal: iam.IPrincipal, conditions: Mapping[str, Mapping[str, Any]]) -> None:
+        self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid=sid, principals=[principal], actions=list(KEY_ACTIONS), resources=["*"], conditions=dict(conditions)
+            )
         )

@@ -41,14 +41,13 @@ DEFAULT_RUN_INTERVAL_MINUTES = 24 * 60
 TELL_PEOPLE_CHOICES = ("on-change", "every-run", "never")
 
 # Every publish carries the SNS message attribute AUDIENCE: "people" when a person should read it,
-# "machines" otherwise. Email subscriptions carry PEOPLE_FILTER_POLICY: they receive the first, and
-# what does not say its audience at all (CloudWatch alarm notifications), never the second.
+# "machines" otherwise. Email subscriptions to the results topic carry PEOPLE_FILTER_POLICY: they receive
+# the first, never the second. Alarms go to a topic of their own, unfiltered: a CloudWatch notification
+# has no attribute, and SNS matches no attribute filter against a message without attributes.
 AUDIENCE_ATTRIBUTE = "audience"
 AUDIENCE_PEOPLE = "people"
 AUDIENCE_MACHINES = "machines"
-PEOPLE_FILTER_POLICY: dict[str, object] = {
-    "$or": [{AUDIENCE_ATTRIBUTE: [AUDIENCE_PEOPLE]}, {AUDIENCE_ATTRIBUTE: [{"exists": False}]}]
-}
+PEOPLE_FILTER_POLICY: dict[str, object] = {AUDIENCE_ATTRIBUTE: [AUDIENCE_PEOPLE]}
 # KIND says what a message is: a run's result (collected by the organization digest's queue, whose
 # subscription carries RESULTS_FILTER_POLICY) or the digest itself (never collected again).
 KIND_ATTRIBUTE = "kind"

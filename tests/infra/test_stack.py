@@ -20,6 +20,14 @@ def logical_id(template: Template, resource_type: str) -> str:
     return resource_id
 
 
+def results_topic(template: Template) -> str:
+    """The topic of run results (the other one is the alarm topic)."""
+    [topic] = [
+        key for key in template.find_resources("AWS::SNS::Topic") if not key.startswith("NotificationsAlarmTopic")
+    ]
+    return topic
+
+
 def test_function_runtime_and_limits(template: Template) -> None:
     template.has_resource_properties(
         "AWS::Lambda::Function",
@@ -91,80 +99,39 @@ def test_schedule_invokes_the_function(template: Template) -> None:
     )
 
 
-def test_topic_is_encrypted_tls_only_with_email_subscriptions(template: Template) -> None:
+def test_both_topics_are_encrypted_tls_only_with_every_address_subscribed(template: Template) -> None:
     key = logical_id(template, "AWS::KMS::Key")
-    topic = logical_id(template, "AWS::SNS::Topic")
-    template.has_resource_properties("AWS::SNS::Topic", {"KmsMasterKeyId": {"Fn::GetAtt": [key, "Arn"]}})
-    template.has_resource_properties(
-        "AWS::SNS::TopicPolicy",
-        {
-            "PolicyDocument": {
-                "Statement": Match.array_with(
-                    [
-                        Match.object_like(
-                            {
-                                "Effect": "Deny",
-                                "Action": "sns:Publish",
-                                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                            }
-                        )
-                    ]
-                )
+    template.has_resource_properties("AWS::KMS::Key", {"EnableKeyRotation": True})
+    topics = template.find_resources("AWS::SNS::Topic")
+    assert len(topics) == 2  # run results, and alarms
+    for topic, properties in topics.items():
+        assert properties["Properties"]["KmsMasterKeyId"] == {"Fn::GetAtt": [key, "Arn"]}
+        template.has_resource_properties(
+            "AWS::SNS::TopicPolicy",
+            {
+                "PolicyDocument": {
+                    "Statement": Match.array_with(
+                        [
+                            Match.object_like(
+                                {
+                                    "Effect": "Deny",
+                                    "Action": "sns:Publish",
+                                    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                                }
+                            )
+                        ]
+                    )
+                },
+                "Topics": [{"Ref": topic}],
             },
-            "Topics": [{"Ref": topic}],
-        },
-    )
-    endpoints = {
-        resource["Properties"]["Endpoint"]
-        for resource in template.find_resources(
-            "AWS::SNS::Subscription", {"Properties": {"Protocol": "email"}}
-        ).values()
-    }
-    assert endpoints == {"secops@example.com", "platform@example.com"}
-
-
-def test_key_rotates_and_lets_cloudwatch_alarms_use_it(template: Template) -> None:
-    template.has_resource_properties(
-        "AWS::KMS::Key",
-        {
-            "EnableKeyRotation": True,
-            "KeyPolicy": {
-                "Statement": Match.array_with(
-                    [
-                        Match.object_like(
-                            {
-                                "Principal": {"Service": "cloudwatch.amazonaws.com"},
-                                "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
-                                "Condition": {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}},
-                            }
-                        )
-                    ]
-                )
-            },
-        },
-    )
-
-
-def test_alarms_notify_the_topic_and_none_is_without_an_action(template: Template) -> None:
-    topic = {"Ref": logical_id(template, "AWS::SNS::Topic")}
-    metric = Capture()
-    template.has_resource_properties(
-        "AWS::CloudWatch::Alarm",
-        {
-            "MetricName": "Errors",
-            "Namespace": "AWS/Lambda",
-            "Threshold": 1,
-            "AlarmActions": [topic],
-            "OKActions": [topic],
-        },
-    )
-    template.has_resource_properties(
-        "AWS::CloudWatch::Alarm",
-        {"MetricName": metric, "Namespace": "AWS/SQS", "AlarmActions": [topic], "OKActions": [topic]},
-    )
-    assert metric.as_string() == "ApproximateNumberOfMessagesVisible"
-    for alarm in template.find_resources("AWS::CloudWatch::Alarm").values():
-        assert alarm["Properties"]["AlarmActions"], alarm
+        )
+        endpoints = {
+            resource["Properties"]["Endpoint"]
+            for resource in template.find_resources(
+                "AWS::SNS::Subscription", {"Properties": {"Protocol": "email", "TopicArn": {"Ref": topic}}}
+            ).values()
+        }
+        assert endpoints == {"secops@example.com", "platform@example.com"}, topic
 
 
 def test_archive_bucket_is_private_encrypted_versioned_retained(template: Template) -> None:
@@ -257,7 +224,7 @@ def expected_statements(template: Template) -> list[dict[str, Any]]:
             "Sid": "PublishSummary",
             "Effect": "Allow",
             "Action": "sns:Publish",
-            "Resource": {"Ref": ref("AWS::SNS::Topic")},
+            "Resource": {"Ref": results_topic(template)},
         },
         {
             "Sid": "ReportFailedRun",
@@ -368,7 +335,7 @@ def test_environment_comes_from_the_shared_names_and_the_function_accepts_it(tem
     assert environment[names.ENV_REGIONS] == "eu-west-1,us-east-1"
     assert environment[names.ENV_ACCOUNT_LABEL] == "prod-edge"
     assert environment[names.ENV_ARCHIVE_PREFIX] == names.DEFAULT_ARCHIVE_PREFIX
-    assert environment[names.ENV_SNS_TOPIC_ARN] == {"Ref": logical_id(template, "AWS::SNS::Topic")}
+    assert environment[names.ENV_SNS_TOPIC_ARN] == {"Ref": results_topic(template)}
     assert environment[names.ENV_ARCHIVE_BUCKET] == {"Ref": logical_id(template, "AWS::S3::Bucket")}
     # What CloudFormation will resolve, the function's own settings rules accept
     resolved = {
@@ -387,7 +354,7 @@ def test_environment_comes_from_the_shared_names_and_the_function_accepts_it(tem
 
 def test_outputs(template: Template) -> None:
     outputs = template.find_outputs("*")
-    assert set(outputs) == {"TopicArn", "FunctionName", "ArchiveBucketName"}
+    assert set(outputs) == {"TopicArn", "AlarmTopicArn", "FunctionName", "ArchiveBucketName"}
 
 
 def test_without_archive_there_is_no_bucket_and_no_s3_permission() -> None:
