@@ -91,7 +91,7 @@ class DeployConfig(BaseModel):
     organization_id: str | None = Field(default=None, alias="organizationId")
     organizational_unit_ids: tuple[str, ...] = Field(default=(), alias="organizationalUnitIds")
     member_region: str | None = Field(default=None, alias="memberRegion")
-    max_concurrent_percentage: int = Field(default=25, ge=1, le=100, alias="maxConcurrentPercentage")
+    max_concurrent_percentage: int = Field(default=100, ge=1, le=100, alias="maxConcurrentPercentage")
     failure_tolerance_percentage: int = Field(default=10, ge=0, le=100, alias="failureTolerancePercentage")
     delegated_admin: bool = Field(default=True, alias="delegatedAdmin")
     asset_bucket_prefix: str | None = Field(default=None, alias="assetBucketPrefix")

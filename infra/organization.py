@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import Aws, CfnOutput, CfnParameter, RemovalPolicy, Stack, Token
+from aws_cdk import Aws, CfnOutput, CfnParameter, CfnResource, RemovalPolicy, Stack, Token
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sns as sns
 from cdk_stacksets import (
@@ -24,6 +24,7 @@ from cdk_stacksets import (
 from constructs import Construct
 
 from cert_cleanup import names
+from infra.arns import ANY, arn
 from infra.components.archive import private_bucket
 from infra.components.digest import OrganizationDigest
 from infra.components.monitoring import alarm_arn_pattern
@@ -32,7 +33,9 @@ from infra.config import ContextError, DeployConfig
 from infra.stack import LOG_RETENTION, add_cleanup
 
 CENTRAL_TOPIC_PARAMETER = "CentralTopicArn"
+CENTRAL_ALARM_TOPIC_PARAMETER = "CentralAlarmTopicArn"
 CENTRAL_KEY_PARAMETER = "CentralKeyArn"
+CONCURRENCY_MODE = "SOFT_FAILURE_TOLERANCE"
 
 
 class MemberStack(StackSetStack):
@@ -45,12 +48,17 @@ class MemberStack(StackSetStack):
         super().__init__(scope, construct_id, **kwargs)
         topic_arn = CfnParameter(self, CENTRAL_TOPIC_PARAMETER, description="The central summary topic").value_as_string
         key_arn = CfnParameter(self, CENTRAL_KEY_PARAMETER, description="The central topic's KMS key").value_as_string
+        alarm_topic_arn = CfnParameter(
+            self, CENTRAL_ALARM_TOPIC_PARAMETER, description="The central alarm topic"
+        ).value_as_string
         topic = sns.Topic.from_topic_arn(self, "CentralTopic", topic_arn)
+        alarm_topic = sns.Topic.from_topic_arn(self, "CentralAlarmTopic", alarm_topic_arn)
         # Members email no one by default: the central digest tells people once a day (tellPeople overrides).
         self.cleanup, _ = add_cleanup(
             self,
             config,
             topic=topic,
+            alarm_topic=alarm_topic,
             topic_key_arn=key_arn,
             queue_key=None,
             read_account_alias=True,
@@ -85,7 +93,7 @@ class OrganizationStack(Stack):
         notifications = Notifications(self, "Notifications", emails=config.notification_emails)
         # Only the members' cert-cleanup role, in an account of this organization, may publish and
         # encrypt: not every principal of the organization.
-        member_role_arn = f"arn:{self.partition}:iam::*:role/{names.MEMBER_ROLE_NAME}"
+        member_role_arn = arn("iam", f"role/{names.MEMBER_ROLE_NAME}", account=ANY)
         notifications.allow_publishers(
             "MemberFunctions",
             iam.AnyPrincipal(),
@@ -93,11 +101,9 @@ class OrganizationStack(Stack):
                 "StringEquals": {"aws:PrincipalOrgID": organization_id},
                 "ArnLike": {"aws:PrincipalArn": member_role_arn},
             },
-            key_conditions={"StringEquals": {"kms:ViaService": f"sns.{self.region}.{Aws.URL_SUFFIX}"}},
+            key_conditions={"StringEquals": {"kms:ViaService": f"sns.{Aws.REGION}.{Aws.URL_SUFFIX}"}},
         )
-        notifications.allow_alarms(
-            alarm_arn_pattern(self, region="*", account="*"), {"StringEquals": {"aws:SourceOrgID": organization_id}}
-        )
+        notifications.allow_alarms(alarm_arn_pattern(region=ANY, account=ANY), organization_id=organization_id)
 
         # StackSet members read the function code from <prefix>-<region>, readable by the organization only.
         # It holds only build output: it goes with the stack (emptied first), so a later deploy can
@@ -124,6 +130,7 @@ class OrganizationStack(Stack):
             self,
             "Digest",
             topic=notifications.topic,
+            alarm_topic=notifications.alarm_topic,
             topic_key_arn=notifications.key.key_arn,
             schedule=config.digest_schedule,
             log_retention=LOG_RETENTION[config.log_retention_days],
@@ -153,14 +160,24 @@ class OrganizationStack(Stack):
             managed_execution=True,
             parameters={
                 CENTRAL_TOPIC_PARAMETER: notifications.topic.topic_arn,
+                CENTRAL_ALARM_TOPIC_PARAMETER: notifications.alarm_topic.topic_arn,
                 CENTRAL_KEY_PARAMETER: notifications.key.key_arn,
             },
         )
+        # SOFT: concurrency stays what maxConcurrentPercentage says whatever fails (STRICT, the default, caps it at
+        # failure tolerance + 1, so a tolerance that rounds down to 0 deploys one account at a time and stops
+        # at the first failure). cdk-stacksets does not expose the mode: set on the CloudFormation resource.
+        stack_set = self.stack_set.node.default_child
+        assert isinstance(stack_set, CfnResource)
+        stack_set.add_property_override("OperationPreferences.ConcurrencyMode", CONCURRENCY_MODE)
         # Members fetch their code as soon as the StackSet deploys: the organization must be able to read it by then.
         if self.asset_bucket.policy is not None:
             self.stack_set.node.add_dependency(self.asset_bucket.policy)
         self.notifications = notifications
         CfnOutput(self, "CentralTopicArn", value=notifications.topic.topic_arn, description="Every member reports here")
+        CfnOutput(
+            self, "CentralAlarmTopicArn", value=notifications.alarm_topic.topic_arn, description="Every member's alarms"
+        )
         CfnOutput(
             self, "DigestReportBucket", value=self.digest.bucket.bucket_name, description="Daily organization reports"
         )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import aws_cdk as cdk
@@ -15,43 +14,9 @@ from cert_cleanup import names
 from infra.config import ContextError, DeployConfig
 from infra.organization import OrganizationStack
 from infra.stack import function_environment
+from tests.infra import stacksets
+from tests.infra.conftest import ORG
 from tests.infra.policy import Request, Resolver, allowed
-
-ORG = {
-    "mode": "organization",
-    "organizationId": "o-a1b2c3d4e5",
-    "organizationalUnitIds": ["ou-ab12-11111111", "ou-ab12-22222222"],
-    "memberRegion": "eu-west-1",
-    "notificationEmails": ["secops@example.com"],
-    "maxConcurrentPercentage": 20,
-    "failureTolerancePercentage": 5,
-}
-
-
-@pytest.fixture(scope="module")
-def built() -> tuple[cdk.App, OrganizationStack]:
-    app = cdk.App(context=ORG)
-    stack = cdk_app.build(app)
-    assert isinstance(stack, OrganizationStack)
-    return app, stack
-
-
-@pytest.fixture(scope="module")
-def central(built: tuple[cdk.App, OrganizationStack]) -> Template:
-    return Template.from_stack(built[1])
-
-
-@pytest.fixture(scope="module")
-def member(built: tuple[cdk.App, OrganizationStack]) -> dict[str, Any]:
-    app, stack = built
-    assembly = app.synth()  # cdk-nag runs here too: any unacknowledged finding fails it
-    directory = Path(assembly.directory)
-    [path] = [
-        p for p in directory.glob("*.json") if "Member" in p.name and p.name.endswith(".stackset.template.json")
-    ] or list(directory.glob("**/*Member*.json"))
-    template: dict[str, Any] = json.loads(path.read_text())
-    assert stack.member is not None
-    return template
 
 
 def test_stack_set_is_service_managed_auto_deploying_to_the_ous(central: Template) -> None:
@@ -63,9 +28,12 @@ def test_stack_set_is_service_managed_auto_deploying_to_the_ous(central: Templat
             "CallAs": "DELEGATED_ADMIN",
             "Capabilities": ["CAPABILITY_NAMED_IAM"],
             "ManagedExecution": {"Active": True},
-            "OperationPreferences": Match.object_like(
-                {"MaxConcurrentPercentage": 20, "FailureTolerancePercentage": 5, "RegionConcurrencyType": "PARALLEL"}
-            ),
+            "OperationPreferences": {
+                "ConcurrencyMode": "SOFT_FAILURE_TOLERANCE",
+                "MaxConcurrentPercentage": 100,
+                "FailureTolerancePercentage": 10,
+                "RegionConcurrencyType": "PARALLEL",
+            },
             "StackInstancesGroup": [
                 {
                     "DeploymentTargets": {"OrganizationalUnitIds": ["ou-ab12-11111111", "ou-ab12-22222222"]},
@@ -80,8 +48,16 @@ def test_stack_set_is_service_managed_auto_deploying_to_the_ous(central: Templat
 def _central_statements(central: Template) -> tuple[Resolver, list[dict[str, Any]], list[dict[str, Any]], str]:
     template = dict(central.to_json())
     resolve = Resolver(template, account="999999999999", region="eu-west-1", stack_name="CertCleanupOrganization")
-    [topic_id] = [key for key, value in template["Resources"].items() if value["Type"] == "AWS::SNS::Topic"]
-    [policy] = [value for value in template["Resources"].values() if value["Type"] == "AWS::SNS::TopicPolicy"]
+    [topic_id] = [
+        key
+        for key, value in template["Resources"].items()
+        if value["Type"] == "AWS::SNS::Topic" and not key.startswith("NotificationsAlarmTopic")
+    ]
+    [policy] = [
+        value
+        for value in template["Resources"].values()
+        if value["Type"] == "AWS::SNS::TopicPolicy" and {"Ref": topic_id} in value["Properties"]["Topics"]
+    ]
     [key] = [value for value in template["Resources"].values() if value["Type"] == "AWS::KMS::Key"]
     topic = resolve(policy["Properties"]["PolicyDocument"]["Statement"])
     key_statements = resolve(key["Properties"]["KeyPolicy"]["Statement"])
@@ -125,44 +101,6 @@ def test_only_the_member_role_of_the_organization_publishes_to_the_central_topic
     )
 
 
-def test_member_alarms_reach_the_central_topic_and_no_other_alarm_does(
-    central: Template, member: dict[str, Any]
-) -> None:
-    _, topic, key, topic_arn = _central_statements(central)
-    member_resolve = Resolver(
-        member, account="111122223333", region="eu-west-1", stack_name="StackSet-cert-cleanup-1a2b"
-    )
-    alarms = [r for r in member["Resources"].values() if r["Type"] == "AWS::CloudWatch::Alarm"]
-    assert len(alarms) == 2
-    for alarm in alarms:
-        # every alarm action names the central topic (the StackSet passes its ARN as a parameter)
-        assert alarm["Properties"]["AlarmActions"] == [{"Ref": "CentralTopicArn"}]
-        assert alarm["Properties"]["OKActions"] == [{"Ref": "CentralTopicArn"}]
-        name = member_resolve(alarm["Properties"]["AlarmName"])
-        context = {
-            "aws:SourceArn": f"arn:aws:cloudwatch:eu-west-1:111122223333:alarm:{name}",
-            "aws:SourceOrgID": "o-a1b2c3d4e5",
-            "aws:SourceAccount": "111122223333",
-            "aws:SecureTransport": "true",
-        }
-        request = Request("sns:Publish", topic_arn, {"Service": "cloudwatch.amazonaws.com"}, context)
-        assert allowed(topic, request), name
-        assert allowed(key, Request("kms:GenerateDataKey", "*", request.principal, context)), name
-        assert allowed(key, Request("kms:Decrypt", "*", request.principal, context)), name
-    other = {
-        "aws:SourceArn": "arn:aws:cloudwatch:eu-west-1:111122223333:alarm:billing-alarm",
-        "aws:SourceOrgID": "o-a1b2c3d4e5",
-        "aws:SecureTransport": "true",
-    }
-    assert not allowed(topic, Request("sns:Publish", topic_arn, {"Service": "cloudwatch.amazonaws.com"}, other))
-    outside = {
-        **other,
-        "aws:SourceArn": "arn:aws:cloudwatch:eu-west-1:1:alarm:cert-cleanup-x",
-        "aws:SourceOrgID": "o-x",
-    }
-    assert not allowed(topic, Request("sns:Publish", topic_arn, {"Service": "cloudwatch.amazonaws.com"}, outside))
-
-
 def test_member_role_has_the_name_the_central_policies_require(member: dict[str, Any]) -> None:
     [role] = [r for r in member["Resources"].values() if r["Type"] == "AWS::IAM::Role"]
     assert role["Properties"]["RoleName"] == names.MEMBER_ROLE_NAME
@@ -171,8 +109,12 @@ def test_member_role_has_the_name_the_central_policies_require(member: dict[str,
 def test_key_use_is_bound_to_sns_in_the_partition_url_suffix(central: Template) -> None:
     [key] = central.find_resources("AWS::KMS::Key").values()
     text = json.dumps(key["Properties"]["KeyPolicy"])
-    assert '"kms:ViaService": {"Fn::Join": ["", ["sns.eu-west-1.", {"Ref": "AWS::URLSuffix"}]]}' in text
+    assert (
+        '"kms:ViaService": {"Fn::Join": ["", ["sns.", {"Ref": "AWS::Region"}, ".", {"Ref": "AWS::URLSuffix"}]]}' in text
+    )
     assert "amazonaws.com" not in text.replace("cloudwatch.amazonaws.com", "")
+    china = Resolver(dict(central.to_json()), region="cn-north-1", partition="aws-cn", url_suffix="amazonaws.com.cn")
+    assert "sns.cn-north-1.amazonaws.com.cn" in json.dumps(china(key["Properties"]["KeyPolicy"]))
 
 
 def test_asset_bucket_is_named_for_the_region_and_readable_by_the_organization_only(central: Template) -> None:
@@ -251,7 +193,7 @@ def test_member_is_the_same_least_privilege_function(member: dict[str, Any]) -> 
     assert queue["Properties"]["SqsManagedSseEnabled"] is True
     alarms = [r for r in member["Resources"].values() if r["Type"] == "AWS::CloudWatch::Alarm"]
     assert len(alarms) == 2
-    assert all(alarm["Properties"]["AlarmActions"] == [{"Ref": "CentralTopicArn"}] for alarm in alarms)
+    assert all(alarm["Properties"]["AlarmActions"] == [{"Ref": "CentralAlarmTopicArn"}] for alarm in alarms)
     # the code comes from the organization's asset bucket for the member's region
     code = function["Properties"]["Code"]
     assert "cert-cleanup-assets-a1b2c3d4e5" in json.dumps(code)
@@ -399,3 +341,34 @@ def test_the_digest_role_reads_its_queue_writes_its_reports_and_emails_only(cent
     bucket_arn = resolve({"Fn::GetAtt": [bucket, "Arn"]})
     assert allowed(statements, Request("s3:PutObject", f"{bucket_arn}/digests/2026/11/28/r.csv", role, {}))
     assert not allowed(statements, Request("s3:PutObject", f"{bucket_arn}/other.csv", role, {}))
+
+
+def test_a_rollout_deploys_several_accounts_at_once_and_one_failure_stops_no_other(central: Template) -> None:
+    [stack_set] = central.find_resources("AWS::CloudFormation::StackSet").values()
+    preferences = stack_set["Properties"]["OperationPreferences"]
+    for accounts in (2, 3, 8, 50, 1000):
+        # Given one account that fails (an SCP that denies CloudFormation there, say)
+        outcome = stacksets.run(preferences, accounts, failing={0})
+        # Then several accounts deploy at once, and every other account is deployed
+        assert outcome.concurrency >= min(accounts, 8), (accounts, outcome.concurrency)
+        assert outcome.failed == [0]
+        assert outcome.deployed == list(range(1, accounts)), accounts
+    # And a template that fails everywhere stops a large rollout before it reaches every account
+    everywhere = stacksets.run(preferences, 1000, failing=set(range(1000)))
+    assert everywhere.not_started
+
+
+def test_rollout_percentages_come_from_the_context() -> None:
+    stack = cdk_app.build(cdk.App(context={**ORG, "maxConcurrentPercentage": "20", "failureTolerancePercentage": "5"}))
+    Template.from_stack(stack).has_resource_properties(
+        "AWS::CloudFormation::StackSet",
+        {
+            "OperationPreferences": Match.object_like(
+                {
+                    "ConcurrencyMode": "SOFT_FAILURE_TOLERANCE",
+                    "MaxConcurrentPercentage": 20,
+                    "FailureTolerancePercentage": 5,
+                }
+            )
+        },
+    )
