@@ -121,6 +121,7 @@ test: lint typecheck $(WHEELS)
 	$(PY) -m pytest tests
 	$(MAKE) --no-print-directory synth
 	$(MAKE) --no-print-directory synth-org
+	$(MAKE) --no-print-directory synth-as-deploy
 
 MUTATE_STAMP := $(VENV)/.mutate-installed
 $(MUTATE_STAMP): requirements-mutate.txt $(STAMP)
