@@ -12,6 +12,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import boto3
+import botocore.client
 import botocore.loaders
 import botocore.session
 from botocore.awsrequest import AWSResponse, HTTPHeaders
@@ -40,8 +41,9 @@ SERVICE_IDS = {
     "ec2": "ec2",
     "sts": "sts",
     "config": "config-service",
+    "lambda": "lambda",
 }
-SCHEDULED = {"detail-type": "Scheduled Event", "source": "aws.events", "detail": {}}
+SCHEDULED = seed.scheduled_event(ACCOUNT)
 
 
 def summary_settings(session: boto3.Session, **values: Any) -> Settings:
@@ -66,7 +68,8 @@ class Fake:
 
     @property
     def iam(self) -> Any:
-        return self.session.client("iam", region_name="us-east-1")
+        """The test's own IAM client (not the code's): made once with the session, before any hook."""
+        return _seed_iam(self.session)
 
     def certificate(
         self, name: str, *, days: float, path: str = "/", tags: dict[str, str] | None = None
@@ -101,17 +104,18 @@ class Fake:
                 "Error": {"Code": code, "Message": message}
             }
 
-        self._register(f"before-call.{SERVICE_IDS[service]}.{operation}", answer)
+        self.hook(f"before-call.{SERVICE_IDS[service]}.{operation}", answer)
 
-    def _register(self, event: str, handler: Any) -> None:
-        """On the session (clients made later) and on every client already made (each copied the session's hooks)."""
+    def hook(self, event: str, handler: Any) -> None:
+        """Register ``handler`` for a botocore event on the clients the code uses: on the session (clients made
+        later copy its hooks) and on every client already made. :meth:`heal` (and the test's end) removes it."""
         self._faults.append((event, handler))
         self.session.events.register(event, handler)
         for client in list(self.clients._clients.values()):  # test support reaches in on purpose
             client.meta.events.register(event, handler)
 
     def heal(self) -> None:
-        """Remove every fault and canned answer registered so far."""
+        """Remove every hook registered so far."""
         for event, handler in self._faults:
             self.session.events.unregister(event, handler)
             for client in list(self.clients._clients.values()):
@@ -126,19 +130,55 @@ class Fake:
                 return None
             return AWSResponse("https://fake", 200, HTTPHeaders(), None), parsed
 
-        self._register(f"before-call.{SERVICE_IDS[service]}.{operation}", answer)
+        self.hook(f"before-call.{SERVICE_IDS[service]}.{operation}", answer)
 
     def count_calls(self) -> None:
+        """Count every call the code's clients make (``calls``), by service id, region and operation."""
+
         def record(event_name: str, request_signer: Any = None, **_: Any) -> None:
             _prefix, service_id, operation = event_name.split(".", 2)
             region = request_signer.region_name if request_signer is not None else "?"
             with self._lock:
                 self.calls[(service_id, region, operation)] += 1
 
-        self.session.events.register("before-call.*.*", record)
+        self.hook("before-call.*.*", record)
 
     def calls_to(self, service: str) -> int:
         return sum(count for (svc, _, _), count in self.calls.items() if svc == SERVICE_IDS[service])
+
+    def deploy_function(self, *, at: datetime) -> str:
+        """The function CONTEXT names, as deployed (or last changed) at ``at``: what GetFunctionConfiguration
+        reads for the first scheduled run after a deploy."""
+        deploy_function(self.session, at=at)
+        return str(CONTEXT.invoked_function_arn)
+
+
+def deploy_function(session: boto3.Session, *, at: datetime, name: str = seed.FUNCTION_NAME) -> None:
+    """The function in the emulated account, as deployed (or last changed) at ``at``."""
+    seed.deployed_function(session, name)
+    from moto.awslambda.models import lambda_backends  # the emulated account's state, set as a deploy at ``at`` would
+
+    function = lambda_backends[ACCOUNT][session.region_name or "us-east-1"].get_function(name)
+    function.last_modified = at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f000Z")
+
+
+@contextmanager
+def every_call() -> Iterator[Counter[str]]:
+    """Count every AWS call any client of this process makes (``service.Operation``), whatever session made the
+    client: the handler builds its own, which a hook on a test's session would not see."""
+    counted: Counter[str] = Counter()
+    client_class: Any = botocore.client.BaseClient
+    original = client_class._make_api_call
+
+    def counting(client: Any, operation_name: str, api_params: Any) -> Any:
+        counted[f"{client.meta.service_model.service_name}.{operation_name}"] += 1
+        return original(client, operation_name, api_params)
+
+    client_class._make_api_call = counting
+    try:
+        yield counted
+    finally:
+        client_class._make_api_call = original
 
 
 _LOADER = botocore.loaders.create_loader()
@@ -151,11 +191,38 @@ def new_session(region: str) -> boto3.Session:
     return boto3.Session(botocore_session=core, region_name=region)
 
 
+# One session and one set of clients per home region and retry config, for the whole test process: building
+# botocore clients is most of what a run costs in-process (about a second for the 60 of a full search).
+# moto's state is per test (each mock_aws starts empty); the clients carry none. Hooks go through Fake.hook,
+# which the end of every test removes.
+_SHARED: dict[tuple[str, int], tuple[boto3.Session, AwsClients]] = {}
+_SEED_IAM: dict[int, Any] = {}
+
+
+def shared_account(region: str = "us-east-1", config: Config | None = FAST_RETRIES) -> tuple[boto3.Session, AwsClients]:
+    key = (region, id(config))
+    if key not in _SHARED:
+        session = new_session(region)
+        _SEED_IAM[id(session)] = session.client("iam", region_name=region)  # before any hook: never gets one
+        _SHARED[key] = (session, AwsClients(session, config))
+    return _SHARED[key]
+
+
+def _seed_iam(session: boto3.Session) -> Any:
+    if id(session) not in _SEED_IAM:
+        _SEED_IAM[id(session)] = session.client("iam")
+    return _SEED_IAM[id(session)]
+
+
 @contextmanager
-def fake_aws(config: Config | None = FAST_RETRIES) -> Iterator[Fake]:
+def fake_aws(config: Config | None = FAST_RETRIES, region: str = "us-east-1") -> Iterator[Fake]:
     aws_fakes.install()
     aws_fakes.reset()
     with mock_aws():
-        session = new_session("us-east-1")
-        yield Fake(session=session, clients=AwsClients(session, config))
+        session, clients = shared_account(region, config)
+        fake = Fake(session=session, clients=clients)
+        try:
+            yield fake
+        finally:
+            fake.heal()
     aws_fakes.reset()

@@ -12,6 +12,7 @@ from botocore.parsers import ResponseParserError
 
 from cert_cleanup import __version__
 from cert_cleanup.errors import LookupFailed
+from cert_cleanup.models import FailedLookup
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -114,18 +115,12 @@ def lookup(service: str, region: str, operation: str, call: Callable[[], Any]) -
     try:
         return call()
     except AWS_ERRORS as exc:
-        raise LookupFailed(
-            service=service,
-            region=region,
-            operation=operation,
-            code=error_code(exc),
-            message=error_message(exc),
-        ) from exc
+        raise LookupFailed(failure_of(service, region, operation, exc)) from exc
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise LookupFailed(
-            service=service,
-            region=region,
-            operation=operation,
-            code=MALFORMED_RESPONSE,
-            message=f"{type(exc).__name__}: {exc}",
-        ) from exc
+        failure = FailedLookup(service, region, operation, MALFORMED_RESPONSE, f"{type(exc).__name__}: {exc}")
+        raise LookupFailed(failure) from exc
+
+
+def failure_of(service: str, region: str, operation: str, exc: BaseException) -> FailedLookup:
+    """The failure an AWS error (or a botocore one) of ``operation`` comes to."""
+    return FailedLookup(service, region, operation, error_code(exc), error_message(exc))

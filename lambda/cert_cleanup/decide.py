@@ -12,7 +12,7 @@ def decide(cert: Certificate, evidence: Evidence, policy: Policy, now: datetime)
 
     ``Pending.DELETE`` is returned only for a certificate that is expired at least
     ``policy.grace_days`` days, is known not to be exempt, and was proven unused by a complete
-    search, in a run that is not a dry run.
+    search (every lookup succeeded, every enabled region searched), in a run that is not a dry run.
     """
     expiration = cert.expiration
     if expiration > now:
@@ -21,10 +21,12 @@ def decide(cert: Certificate, evidence: Evidence, policy: Policy, now: datetime)
         return Decision(Action.VALID, "not expired")
 
     expired_for = now - expiration
-    if expired_for < timedelta(days=policy.grace_days):
+    grace = timedelta(days=policy.grace_days)
+    if expired_for < grace:
         return Decision(
             Action.GRACE_PERIOD,
-            f"expired {_days(expired_for)} ago; grace period is {policy.grace_days} days",
+            f"expired {_days(expired_for)} ago; its {policy.grace_days}-day grace period ends "
+            f"{expiration + grace:%Y-%m-%d %H:%M} UTC, and the first run after that deletes it if unused",
         )
 
     if evidence.tags_failed:
@@ -40,6 +42,12 @@ def decide(cert: Certificate, evidence: Evidence, policy: Policy, now: datetime)
     if usage.used_by:
         return Decision(Action.IN_USE, f"expired but used by {len(usage.used_by)} resource(s)")
     if not usage.complete:
+        if usage.left_out:
+            regions = ", ".join(usage.left_out)
+            return Decision(
+                Action.USAGE_UNKNOWN,
+                f"expired; not deleted because the search left out {len(usage.left_out)} enabled region(s): {regions}",
+            )
         return Decision(Action.USAGE_UNKNOWN, "expired; not deleted because a usage lookup failed")
     if policy.dry_run:
         return Decision(Action.WOULD_DELETE, f"expired {_days(expired_for)} ago and unused (dry run)")

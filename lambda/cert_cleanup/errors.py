@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from cert_cleanup.models import FailedLookup
+
 
 class CertCleanupError(Exception):
     """Base class for errors raised by cert-cleanup."""
@@ -16,15 +21,12 @@ class InvalidEventError(CertCleanupError):
 
 
 class LookupFailed(CertCleanupError):
-    """An AWS lookup could not be completed after retries."""
+    """An AWS lookup could not be completed after retries; ``failure`` says which and why."""
 
-    def __init__(self, *, service: str, region: str, operation: str, code: str, message: str) -> None:
-        super().__init__(f"{service} {operation} in {region}: {code}: {message}")
-        self.service = service
-        self.region = region
-        self.operation = operation
-        self.code = code
-        self.message = message
+    def __init__(self, failure: FailedLookup) -> None:
+        where = f"{failure.service} {failure.operation} in {failure.region}"
+        super().__init__(f"{where}: {failure.code}: {failure.message}")
+        self.failure = failure
 
 
 class RunFailed(CertCleanupError):

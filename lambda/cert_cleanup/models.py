@@ -57,9 +57,19 @@ class Use:
     certificate_id: str | None = None
 
 
+ACCESS_DENIED = frozenset({"AccessDenied", "AccessDeniedException", "UnauthorizedOperation"})
+THROTTLED = frozenset({"Throttling", "ThrottlingException", "RequestLimitExceeded", "TooManyRequestsException"})
+SCP_HINT = (
+    "a service control policy denies this call: cert-cleanup cannot prove a certificate unused while a region "
+    "it cannot read may hold a load balancer; exempt its role from the policy's region deny (AWS's example "
+    "region-deny policies exempt roles by aws:PrincipalARN)"
+)
+
+
 @dataclass(frozen=True, slots=True)
 class FailedLookup:
-    """A lookup that could not be completed: the run fails closed."""
+    """A call that could not be completed, where it happened: a lookup fails the run closed; a failed
+    publish fails the invocation. The one failure type, from the call to the JSON and the email."""
 
     service: str
     region: str
@@ -67,14 +77,28 @@ class FailedLookup:
     code: str
     message: str
 
+    @property
+    def hint(self) -> str | None:
+        """What a person can do about it, when the code says."""
+        if self.code in ACCESS_DENIED:
+            if "service control policy" in self.message.lower():
+                return SCP_HINT
+            return "the function's role lacks this permission, or a policy denies it"
+        if self.code in THROTTLED:
+            return "still throttled after retries; the next scheduled run tries again"
+        return None
+
     def as_dict(self) -> dict[str, str]:
-        return {
+        entry = {
             "service": self.service,
             "region": self.region,
             "operation": self.operation,
             "code": self.code,
             "message": self.message,
         }
+        if self.hint:
+            entry["hint"] = self.hint
+        return entry
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,12 +117,22 @@ class Skipped:
 class Usage:
     """What the usage search proved about one certificate.
 
-    ``complete`` is true only when every lookup of the run succeeded: then an empty ``used_by``
-    proves the certificate unused.
+    ``complete`` is true only when every lookup of the run succeeded and every region enabled for the
+    account was searched: then an empty ``used_by`` proves the certificate unused. ``left_out`` names the
+    enabled regions a narrowed search (``cert-cleanup scan --region``) did not look at.
     """
 
     complete: bool
     used_by: tuple[str, ...] = ()
+    left_out: tuple[str, ...] = ()
+
+
+class Searched(StrEnum):
+    """How far a certificate's ``used_by`` can be trusted: an empty list never means "not looked"."""
+
+    COMPLETE = "complete"  # every lookup succeeded in every enabled region: used_by is every user
+    INCOMPLETE = "incomplete"  # a lookup failed or regions were left out: used_by may miss users
+    NOT_SEARCHED = "not_searched"  # no certificate of this run needed the search
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +168,7 @@ class CertificateResult:
     reason: str
     used_by: tuple[str, ...] = ()
     archived_to: str | None = None
+    searched: Searched = Searched.NOT_SEARCHED
 
     def as_dict(self) -> dict[str, object]:
         cert = self.certificate
@@ -146,6 +181,7 @@ class CertificateResult:
             "action": self.action.value,
             "reason": self.reason,
             "used_by": list(self.used_by),
+            "usage_search": self.searched.value,
         }
         if self.archived_to:
             row["archived_to"] = self.archived_to
@@ -162,8 +198,11 @@ class RunResult:
     dry_run: bool
     started_at: datetime
     regions: list[str] = field(default_factory=list)
+    # Enabled regions a narrowed search did not look at (the command line's scan --region): no certificate
+    # is proven unused, so none is deleted.
+    regions_left_out: list[str] = field(default_factory=list)
     certificates: list[CertificateResult] = field(default_factory=list)
-    errors: list[dict[str, str]] = field(default_factory=list)
+    errors: list[FailedLookup] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     finished_at: datetime | None = None
     # Best-effort steps after the run (AWS Config re-evaluation): never a failure, never a reason to keep.
@@ -198,9 +237,10 @@ class RunResult:
             "started_at": self.started_at.isoformat(),
             "finished_at": self.finished_at.isoformat() if self.finished_at else None,
             "regions": list(self.regions),
+            "regions_left_out": list(self.regions_left_out),
             "counts": self.counts(),
             "certificates": [row.as_dict() for row in self.certificates],
-            "errors": list(self.errors),
+            "errors": [error.as_dict() for error in self.errors],
             "skipped": [item.as_dict() for item in self.skipped],
             "warnings": list(self.warnings),
             "compliance": self.compliance,

@@ -17,7 +17,6 @@ ENV_DRY_RUN = "DRY_RUN"
 ENV_GRACE_DAYS = "GRACE_DAYS"
 ENV_EXPIRY_WARNING_DAYS = "EXPIRY_WARNING_DAYS"
 ENV_EXEMPT_TAG_KEY = "EXEMPT_TAG_KEY"
-ENV_REGIONS = "REGIONS"
 ENV_ARCHIVE_BUCKET = "ARCHIVE_BUCKET"
 ENV_ARCHIVE_PREFIX = "ARCHIVE_PREFIX"
 ENV_ACCOUNT_LABEL = "ACCOUNT_LABEL"
@@ -26,6 +25,13 @@ ENV_TELL_PEOPLE = "TELL_PEOPLE"
 ENV_REMINDER_DAYS = "REMINDER_DAYS"
 ENV_RUN_INTERVAL_MINUTES = "RUN_INTERVAL_MINUTES"
 ENV_REEVALUATE_CONFIG_RULE = "REEVALUATE_CONFIG_RULE"
+# Settings that were removed, and why: refused by name rather than ignored.
+REMOVED_SETTINGS = {
+    "REGIONS": (
+        "no longer accepted: every run searches all regions enabled for the account, because a narrowed "
+        "search cannot prove a certificate unused; to look at some regions only, use `cert-cleanup scan --region`"
+    ),
+}
 # The organization digest's function.
 ENV_DIGEST_QUEUE_URL = "DIGEST_QUEUE_URL"
 ENV_REPORT_BUCKET = "REPORT_BUCKET"

@@ -13,7 +13,7 @@ from typing import Any, Generic, TypeVar
 
 from botocore.exceptions import ClientError
 
-from cert_cleanup import archive, inventory, report
+from cert_cleanup import archive, inventory
 from cert_cleanup.aws import AWS_ERRORS, MAX_IN_FLIGHT, TRANSPORT_ERRORS, AwsClients, error_code, error_message
 from cert_cleanup.decide import decide
 from cert_cleanup.errors import LookupFailed
@@ -28,11 +28,12 @@ from cert_cleanup.models import (
     Pending,
     Policy,
     RunResult,
+    Searched,
     Usage,
 )
 from cert_cleanup.observability import logger, metrics
 from cert_cleanup.settings import Settings
-from cert_cleanup.usage import CONSUMERS, ProgressCallback, UsageIndex, enabled_regions, search_usage
+from cert_cleanup.usage import CONSUMERS, ProgressCallback, SearchOutcome, search_account
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -49,6 +50,9 @@ class RunOptions:
     now: datetime
     run_id: str
     on_progress: ProgressCallback | None = None
+    # A narrowed search (the command line's scan --region): only these enabled regions are searched, and
+    # nothing can be proven unused, so nothing is deleted.
+    regions: tuple[str, ...] | None = None
 
     @classmethod
     def create(
@@ -59,6 +63,7 @@ class RunOptions:
         now: datetime | None = None,
         run_id: str | None = None,
         on_progress: ProgressCallback | None = None,
+        regions: tuple[str, ...] | None = None,
     ) -> RunOptions:
         return cls(
             account=account,
@@ -66,13 +71,16 @@ class RunOptions:
             now=now or datetime.now(UTC),
             run_id=run_id or uuid.uuid4().hex,
             on_progress=on_progress,
+            regions=regions,
         )
 
 
 def run(settings: Settings, clients: AwsClients, options: RunOptions) -> RunResult:
     """Decide each certificate's fate and act on it; never raises for an AWS failure.
 
-    Fails closed: if any lookup fails, no certificate is deleted in this run.
+    Fails closed: if any lookup fails, or the search was narrowed, no certificate is deleted in this run.
+    Each certificate is decided once per stage: on its metadata; then, if expired past its grace period,
+    on its tags; then, if not exempt, on the usage search.
     """
     policy = Policy(
         grace_days=settings.grace_days,
@@ -87,53 +95,57 @@ def run(settings: Settings, clients: AwsClients, options: RunOptions) -> RunResu
         started_at=options.now,
     )
     iam = clients.client("iam")  # IAM is global: the home region's endpoint
-    failures: list[FailedLookup] = []
-
     try:
         certificates = inventory.list_certificates(iam)
     except LookupFailed as exc:
-        failures.append(_failed(exc))
-        return _finish(result, failures)
+        return _finish(result, [exc.failure])
 
     decisions = {cert.name: decide(cert, Evidence(), policy, options.now) for cert in certificates}
-    evidence: dict[str, Evidence] = {}
-
-    # Tags only for expired candidates: IAM has no batch form, so this is one call each. When archiving,
-    # GetServerCertificate returns the tags with the body and chain: one call reads both.
-    # The usage search starts in the background as soon as one tag read shows a certificate that could
-    # be deleted, so the two overlap; an account whose expired certificates are all exempt is never searched.
-    materials: dict[str, dict[str, Any]] = {}
+    # The search runs when a certificate could be deleted (known once its tags say it is not exempt), or
+    # when one expires soon or is in its grace period: a reminder says where to replace it. An account
+    # whose expired certificates are all exempt, and nothing else due, is never searched.
+    reminders = any(decision.outcome in REMINDED for decision in decisions.values())
     need_tags = [cert for cert in certificates if decisions[cert.name].outcome is Pending.NEEDS_TAGS]
-    search_failures: list[FailedLookup] = []
+    failures: list[FailedLookup] = []
+    materials: dict[str, dict[str, Any]] = {}
     with ThreadPoolExecutor(max_workers=1) as background:
-        search = _Once(lambda: _search(settings, clients, options, result, search_failures), background)
+        search = _Once(
+            lambda: search_account(
+                clients, account=options.account, only_regions=options.regions, on_progress=options.on_progress
+            ),
+            background,
+        )
+        if reminders:
+            search.start()
 
-        def on_tags(cert: Certificate, tags: dict[str, str]) -> None:
-            exempt = inventory.is_exempt(tags, settings.exempt_tag_key)
-            if decide(cert, Evidence(exempt=exempt), policy, options.now).outcome is Pending.NEEDS_USAGE:
+        # Tags only for expired candidates: IAM has no batch form, so this is one call each. When archiving,
+        # GetServerCertificate returns the tags with the body and chain: one call reads both. The search
+        # starts at the first tag read that shows a certificate not exempt, and overlaps the other reads.
+        def on_tags(tags: dict[str, str]) -> None:
+            if not inventory.is_exempt(tags, settings.exempt_tag_key):
                 search.start()
 
-        read_tags = _read_tags(iam, need_tags, materials if settings.archive_bucket else None, on_tags)
-        for cert, tags_or_failure in zip(need_tags, read_tags, strict=True):
-            if isinstance(tags_or_failure, FailedLookup):
-                failures.append(tags_or_failure)
-                evidence[cert.name] = Evidence(tags_failed=True)
+        archiving = materials if settings.archive_bucket else None
+        for cert, read in zip(need_tags, _read_tags(iam, need_tags, archiving, on_tags), strict=True):
+            if isinstance(read, FailedLookup):
+                failures.append(read)
+                evidence = Evidence(tags_failed=True)
             else:
-                evidence[cert.name] = Evidence(exempt=inventory.is_exempt(tags_or_failure, settings.exempt_tag_key))
-            decisions[cert.name] = decide(cert, evidence[cert.name], policy, options.now)
+                evidence = Evidence(exempt=inventory.is_exempt(read, settings.exempt_tag_key))
+            decisions[cert.name] = decide(cert, evidence, policy, options.now)
 
-        # Usage is searched only when at least one certificate could be deleted.
         need_usage = [cert for cert in certificates if decisions[cert.name].outcome is Pending.NEEDS_USAGE]
-        if need_usage:
-            index = search.start().result()
-            failures.extend(search_failures)
-            complete = not failures
-            for cert in need_usage:
-                found = index.usage(cert) if index else Usage(complete=False)
-                evidence[cert.name] = Evidence(
-                    exempt=False, usage=Usage(complete=complete and found.complete, used_by=found.used_by)
-                )
-                decisions[cert.name] = decide(cert, evidence[cert.name], policy, options.now)
+        found = search.start().result() if need_usage or reminders else None
+    if found is not None:
+        failures.extend(found.failures)
+        result.regions, result.regions_left_out, result.skipped = found.regions, found.left_out, found.skipped
+        for item in found.skipped:
+            logger.info("not searched", service=item.service, region=item.region, reason=item.reason)
+        for cert in need_usage:  # fails closed: any failure of this run (tags too) leaves each one unproven
+            usage = found.usage(cert)
+            if failures:
+                usage = Usage(complete=False, used_by=usage.used_by, left_out=usage.left_out)
+            decisions[cert.name] = decide(cert, Evidence(exempt=False, usage=usage), policy, options.now)
 
     # Every decision is final before the first delete. Deletions run a few at a time.
     to_delete = [cert for cert in certificates if decisions[cert.name].outcome is Pending.DELETE]
@@ -147,15 +159,25 @@ def run(settings: Settings, clients: AwsClients, options: RunOptions) -> RunResu
             strict=True,
         )
     )
+    searched = _searched(found, failures)
     for cert in certificates:
         decision = decisions[cert.name]
-        usage = evidence.get(cert.name, Evidence()).usage
-        row = deleted.get(cert.name) or CertificateResult(
-            cert, Action(decision.outcome), decision.reason, usage.used_by if usage else ()
-        )
+        used_by = found.usage(cert).used_by if found is not None else ()
+        row = deleted.get(cert.name) or CertificateResult(cert, Action(decision.outcome), decision.reason, used_by)
+        row.searched = searched
         result.certificates.append(row)
         logger.info("certificate decided", extra=_row_fields(row))
     return _finish(result, failures)
+
+
+# Certificates a person is reminded of: the reminder says which resources to replace them on.
+REMINDED = frozenset({Action.EXPIRING_SOON, Action.GRACE_PERIOD})
+
+
+def _searched(found: SearchOutcome | None, failures: list[FailedLookup]) -> Searched:
+    if found is None:
+        return Searched.NOT_SEARCHED
+    return Searched.INCOMPLETE if failures or found.left_out else Searched.COMPLETE
 
 
 def _row_fields(row: CertificateResult) -> dict[str, Any]:
@@ -167,46 +189,6 @@ def _row_fields(row: CertificateResult) -> dict[str, Any]:
         "reason": row.reason,
         "used_by": list(row.used_by),
     }
-
-
-def _search(
-    settings: Settings,
-    clients: AwsClients,
-    options: RunOptions,
-    result: RunResult,
-    failures: list[FailedLookup],
-) -> UsageIndex | None:
-    try:
-        regions = list(settings.regions) if settings.regions else enabled_regions(clients)
-    except LookupFailed as exc:
-        failures.append(_failed(exc))
-        return None
-    if not regions:  # nothing searched proves nothing
-        region = clients.home_region
-        failures.append(FailedLookup("ec2", region, "DescribeRegions", "NoRegions", "no enabled region was listed"))
-        return None
-    partition = clients.partition
-    partitions = {region: clients.partition_of(region) for region in regions}
-    outside = {region: other for region, other in partitions.items() if partition and other not in {None, partition}}
-    if outside:  # no call of a run crosses into another partition: this run cannot prove anything there
-        failures.extend(
-            FailedLookup(
-                "cert-cleanup",
-                region,
-                "REGIONS",
-                "RegionOutsidePartition",
-                f"{region} is in partition {other}, not {partition} where this function runs",
-            )
-            for region, other in outside.items()
-        )
-        return None
-    result.regions = regions
-    search = search_usage(clients, account=options.account, regions=regions, on_progress=options.on_progress)
-    failures.extend(search.failures)
-    result.skipped = search.skipped
-    for item in search.skipped:
-        logger.info("not searched", service=item.service, region=item.region, reason=item.reason)
-    return UsageIndex(search)
 
 
 class _Once(Generic[R]):
@@ -229,7 +211,7 @@ def _read_tags(
     iam: Any,
     certs: list[Certificate],
     materials: dict[str, dict[str, Any]] | None,
-    on_tags: Callable[[Certificate, dict[str, str]], None],
+    on_tags: Callable[[dict[str, str]], None],
 ) -> list[dict[str, str] | FailedLookup]:
     """Each certificate's tags, each passed to ``on_tags`` as soon as it is read; with ``materials``
     (archiving), also its body and chain, kept there by name."""
@@ -243,8 +225,8 @@ def _read_tags(
                 materials[cert.name] = material  # one key per thread
                 tags = material["tags"]
         except LookupFailed as exc:
-            return _failed(exc)
-        on_tags(cert, tags)
+            return exc.failure
+        on_tags(tags)
         return tags
 
     return _bounded_map(read, certs)
@@ -311,18 +293,10 @@ def _delete(
     return CertificateResult(cert, Action.DELETED, decision.reason, (), archived_to)
 
 
-def _failed(exc: LookupFailed) -> FailedLookup:
-    return FailedLookup(exc.service, exc.region, exc.operation, exc.code, exc.message)
-
-
 def _finish(result: RunResult, failures: list[FailedLookup]) -> RunResult:
     for failure in failures:
-        entry = failure.as_dict()
-        hint = report.hint_for(failure.code, failure.message)
-        if hint:
-            entry["hint"] = hint
-        result.errors.append(entry)
-        logger.error("lookup failed", extra=log_fields(entry))
+        result.errors.append(failure)
+        logger.error("lookup failed", extra=log_fields(failure.as_dict()))
     for action, count in result.counts().items():
         metrics.add_metric(name=f"Certificates_{action}", unit="Count", value=count)
     metrics.add_metric(name="FailedLookups", unit="Count", value=len(failures))

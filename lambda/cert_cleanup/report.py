@@ -21,20 +21,6 @@ PERSON_ACTIONS = (
     Action.IN_USE,
     Action.GRACE_PERIOD,
 )
-SCP_HINT = (
-    "a service control policy denies this call; if the region is denied on purpose, list the "
-    "regions to search in REGIONS (context 'regions') so that run can complete"
-)
-
-
-def hint_for(code: str, message: str) -> str | None:
-    if code in {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation"}:
-        if "service control policy" in message.lower():
-            return SCP_HINT
-        return "the function's role lacks this permission, or a policy denies it"
-    if code in {"Throttling", "ThrottlingException", "RequestLimitExceeded", "TooManyRequestsException"}:
-        return "still throttled after retries; the next scheduled run tries again"
-    return None
 
 
 def subject(result: RunResult) -> str:
@@ -108,15 +94,15 @@ def email_text(result: RunResult, *, section_limit: int = SECTION_LIMIT) -> str:
     if result.errors:
         lines.append("Lookups that failed:")
         for error in result.errors[:section_limit]:
-            line = f"  - {error['service']} {error['operation']} in {error['region']}: {error['code']}"
-            if error.get("hint"):
-                line += f" ({error['hint']})"
+            line = f"  - {error.service} {error.operation} in {error.region}: {error.code}"
+            if error.hint:
+                line += f" ({error.hint})"
             lines.append(line)
         if len(result.errors) > section_limit:
             lines.append(f"  ... and {len(result.errors) - section_limit} more")
         lines.append("")
     section("Expiring soon: renew or replace", Action.EXPIRING_SOON, _expiring_line)
-    section("Kept: expired, in grace period", Action.GRACE_PERIOD, lambda row: f"{_expired_line(row)}: {row.reason}")
+    section("Kept: expired, in grace period", Action.GRACE_PERIOD, _grace_line)
     section("Kept: exempt by tag", Action.EXEMPT, _expired_line)
     counts = result.counts()
     lines.append(
@@ -161,7 +147,7 @@ def _machine_document(result: RunResult, level: int) -> dict[str, object]:
     document["certificates_total"] = len(result.certificates)
     document["certificates"] = rows if limit is None else rows[:limit]
     if level >= 2:
-        document["errors"] = result.errors[:50]
+        document["errors"] = [error.as_dict() for error in result.errors[:50]]
     return document
 
 
@@ -212,4 +198,17 @@ def _in_use_line(row: CertificateResult) -> str:
 
 
 def _expiring_line(row: CertificateResult) -> str:
-    return f"{row.certificate.name} expires {row.certificate.expiration.strftime('%Y-%m-%d')} ({row.reason})"
+    line = f"{row.certificate.name} expires {row.certificate.expiration.strftime('%Y-%m-%d')} ({row.reason})"
+    return line + _replace_on(row)
+
+
+def _grace_line(row: CertificateResult) -> str:
+    return f"{_expired_line(row)}: {row.reason}{_replace_on(row)}"
+
+
+def _replace_on(row: CertificateResult) -> str:
+    """Where to replace a certificate a person is reminded of, when the run searched."""
+    if not row.used_by:
+        return ""
+    users = ", ".join(row.used_by[:3]) + (f" and {len(row.used_by) - 3} more" if len(row.used_by) > 3 else "")
+    return f"; replace it on {users}"

@@ -35,7 +35,6 @@ class Settings(BaseModel):
     grace_days: Days = Field(default=names.DEFAULT_GRACE_DAYS, alias=names.ENV_GRACE_DAYS)
     expiry_warning_days: Days = Field(default=names.DEFAULT_EXPIRY_WARNING_DAYS, alias=names.ENV_EXPIRY_WARNING_DAYS)
     exempt_tag_key: str = Field(default=names.DEFAULT_EXEMPT_TAG_KEY, alias=names.ENV_EXEMPT_TAG_KEY)
-    regions: tuple[str, ...] | None = Field(default=None, alias=names.ENV_REGIONS)
     archive_bucket: str | None = Field(default=None, alias=names.ENV_ARCHIVE_BUCKET)
     archive_prefix: str = Field(default=names.DEFAULT_ARCHIVE_PREFIX, alias=names.ENV_ARCHIVE_PREFIX)
     account_label: str | None = Field(default=None, alias=names.ENV_ACCOUNT_LABEL, max_length=64)
@@ -114,26 +113,10 @@ class Settings(BaseModel):
     def _tag_key(cls, value: str) -> str:
         return check_tag_key(value)
 
-    @field_validator("regions", mode="before")
-    @classmethod
-    def _split_regions(cls, value: object) -> object:
-        if isinstance(value, str):
-            parts = [part.strip() for part in value.split(",")]
-            if not any(parts):
-                return None
-            if not all(parts):
-                raise ValueError(f"must be a comma-separated list of region names, got {value!r}")
-            return tuple(parts)
-        return value
-
-    @field_validator("regions")
-    @classmethod
-    def _region_names(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
-        return None if value is None else tuple(dict.fromkeys(check_region_names(value)))
-
     @classmethod
     def from_env(cls, environ: Mapping[str, str], *, require_topic: bool) -> Settings:
         """Build settings from environment variables; ``require_topic`` in Lambda."""
+        refuse_removed(environ)
         fields = {alias: environ[alias] for alias in _ALIASES if alias in environ}
         settings = cls.build(**fields)
         if require_topic and settings.sns_topic_arn is None:
@@ -150,6 +133,15 @@ class Settings(BaseModel):
 
 
 _ALIASES = tuple(field.alias for field in Settings.model_fields.values() if field.alias)
+
+
+def refuse_removed(environ: Mapping[str, str]) -> None:
+    """A removed setting is refused by name, with why, rather than ignored."""
+    removed = [f"{name}: {why}" for name, why in names.REMOVED_SETTINGS.items() if name in environ]
+    if removed:
+        raise ConfigError("invalid configuration: " + "; ".join(removed))
+
+
 _FIELD_TO_ALIAS = {name: field.alias for name, field in Settings.model_fields.items()}
 
 

@@ -21,6 +21,8 @@ from cert_cleanup.models import Certificate, FailedLookup, Skipped, Usage, Use
 
 CONSUMERS: tuple[ModuleType, ...] = (elb_classic, elbv2, appsync, cloudfront)
 MAX_TASKS_IN_FLIGHT = 16
+NO_REGIONS = "no enabled region was listed"
+NOT_ENABLED = "not enabled for the account: nothing runs there"
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -41,6 +43,64 @@ class UsageSearch:
     @property
     def complete(self) -> bool:
         return not self.failures
+
+
+@dataclass(frozen=True, slots=True)
+class SearchOutcome:
+    """What one run's search found, returned to the run (nothing else is written from the search's thread).
+
+    ``index`` is None when nothing could be searched (the regions could not be listed). ``left_out``:
+    enabled regions a narrowed search did not look at.
+    """
+
+    index: UsageIndex | None
+    regions: list[str]
+    failures: list[FailedLookup]
+    skipped: list[Skipped] = field(default_factory=list)
+    left_out: list[str] = field(default_factory=list)
+
+    def usage(self, cert: Certificate) -> Usage:
+        """What the search proved about ``cert``: complete only when nothing failed and nothing was left out."""
+        found = self.index.usage(cert) if self.index else Usage(complete=False)
+        complete = found.complete and not self.failures and not self.left_out
+        return Usage(complete=complete, used_by=found.used_by, left_out=tuple(self.left_out))
+
+
+def search_account(
+    clients: AwsClients,
+    *,
+    account: str,
+    only_regions: Sequence[str] | None = None,
+    on_progress: ProgressCallback | None = None,
+) -> SearchOutcome:
+    """Every consumer in every region enabled for the account (or, narrowed, in ``only_regions`` of them).
+
+    Never raises for an AWS failure: each is in ``failures``. The enabled regions come from DescribeRegions
+    in the home region; a region it lists in another partition fails the search closed (no call of a run
+    crosses partitions).
+    """
+    try:
+        enabled = enabled_regions(clients)
+    except LookupFailed as exc:
+        return SearchOutcome(None, [], [exc.failure])
+    home = clients.home_region
+    if not enabled:  # nothing searched proves nothing
+        return SearchOutcome(None, [], [FailedLookup("ec2", home, "DescribeRegions", "NoRegions", NO_REGIONS)])
+    partition = clients.partition
+    outside = {region: clients.partition_of(region) for region in enabled}
+    outside = {region: other for region, other in outside.items() if partition and other not in {None, partition}}
+    if outside:
+        listed = ", ".join(f"{region} (partition {other})" for region, other in outside.items())
+        message = f"DescribeRegions listed {listed}, outside partition {partition} where this runs: nothing is searched"
+        failure = FailedLookup("ec2", home, "DescribeRegions", "RegionOutsidePartition", message)
+        return SearchOutcome(None, [], [failure])
+    regions, left_out, skipped = list(enabled), [], []
+    if only_regions is not None:
+        regions = [region for region in enabled if region in only_regions]
+        left_out = [region for region in enabled if region not in only_regions]
+        skipped = [Skipped("all", region, NOT_ENABLED) for region in only_regions if region not in enabled]
+    found = search_usage(clients, account=account, regions=regions, on_progress=on_progress)
+    return SearchOutcome(UsageIndex(found), regions, found.failures, [*skipped, *found.skipped], left_out)
 
 
 def enabled_regions(clients: AwsClients) -> list[str]:
@@ -93,7 +153,7 @@ def search_usage(
             try:
                 search.uses.extend(future.result())
             except LookupFailed as exc:
-                search.failures.append(FailedLookup(exc.service, exc.region, exc.operation, exc.code, exc.message))
+                search.failures.append(exc.failure)
             if on_progress is not None:
                 on_progress(consumer.SERVICE, region if consumer.REGIONAL else "global", done, total)
     search.failures.sort(key=lambda f: (f.service, f.region, f.operation))

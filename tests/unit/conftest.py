@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 from pytest_socket import disable_socket, enable_socket
@@ -18,5 +19,8 @@ def _no_network() -> Iterator[None]:
 
 @pytest.fixture
 def aws() -> Iterator[Fake]:
+    """An emulated account where cert-cleanup was deployed two days ago (a first run after a deploy is the
+    tests' own business: Fake.deploy_function)."""
     with fake_aws() as fake:
+        fake.deploy_function(at=fake.now - timedelta(days=2))
         yield fake

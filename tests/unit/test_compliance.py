@@ -30,7 +30,7 @@ def add_rule(session: boto3.Session, name: str, identifier: str, region: str = "
 
 
 def run(aws: Fake, **values: Any) -> dict[str, Any]:
-    config = summary_settings(aws.session, REGIONS="us-east-1", **values)
+    config = summary_settings(aws.session, **values)
     return invocation.handle(SCHEDULED, None, settings=config, clients=aws.clients)
 
 
@@ -99,7 +99,7 @@ def test_the_rule_is_found_in_us_east_1_from_a_function_in_another_region(aws: F
     add_rule(aws.session, SECURITY_HUB_RULE, names.CONFIG_RULE_IDENTIFIER)
     session, clients, signed, context = _account_in("eu-west-1", aws)
     _upload(session, "old", -30)
-    config = summary_settings(session, REGIONS="eu-west-1")
+    config = summary_settings(session)
     invocation.handle(SCHEDULED, context, settings=config, clients=clients)
     assert ("config", "us-east-1") in signed.calls
     assert aws_fakes.SETTINGS.config_evaluations == [(ACCOUNT, "us-east-1", [SECURITY_HUB_RULE])]
@@ -109,17 +109,13 @@ def test_china_uses_cn_north_1_and_govcloud_has_no_such_rule(aws: Fake) -> None:
     china, china_clients, china_signed, china_context = _account_in("cn-north-1", aws)
     add_rule(china, "iam-cert-expiry", names.CONFIG_RULE_IDENTIFIER, region="cn-north-1")
     _upload(china, "old", -30)
-    document = invocation.handle(
-        SCHEDULED, china_context, settings=summary_settings(china, REGIONS="cn-north-1"), clients=china_clients
-    )
+    document = invocation.handle(SCHEDULED, china_context, settings=summary_settings(china), clients=china_clients)
     assert document["compliance"]["started"] == ["iam-cert-expiry"]
     assert ("config", "cn-north-1") in china_signed.calls
 
     gov, gov_clients, gov_signed, gov_context = _account_in("us-gov-west-1", aws)
     _upload(gov, "old", -30)
-    document = invocation.handle(
-        SCHEDULED, gov_context, settings=summary_settings(gov, REGIONS="us-gov-west-1"), clients=gov_clients
-    )
+    document = invocation.handle(SCHEDULED, gov_context, settings=summary_settings(gov), clients=gov_clients)
     assert document["counts"]["deleted"] == 1
     assert document["compliance"]["note"] == f"{names.CONFIG_RULE_IDENTIFIER} does not exist in this partition"
     assert "config" not in gov_signed.services()

@@ -126,8 +126,8 @@ def test_malformed_response_is_a_lookup_failure(
     aws.respond(service, operation, malformed)
     with pytest.raises(LookupFailed) as raised:
         consumer.find_uses(aws.clients.client(service, "eu-west-1"), scope("eu-west-1"))  # type: ignore[attr-defined]
-    assert raised.value.code == "MalformedResponse"
-    assert raised.value.operation == operation
+    assert raised.value.failure.code == "MalformedResponse"
+    assert raised.value.failure.operation == operation
 
 
 def test_each_use_names_its_service_region_and_user(aws: Fake) -> None:
@@ -174,7 +174,7 @@ def test_a_failed_call_names_its_service_region_and_operation(
         consumer.find_uses(aws.clients.client(service, region), scope(region))  # type: ignore[attr-defined]
 
     # Then the failure says which call failed, where, and why: the summary names it
-    failed = raised.value
+    failed = raised.value.failure
     assert (failed.service, failed.region, failed.operation, failed.code, failed.message) == (
         service,
         label,

@@ -17,7 +17,7 @@ import pytest
 
 from cert_cleanup import digest, digest_handler, names, notify
 from cert_cleanup.errors import ConfigError
-from cert_cleanup.models import Action, Certificate, CertificateResult, RunResult
+from cert_cleanup.models import Action, Certificate, CertificateResult, FailedLookup, RunResult
 from tests.support import Fake
 
 NOW = datetime(2026, 11, 28, 8, 0, tzinfo=UTC)
@@ -45,7 +45,7 @@ def member_result(index: int) -> RunResult:
     if index in INCIDENTS:
         add("legacy", Action.IN_USE, -20, (f"arn:aws:elasticloadbalancing:eu-west-1:{account}:loadbalancer/lb",))
     if index in FAILED:
-        run.errors.append({"service": "elb", "region": "eu-west-1", "operation": "X", "code": "C", "message": "m"})
+        run.errors.append(FailedLookup("elb", "eu-west-1", "X", "C", "m"))
         add("old", Action.USAGE_UNKNOWN, -20)
     if index in DELETED:
         add("gone", Action.DELETED, -40)

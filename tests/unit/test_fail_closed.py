@@ -2,14 +2,14 @@
 ``remediate.run`` and ``invocation.handle`` (``make mutate``).
 
 The account: two expired, unused certificates, one expired and used by a Classic ELB in eu-west-1,
-one valid. Only eu-west-1 is searched unless a test says otherwise.
+one valid. Every region enabled for the account is searched, as in every run that may delete.
 """
 
 from __future__ import annotations
 
 import json
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
 
@@ -19,7 +19,7 @@ from botocore.exceptions import EndpointConnectionError
 
 from cert_cleanup import invocation, observability, remediate
 from cert_cleanup.errors import RunFailed
-from cert_cleanup.models import DELETE_REFUSED, RunResult
+from cert_cleanup.models import DELETE_REFUSED, RunResult, Searched
 from cert_cleanup.settings import Settings
 from emulator import aws_fakes, seed
 from tests.support import ACCOUNT, CONTEXT, SCHEDULED, Fake, summary_settings
@@ -41,9 +41,15 @@ def account(aws: Fake) -> Fake:
     return aws
 
 
-def _run(aws: Fake, *, dry_run: bool = False, **values: Any) -> RunResult:
-    settings = Settings.build(**{"REGIONS": REGION, **values})
-    return remediate.run(settings, aws.clients, remediate.RunOptions.create(ACCOUNT, dry_run=dry_run, run_id="r1"))
+def _run(aws: Fake, *, dry_run: bool = False, regions: tuple[str, ...] | None = None, **values: Any) -> RunResult:
+    settings = Settings.build(**values)
+    options = remediate.RunOptions.create(ACCOUNT, dry_run=dry_run, run_id="r1", regions=regions)
+    return remediate.run(settings, aws.clients, options)
+
+
+def _enabled(aws: Fake) -> list[str]:
+    regions = aws.session.client("ec2").describe_regions()["Regions"]
+    return sorted(region["RegionName"] for region in regions)
 
 
 def _actions(result: RunResult) -> dict[str, str]:
@@ -56,7 +62,7 @@ def _deletes(aws: Fake) -> int:
 
 def _error(result: RunResult) -> tuple[str, str, str, str]:
     [error] = result.errors
-    return error["service"], error["region"], error["operation"], error["code"]
+    return error.service, error.region, error.operation, error.code
 
 
 # --- a complete proof deletes; anything less deletes nothing -----------------------------------
@@ -69,7 +75,9 @@ def test_a_complete_search_deletes_only_the_unused(account: Fake) -> None:
     [used] = [row for row in result.certificates if row.certificate.name == "used"]
     assert used.used_by == (account.user,)  # type: ignore[attr-defined]
     assert account.names_left() == {"used", "valid"}
-    assert (result.run_id, result.account, result.regions) == ("r1", ACCOUNT, [REGION])
+    assert (result.run_id, result.account, result.regions) == ("r1", ACCOUNT, _enabled(account))
+    assert result.regions_left_out == []
+    assert {row.searched for row in result.certificates} == {Searched.COMPLETE}
     assert result.errors == []
     assert {row.archived_to for row in result.certificates} == {None}  # no archive configured
 
@@ -81,7 +89,7 @@ def test_a_failed_listing_deletes_nothing_and_names_the_call(account: Fake) -> N
 
     assert result.certificates == []
     assert _error(result) == ("iam", "global", "ListServerCertificates", "AccessDenied")
-    assert result.errors[0]["hint"]
+    assert result.errors[0].hint
     account.heal()
     assert account.names_left() == EVERY
     assert _deletes(account) == 0
@@ -94,7 +102,7 @@ def test_one_failed_tag_read_keeps_every_candidate(account: Fake) -> None:
             return AWSResponse("https://fake", 500, HTTPHeaders(), None), error
         return None
 
-    account.session.events.register("before-call.iam.ListServerCertificateTags", fail_for_unused_a)
+    account.hook("before-call.iam.ListServerCertificateTags", fail_for_unused_a)
 
     result = _run(account)
 
@@ -111,7 +119,7 @@ def test_one_failed_tag_read_keeps_every_candidate(account: Fake) -> None:
 def test_a_failed_region_listing_keeps_every_candidate_and_searches_nothing(account: Fake) -> None:
     account.fail("ec2", "DescribeRegions", "UnauthorizedOperation", "denied")
 
-    result = _run(account, REGIONS="")
+    result = _run(account)
 
     assert _actions(result) == {
         "unused-a": "usage_unknown",
@@ -121,6 +129,7 @@ def test_a_failed_region_listing_keeps_every_candidate_and_searches_nothing(acco
     }
     assert _error(result) == ("ec2", "us-east-1", "DescribeRegions", "UnauthorizedOperation")
     assert result.regions == []
+    assert {row.searched for row in result.certificates} == {Searched.INCOMPLETE}
     assert account.calls_to("elb") == account.calls_to("elbv2") == account.calls_to("cloudfront") == 0
     assert account.names_left() == EVERY
 
@@ -128,22 +137,85 @@ def test_a_failed_region_listing_keeps_every_candidate_and_searches_nothing(acco
 def test_no_region_listed_proves_nothing(account: Fake) -> None:
     account.respond("ec2", "DescribeRegions", {"Regions": []})
 
-    result = _run(account, REGIONS="")
+    result = _run(account)
 
     assert _error(result) == ("ec2", "us-east-1", "DescribeRegions", "NoRegions")
-    assert result.errors[0]["message"] == "no enabled region was listed"
+    assert result.errors[0].message == "no enabled region was listed"
     assert set(_actions(result).values()) == {"usage_unknown", "valid"}
     assert account.names_left() == EVERY
 
 
-def test_a_region_of_another_partition_is_never_called_and_proves_nothing(account: Fake) -> None:
-    result = _run(account, REGIONS=f"{REGION},cn-north-1")
+def test_a_region_of_another_partition_listed_by_describe_regions_is_never_called(account: Fake) -> None:
+    account.respond("ec2", "DescribeRegions", {"Regions": [{"RegionName": REGION}, {"RegionName": "cn-north-1"}]})
 
-    assert _error(result) == ("cert-cleanup", "cn-north-1", "REGIONS", "RegionOutsidePartition")
-    assert "cn-north-1 is in partition aws-cn, not aws" in result.errors[0]["message"]
+    result = _run(account)
+
+    # The error names its true source: DescribeRegions' answer, not a setting
+    assert _error(result) == ("ec2", "us-east-1", "DescribeRegions", "RegionOutsidePartition")
+    assert "listed cn-north-1 (partition aws-cn), outside partition aws" in result.errors[0].message
     assert not [key for key in account.calls if key[1] != "us-east-1"]  # not even eu-west-1 was searched
     assert set(_actions(result).values()) == {"usage_unknown", "valid"}
     assert account.names_left() == EVERY
+
+
+def test_a_narrowed_search_deletes_nothing_and_names_the_regions_left_out(account: Fake) -> None:
+    # Given a search narrowed to the region where the only user is (as `cert-cleanup scan --region` asks)
+    result = _run(account, regions=(REGION,))
+
+    # Then it finds that user, and proves nothing unused: the other enabled regions were not searched
+    left_out = [region for region in _enabled(account) if region != REGION]
+    assert result.regions == [REGION]
+    assert result.regions_left_out == left_out
+    assert _actions(result) == {
+        "unused-a": "usage_unknown",
+        "unused-b": "usage_unknown",
+        "used": "in_use",
+        "valid": "valid",
+    }
+    [unused] = [row for row in result.certificates if row.certificate.name == "unused-a"]
+    assert unused.reason == (
+        f"expired; not deleted because the search left out {len(left_out)} enabled region(s): {', '.join(left_out)}"
+    )
+    assert {row.searched for row in result.certificates} == {Searched.INCOMPLETE}
+    assert result.errors == []
+    assert account.names_left() == EVERY
+    assert _deletes(account) == 0
+
+
+def test_used_by_is_filled_for_every_certificate_the_run_knows_in_use(aws: Fake) -> None:
+    # Given certificates a person is reminded of, each on a load balancer, and none that could be deleted
+    soon = aws.certificate("soon", days=12)["Arn"]
+    grace = aws.certificate("in-grace", days=-1)["Arn"]
+    pinned = aws.certificate("pinned", days=-30, tags={"cert-cleanup:exempt": "true"})["Arn"]
+    users = {
+        name: seed.classic_elb(aws.session, REGION, f"lb-{name}", arn)
+        for name, arn in (("soon", soon), ("in-grace", grace), ("pinned", pinned))
+    }
+
+    result = _run(aws, GRACE_DAYS="3")
+
+    # Then the search ran for the reminders, and each row names where the certificate is used
+    rows = {row.certificate.name: row for row in result.certificates}
+    assert {name: row.action.value for name, row in rows.items()} == {
+        "soon": "expiring_soon",
+        "in-grace": "grace_period",
+        "pinned": "exempt",
+    }
+    for name, user in users.items():
+        assert rows[name].used_by == (user,), name
+        assert rows[name].searched is Searched.COMPLETE
+
+
+def test_an_empty_used_by_never_means_not_looked(aws: Fake) -> None:
+    aws.certificate("valid", days=200)
+    aws.count_calls()
+
+    [row] = _run(aws).certificates
+
+    # Nothing needed the search: the row says so rather than an empty list alone
+    assert (row.action.value, row.used_by, row.searched) == ("valid", (), Searched.NOT_SEARCHED)
+    assert row.as_dict()["usage_search"] == "not_searched"
+    assert aws.calls_to("elb") == aws.calls_to("ec2") == 0
 
 
 @pytest.mark.parametrize(
@@ -156,26 +228,33 @@ def test_a_region_of_another_partition_is_never_called_and_proves_nothing(accoun
     ],
 )
 def test_any_failed_usage_lookup_keeps_every_candidate(account: Fake, service: str, operation: str) -> None:
-    account.fail(service, operation, "InternalFailure", "injected", status=500)
+    region = "us-east-1" if service == "cloudfront" else "ap-south-1"  # CloudFront's client is the home region's
+    account.fail(service, operation, "InternalFailure", "injected", region=region, status=500)
 
     result = _run(account)
 
     assert _actions(result)["unused-a"] == _actions(result)["unused-b"] == "usage_unknown"
-    assert _error(result)[::2] == (service, operation)
+    assert _error(result) == (service, "global" if service == "cloudfront" else region, operation, "InternalFailure")
     assert account.names_left() == EVERY
     assert _deletes(account) == 0
 
 
 def test_the_search_reports_its_progress(account: Fake) -> None:
     seen: list[tuple[str, str, int, int]] = []
-    settings = Settings.build(REGIONS=REGION)
+    settings = Settings.build()
     options = remediate.RunOptions.create(ACCOUNT, dry_run=True, on_progress=lambda *step: seen.append(step))
 
-    remediate.run(settings, account.clients, options)
+    result = remediate.run(settings, account.clients, options)
 
-    # elb, elbv2 and appsync in eu-west-1, and CloudFront once: four tasks, each reported as it ends
-    assert sorted(service for service, _, _, _ in seen) == ["appsync", "cloudfront", "elb", "elbv2"]
-    assert [(done, total) for _, _, done, total in seen] == [(1, 4), (2, 4), (3, 4), (4, 4)]
+    # elb, elbv2 and appsync in every region (appsync where it is offered), and CloudFront once: each task is
+    # reported as it ends
+    enabled = _enabled(account)
+    tasks = 2 * len(enabled) + (len(enabled) - sum(1 for item in result.skipped if item.service == "appsync")) + 1
+    assert [(done, total) for _, _, done, total in seen] == [(done, tasks) for done in range(1, tasks + 1)]
+    assert sorted({(service, region) for service, region, _, _ in seen if service == "elb"}) == [
+        ("elb", region) for region in enabled
+    ]
+    assert [region for service, region, _, _ in seen if service == "cloudfront"] == ["global"]
 
 
 def test_a_dry_run_deletes_nothing(account: Fake) -> None:
@@ -210,6 +289,7 @@ def test_archiving_reads_tags_and_material_in_one_call_then_writes_then_deletes(
     assert account.calls[("iam", "us-east-1", "ListServerCertificateTags")] == 0
     assert account.calls[("s3", "us-east-1", "PutObject")] == 2
     assert account.names_left() == {"used", "valid"}
+    assert sorted(row.certificate.name for row in result.certificates) == sorted(EVERY)
     for row in result.certificates:
         if row.certificate.name not in UNUSED:
             assert row.archived_to is None
@@ -227,7 +307,7 @@ def test_archiving_reads_tags_and_material_in_one_call_then_writes_then_deletes(
             "decision": row.reason,
             "used_by": [],
             "lookups_complete": True,
-            "regions_searched": [REGION],
+            "regions_searched": _enabled(account),
             "services_searched": ["elb", "elbv2", "appsync", "cloudfront"],
         }
 
@@ -238,9 +318,12 @@ def test_a_failed_archive_write_keeps_the_certificate(account: Fake) -> None:
 
     result = _run(account, ARCHIVE_BUCKET=BUCKET)
 
-    for row in result.certificates:
-        if row.certificate.name in UNUSED:
-            assert (row.action.value, row.reason) == ("failed", "not deleted: archive failed (AccessDenied: denied)")
+    failed = {
+        row.certificate.name: (row.action.value, row.reason)
+        for row in result.certificates
+        if row.certificate.name in UNUSED
+    }
+    assert failed == dict.fromkeys(UNUSED, ("failed", "not deleted: archive failed (AccessDenied: denied)"))
     assert _deletes(account) == 0
     assert account.names_left() == EVERY
 
@@ -298,7 +381,7 @@ def test_a_delete_that_never_reached_iam_is_a_failure(aws: Fake, archive: bool) 
     def refuse(**_: Any) -> None:
         raise EndpointConnectionError(endpoint_url="https://iam.amazonaws.com")
 
-    aws.session.events.register("before-send.iam.DeleteServerCertificate", refuse)
+    aws.hook("before-send.iam.DeleteServerCertificate", refuse)
 
     [row] = _run(aws, **settings).certificates
 
@@ -312,9 +395,7 @@ def test_a_delete_that_never_reached_iam_is_a_failure(aws: Fake, archive: bool) 
 
 
 def _handle(aws: Fake, event: object = SCHEDULED, **values: Any) -> dict[str, Any]:
-    return invocation.handle(
-        event, CONTEXT, settings=summary_settings(aws.session, REGIONS=REGION, **values), clients=aws.clients
-    )
+    return invocation.handle(event, CONTEXT, settings=summary_settings(aws.session, **values), clients=aws.clients)
 
 
 @pytest.mark.parametrize("event", [SCHEDULED, {}, {"dry_run": False}])
@@ -331,7 +412,7 @@ def test_a_manual_dry_run_request_deletes_nothing(account: Fake) -> None:
 
 
 def test_a_run_with_a_failure_publishes_then_fails_the_invocation(account: Fake) -> None:
-    account.fail("elb", "DescribeLoadBalancers", "AccessDenied", "denied")
+    account.fail("elb", "DescribeLoadBalancers", "AccessDenied", "denied", region=REGION)
 
     with pytest.raises(RunFailed, match="1 failed call\\(s\\), first: elb DescribeLoadBalancers in eu-west-1"):
         _handle(account)
@@ -368,7 +449,7 @@ def test_a_clean_run_returns_its_document(account: Fake) -> None:
     document = invocation.handle(
         SCHEDULED,
         CONTEXT,
-        settings=summary_settings(account.session, REGIONS=REGION, READ_ACCOUNT_ALIAS="true"),
+        settings=summary_settings(account.session, READ_ACCOUNT_ALIAS="true"),
         clients=account.clients,
         now=now,
     )
@@ -394,16 +475,56 @@ def test_a_run_started_by_hand_is_told_to_people_and_a_quiet_scheduled_one_is_no
     assert aws.calls[("iam", "us-east-1", "ListAccountAliases")] == 0
 
 
+def test_the_first_scheduled_run_after_a_deploy_reads_the_deployment_time_and_tells_people(aws: Fake) -> None:
+    aws.certificate("valid", days=200)
+    aws.deploy_function(at=aws.now - timedelta(hours=2))
+    aws.count_calls()
+
+    document = _handle(aws, SCHEDULED)
+
+    assert document["told_because"][0].startswith("the first scheduled run since cert-cleanup was deployed or changed")
+    assert aws.calls[("lambda", "us-east-1", "GetFunctionConfiguration")] == 1
+    assert document["warnings"] == []
+
+
+def test_an_unreadable_deployment_time_is_a_warning_and_the_run_goes_on(aws: Fake) -> None:
+    aws.certificate("valid", days=200)
+    aws.fail("lambda", "GetFunctionConfiguration", "AccessDeniedException", "not allowed", status=403)
+
+    document = _handle(aws, SCHEDULED)
+
+    assert document["told_because"] == []
+    [warning] = document["warnings"]
+    assert warning.startswith("the function's deployment time could not be read (AccessDeniedException: not allowed)")
+
+
+def test_a_run_by_hand_or_told_every_run_does_not_read_the_deployment_time(aws: Fake) -> None:
+    aws.certificate("valid", days=200)
+    aws.count_calls()
+    _handle(aws, {})
+    _handle(aws, SCHEDULED, TELL_PEOPLE="every-run")
+    assert aws.calls_to("lambda") == 0
+
+
+def test_lambda_last_modified_is_read_as_the_api_reference_writes_it() -> None:
+    assert invocation.parse_last_modified("2019-08-14T22:26:11.234+0000") == datetime(
+        2019, 8, 14, 22, 26, 11, 234000, tzinfo=UTC
+    )
+    assert invocation.parse_last_modified("2026-11-27T06:00:00.000-0130") == datetime(2026, 11, 27, 7, 30, tzinfo=UTC)
+    with pytest.raises(ValueError, match="not a LastModified time"):
+        invocation.parse_last_modified("yesterday")
+
+
 def test_outside_lambda_the_account_comes_from_sts(aws: Fake) -> None:
     aws.certificate("valid", days=200)
-    settings = summary_settings(aws.session, REGIONS=REGION)
+    settings = summary_settings(aws.session)
     document = invocation.handle(SCHEDULED, SimpleNamespace(), settings=settings, clients=aws.clients)
     assert document["account"] == ACCOUNT
 
 
 def test_the_summary_is_published_in_the_topic_region(account: Fake) -> None:
     topic = account.session.client("sns", region_name="ap-southeast-2").create_topic(Name="t")["TopicArn"]
-    settings = Settings.build(SNS_TOPIC_ARN=topic, REGIONS=REGION)
+    settings = Settings.build(SNS_TOPIC_ARN=topic)
 
     invocation.handle(SCHEDULED, CONTEXT, settings=settings, clients=account.clients)
 
@@ -417,13 +538,13 @@ def test_the_usage_search_starts_while_tags_are_still_being_read(account: Fake) 
     # Given a tag read that waits (up to 10 s) for the usage search to make its first call
     searching = threading.Event()
     overlapped: list[bool] = []
-    account.session.events.register("before-call.elastic-load-balancing.*", lambda **_: searching.set())
+    account.hook("before-call.elastic-load-balancing.*", lambda **_: searching.set())
 
     def slow_tags(params: dict[str, Any], **_: Any) -> None:
         if params["body"].get("ServerCertificateName") == "unused-b":
             overlapped.append(searching.wait(timeout=10))
 
-    account.session.events.register("before-call.iam.ListServerCertificateTags", slow_tags)
+    account.hook("before-call.iam.ListServerCertificateTags", slow_tags)
 
     # When the run reads tags, Then the search has started before that tag read ended, and the run is whole
     result = _run(account)

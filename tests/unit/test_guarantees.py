@@ -16,7 +16,7 @@ from tests.support import CONTEXT, SCHEDULED, Fake, summary_settings
 
 
 def _settings(aws: Fake) -> Settings:
-    return summary_settings(aws.session, REGIONS="us-east-1,eu-west-1")
+    return summary_settings(aws.session)
 
 
 def _rows(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -52,7 +52,7 @@ def test_one_failed_tag_read_keeps_every_certificate_in_that_run(aws: Fake) -> N
             return AWSResponse("https://fake", 500, HTTPHeaders(), None), error
         return None
 
-    aws.session.events.register("before-call.iam.ListServerCertificateTags", fail_for_second)
+    aws.hook("before-call.iam.ListServerCertificateTags", fail_for_second)
 
     # When the run happens, it fails, and no certificate is deleted: not even the two whose tags were read
     with pytest.raises(RunFailed, match="ListServerCertificateTags"):
@@ -81,7 +81,7 @@ def _unparseable(**_: Any) -> Any:
 
 def test_an_unparseable_answer_to_a_lookup_fails_the_run_closed(aws: Fake) -> None:
     aws.certificate("old", days=-30)
-    aws.session.events.register("before-call.elasticloadbalancing.DescribeLoadBalancers", _unparseable)
+    aws.hook("before-call.elasticloadbalancing.DescribeLoadBalancers", _unparseable)
 
     with pytest.raises(RunFailed, match="ResponseParserError"):
         invocation.handle(SCHEDULED, CONTEXT, settings=_settings(aws), clients=aws.clients)
@@ -98,7 +98,7 @@ def test_an_unparseable_answer_to_a_delete_is_reported_not_a_crash(aws: Fake) ->
             _unparseable(**kwargs)
         return None
 
-    aws.session.events.register("before-call.iam.DeleteServerCertificate", for_first)
+    aws.hook("before-call.iam.DeleteServerCertificate", for_first)
 
     # When the run happens, it still reports every certificate and publishes, then fails visibly
     with pytest.raises(RunFailed, match="1 certificate\\(s\\) failed to delete"):

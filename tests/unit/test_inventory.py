@@ -47,7 +47,7 @@ def test_a_failed_listing_is_a_named_lookup_failure(aws: Fake) -> None:
     aws.fail("iam", "ListServerCertificates", "AccessDenied", "not authorized")
     with pytest.raises(LookupFailed) as raised:
         inventory.list_certificates(aws.clients.client("iam"))
-    assert (raised.value.service, raised.value.operation, raised.value.code) == (
+    assert (raised.value.failure.service, raised.value.failure.operation, raised.value.failure.code) == (
         "iam",
         "ListServerCertificates",
         "AccessDenied",
@@ -60,7 +60,7 @@ def test_a_malformed_listing_is_a_lookup_failure(aws: Fake) -> None:
     )
     with pytest.raises(LookupFailed) as raised:
         inventory.list_certificates(aws.clients.client("iam"))
-    assert raised.value.code == "MalformedResponse"
+    assert raised.value.failure.code == "MalformedResponse"
 
 
 def test_each_certificate_keeps_its_path_and_upload_date(aws: Fake, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -107,8 +107,8 @@ def test_a_time_without_its_zone_is_not_understood(aws: Fake, expiration: object
     aws.respond("iam", "ListServerCertificates", _metadata(Expiration=expiration))
     with pytest.raises(LookupFailed) as raised:
         inventory.list_certificates(aws.clients.client("iam"))
-    assert raised.value.code == "MalformedResponse"
-    assert raised.value.message == f"TypeError: expected a timestamp with its time zone, got {expiration!r}"
+    assert raised.value.failure.code == "MalformedResponse"
+    assert raised.value.failure.message == f"TypeError: expected a timestamp with its time zone, got {expiration!r}"
 
 
 @pytest.mark.parametrize(
@@ -123,7 +123,7 @@ def test_a_failed_iam_read_names_iam_global_and_the_operation(aws: Fake, operati
     aws.fail("iam", operation, "Throttling", "Rate exceeded")
     with pytest.raises(LookupFailed) as raised:
         call(aws.clients.client("iam"))
-    failed = raised.value
+    failed = raised.value.failure
     assert (failed.service, failed.region, failed.operation, failed.code, failed.message) == (
         "iam",
         "global",

@@ -13,11 +13,12 @@ from typing import Any
 import boto3
 import botocore.session
 import pytest
+from botocore.awsrequest import AWSResponse, HTTPHeaders
 
 from cert_cleanup import invocation
 from cert_cleanup.aws import AwsClients
 from cert_cleanup.errors import RunFailed
-from cert_cleanup.settings import REGION_PATTERN, Settings
+from cert_cleanup.settings import REGION_PATTERN, check_region_names
 from emulator import aws_fakes, seed
 from tests.support import ACCOUNT, FAST_RETRIES, SCHEDULED, Fake, summary_settings
 
@@ -110,10 +111,16 @@ def test_a_govcloud_run_skips_cloudfront_with_its_reason_and_stays_in_aws_us_gov
 
 
 def test_regions_of_another_partition_fail_the_run_closed_without_a_call_there(aws: Fake) -> None:
-    # Given a China function told to search a commercial region
+    # Given a China function whose DescribeRegions answer names a commercial region
     session, clients, signed, context = _account_in("cn-north-1", aws)
     _upload(session, "unused", -30)
-    config = summary_settings(session, REGIONS="cn-north-1,eu-west-1")
+    config = summary_settings(session)
+
+    def listed(**_: Any) -> Any:
+        regions = {"Regions": [{"RegionName": "cn-north-1"}, {"RegionName": "eu-west-1"}]}
+        return AWSResponse("https://fake", 200, HTTPHeaders(), None), regions
+
+    session.events.register("before-call.ec2.DescribeRegions", listed)
 
     # When it runs, the run fails closed: nothing deleted, the reason named, no call to eu-west-1
     with pytest.raises(RunFailed, match="RegionOutsidePartition"):
@@ -169,4 +176,4 @@ def test_region_names_of_every_partition_are_accepted() -> None:
     assert "eusc-de-east-1" in regions
     rejected = sorted(region for region in regions if not REGION_PATTERN.fullmatch(region))
     assert rejected == []
-    assert Settings.build(REGIONS="eusc-de-east-1,us-isob-east-1").regions == ("eusc-de-east-1", "us-isob-east-1")
+    assert check_region_names(("eusc-de-east-1", "us-isob-east-1")) == ("eusc-de-east-1", "us-isob-east-1")

@@ -92,9 +92,7 @@ def test_run_deletes_exactly_the_safe_certificates(
         if fault:
             aws.fail(fault[0], fault[1], "AccessDenied", "injected")
         topic = aws.session.client("sns").create_topic(Name="t")["TopicArn"]
-        config = Settings.build(
-            SNS_TOPIC_ARN=topic, REGIONS="us-east-1,eu-west-1", GRACE_DAYS=grace_days, DRY_RUN=str(dry_run).lower()
-        )
+        config = Settings.build(SNS_TOPIC_ARN=topic, GRACE_DAYS=grace_days, DRY_RUN=str(dry_run).lower())
 
         # When the scheduled run happens
         with contextlib.suppress(RunFailed):

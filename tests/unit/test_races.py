@@ -18,7 +18,7 @@ BUCKET = "archive-bucket"
 
 
 def _settings(aws: Fake, **values: Any) -> Settings:
-    return summary_settings(aws.session, REGIONS="us-east-1", **values)
+    return summary_settings(aws.session, **values)
 
 
 def _rows(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -80,7 +80,7 @@ def test_certificate_deleted_by_someone_else_after_its_tags_were_read_ends_delet
     def delete_behind_the_runs_back(**_: Any) -> None:
         aws.iam.delete_server_certificate(ServerCertificateName="gone")
 
-    aws.session.events.register("after-call.iam.GetServerCertificate", delete_behind_the_runs_back)
+    aws.hook("after-call.iam.GetServerCertificate", delete_behind_the_runs_back)
 
     # When the run archives and deletes it
     document = invocation.handle(
@@ -107,7 +107,7 @@ def test_a_failed_read_of_the_archive_material_keeps_every_certificate(aws: Fake
     )
 
     assert {row.action.value for row in result.certificates} == {"usage_unknown"}
-    assert [(error["operation"], error["code"]) for error in result.errors] == [
+    assert [(error.operation, error.code) for error in result.errors] == [
         ("GetServerCertificate", "ServiceFailure"),
         ("GetServerCertificate", "ServiceFailure"),
     ]
@@ -141,7 +141,7 @@ def test_summary_is_published_in_the_topic_region(aws: Fake, topic_region: str) 
 
     aws.certificate("old", days=-30)
     topic = aws.session.client("sns", region_name=topic_region).create_topic(Name="central")["TopicArn"]
-    config = Settings.build(SNS_TOPIC_ARN=topic, REGIONS="us-east-1")
+    config = Settings.build(SNS_TOPIC_ARN=topic)
 
     invocation.handle(SCHEDULED, CONTEXT, settings=config, clients=aws.clients)
 

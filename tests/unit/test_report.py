@@ -6,7 +6,7 @@ import json
 from datetime import UTC, datetime, timedelta
 
 from cert_cleanup import report
-from cert_cleanup.models import Action, Certificate, CertificateResult, RunResult
+from cert_cleanup.models import Action, Certificate, CertificateResult, FailedLookup, RunResult
 
 NOW = datetime(2026, 11, 27, 6, 0, tzinfo=UTC)
 
@@ -28,14 +28,7 @@ def result(rows: list[tuple[str, Action]], *, errors: int = 0, label: str | None
         )
         run.certificates.append(CertificateResult(cert, action, f"reason for {name}", used_by))
     run.errors = [
-        {
-            "service": "elbv2",
-            "region": f"region-{i}",
-            "operation": "DescribeLoadBalancers",
-            "code": "AccessDenied",
-            "message": "no",
-        }
-        for i in range(errors)
+        FailedLookup("elbv2", f"region-{i}", "DescribeLoadBalancers", "AccessDenied", "no") for i in range(errors)
     ]
     return run
 

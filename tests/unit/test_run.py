@@ -14,11 +14,9 @@ from cert_cleanup.settings import Settings
 from emulator import aws_fakes, seed
 from tests.support import ACCOUNT, CONTEXT, SCHEDULED, Fake, summary_settings
 
-REGIONS = "us-east-1,eu-west-1"
-
 
 def settings(aws: Fake, **values: Any) -> Settings:
-    return summary_settings(aws.session, REGIONS=REGIONS, **values)
+    return summary_settings(aws.session, **values)
 
 
 def run(aws: Fake, config: Settings, event: object = SCHEDULED) -> dict[str, Any]:
@@ -98,14 +96,15 @@ def test_every_outcome_in_one_run(account: Fake) -> None:
     assert document["counts"]["deleted"] == 1
     assert document["counts"]["in_use"] == 4
     assert document["errors"] == []
-    assert document["regions"] == ["us-east-1", "eu-west-1"]
+    assert len(document["regions"]) == 20  # every region enabled for the account
+    assert {item["usage_search"] for item in document["certificates"]} == {"complete"}
 
     key = row(document, "unused")["archived_to"].removeprefix("s3://archive-bucket/")
     archived = json.loads(account.session.client("s3").get_object(Bucket="archive-bucket", Key=key)["Body"].read())
     assert archived["metadata"]["name"] == "unused"
     assert archived["certificate_body"].startswith("-----BEGIN CERTIFICATE-----")
     assert archived["evidence"]["lookups_complete"] is True
-    assert archived["evidence"]["regions_searched"] == ["us-east-1", "eu-west-1"]
+    assert archived["evidence"]["regions_searched"] == document["regions"]
     assert archived["run_id"] == document["run_id"]
 
     # And the summary went out, with a short subject and a text per protocol
@@ -138,15 +137,14 @@ def test_no_event_can_make_a_dry_run_deployment_delete(account: Fake) -> None:
     assert "unused" in account.names_left()
 
 
-def test_without_candidates_no_load_balancer_cloudfront_or_appsync_call(aws: Fake) -> None:
+def test_with_nothing_to_delete_or_remind_no_load_balancer_cloudfront_or_appsync_call(aws: Fake) -> None:
     aws.certificate("valid", days=200)
-    aws.certificate("grace", days=-1)
     aws.certificate("exempt", days=-30, tags={"cert-cleanup:exempt": "true"})
     aws.count_calls()
 
     document = run(aws, settings(aws, GRACE_DAYS="3"))
 
-    assert actions(document) == {"valid": "valid", "grace": "grace_period", "exempt": "exempt"}
+    assert actions(document) == {"valid": "valid", "exempt": "exempt"}
     for service in ("elb", "elbv2", "cloudfront", "appsync", "ec2"):
         assert aws.calls_to(service) == 0, service
     # tags are read only for the expired candidate past grace
@@ -217,7 +215,7 @@ def test_connection_failure_or_timeout_is_a_failed_lookup(account: Fake, error: 
     def refuse(**_: Any) -> None:
         raise error
 
-    account.session.events.register("before-send.elastic-load-balancing-v2.DescribeLoadBalancers", refuse)
+    account.hook("before-send.elastic-load-balancing-v2.DescribeLoadBalancers", refuse)
 
     # When the run happens, Then it fails naming the error, and nothing is deleted
     with pytest.raises(RunFailed, match=type(error).__name__):
@@ -237,7 +235,7 @@ def test_malformed_response_fails_the_run_closed(account: Fake) -> None:
     assert actions(json.loads(message["message"]["sqs"]))["unused"] == "usage_unknown"
 
 
-def test_scp_denial_gets_a_hint_naming_regions(account: Fake) -> None:
+def test_scp_denial_gets_a_hint_saying_how_to_let_the_function_read_the_region(account: Fake) -> None:
     account.fail(
         "elb",
         "DescribeLoadBalancers",
@@ -249,7 +247,7 @@ def test_scp_denial_gets_a_hint_naming_regions(account: Fake) -> None:
     with pytest.raises(RunFailed):
         run(account, settings(account))
     [message] = published(account)
-    assert "REGIONS" in message["message"]["email"]
+    assert "exempt its role from the policy's region deny" in message["message"]["email"]
     [error] = json.loads(message["message"]["sqs"])["errors"]
     assert error["region"] == "eu-west-1"
     assert "service control policy" in error["hint"]
@@ -268,7 +266,7 @@ def test_throttling_is_retried_by_botocore(account: Fake) -> None:
             return AWSResponse("https://cloudfront.amazonaws.com", 400, HTTPHeaders(), _Raw(body))
         return None
 
-    account.session.events.register("before-send.cloudfront.ListDistributions", throttle_once)
+    account.hook("before-send.cloudfront.ListDistributions", throttle_once)
 
     # When the run happens, Then it completes: the retry succeeded
     document = run(account, settings(account))

@@ -17,7 +17,6 @@ def test_defaults_when_only_the_topic_is_set() -> None:
     assert settings.grace_days == 0
     assert settings.expiry_warning_days == 30
     assert settings.exempt_tag_key == "cert-cleanup:exempt"
-    assert settings.regions is None
     assert settings.archive_bucket is None
     assert settings.archive_prefix == "cert-cleanup/"
 
@@ -30,7 +29,6 @@ def test_every_variable_is_read() -> None:
             "GRACE_DAYS": " 14 ",
             "EXPIRY_WARNING_DAYS": "45",
             "EXEMPT_TAG_KEY": "team:keep",
-            "REGIONS": "eu-west-1, us-east-1,eu-west-1",
             "ARCHIVE_BUCKET": "my-archive.bucket-1",
             "ARCHIVE_PREFIX": "archive",
         },
@@ -40,13 +38,17 @@ def test_every_variable_is_read() -> None:
     assert settings.grace_days == 14
     assert settings.expiry_warning_days == 45
     assert settings.exempt_tag_key == "team:keep"
-    assert settings.regions == ("eu-west-1", "us-east-1")
     assert settings.archive_bucket == "my-archive.bucket-1"
     assert settings.archive_prefix == "archive/"
 
 
-def test_empty_regions_means_all_enabled_regions() -> None:
-    assert Settings.from_env({"REGIONS": " "}, require_topic=False).regions is None
+@pytest.mark.parametrize("value", ["eu-west-1", "", " "])
+def test_regions_is_refused_by_name_whatever_its_value(value: str) -> None:
+    # A narrowed search cannot prove a certificate unused: the setting is gone, and saying so beats ignoring it
+    with pytest.raises(ConfigError) as raised:
+        Settings.from_env({"SNS_TOPIC_ARN": TOPIC, "REGIONS": value}, require_topic=True)
+    assert "REGIONS: no longer accepted: every run searches all regions enabled for the account" in str(raised.value)
+    assert "cert-cleanup scan --region" in str(raised.value)
 
 
 @pytest.mark.parametrize(
@@ -57,9 +59,6 @@ def test_empty_regions_means_all_enabled_regions() -> None:
         ("GRACE_DAYS", "1.5", "GRACE_DAYS: must be a whole number of days"),
         ("EXPIRY_WARNING_DAYS", "99999", "EXPIRY_WARNING_DAYS: Input should be less than or equal to 3650"),
         ("DRY_RUN", "yes", "DRY_RUN: must be true or false, got 'yes'"),
-        ("REGIONS", "us-east-1,EU-WEST-1", "REGIONS: not a region name: 'EU-WEST-1'"),
-        ("REGIONS", "us-east-1,,eu-west-1", "REGIONS: must be a comma-separated list of region names"),
-        ("REGIONS", "useast1", "REGIONS: not a region name: 'useast1'"),
         ("ARCHIVE_BUCKET", "My_Bucket", "ARCHIVE_BUCKET: must be an S3 bucket name"),
         ("ARCHIVE_PREFIX", "/abs", "ARCHIVE_PREFIX: must be a relative S3 key prefix"),
         ("EXEMPT_TAG_KEY", "aws:reserved", "EXEMPT_TAG_KEY: must be a valid IAM tag key"),

@@ -59,7 +59,7 @@ def test_a_failed_region_listing_names_ec2_the_home_region_and_the_operation(aws
     account.fail("ec2", "DescribeRegions", "UnauthorizedOperation", "denied by an SCP")
     with pytest.raises(LookupFailed) as raised:
         usage.enabled_regions(account.clients)
-    failed = raised.value
+    failed = raised.value.failure
     assert (failed.service, failed.region, failed.operation, failed.code, failed.message) == (
         "ec2",
         "ap-southeast-2",
