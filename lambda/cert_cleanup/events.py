@@ -1,24 +1,40 @@
-"""The invocation events the function accepts; anything else is rejected before any AWS call."""
+"""The invocation events the function accepts; anything else is rejected before any AWS call.
+
+A scheduled event is accepted with exactly the envelope EventBridge sends (version, id, detail-type,
+source, account, time, region, resources, detail; the detail of a schedule is empty). Any other field
+is rejected naming it, so that nothing a caller adds (a ``dry_run``, say) is silently ignored.
+"""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+import re
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from cert_cleanup.errors import InvalidEventError
 
+ACCOUNT_ID = Annotated[str, StringConstraints(pattern=r"^\d{12}$")]
+REGION = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,4}(-[a-z]+)+-\d{1,2}$")]
+# EventBridge's time: ISO 8601 in UTC, "2026-11-27T06:00:00Z".
+TIME = Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$")]
+
 
 class ScheduledEvent(BaseModel):
-    """An EventBridge schedule's event (``detail-type: Scheduled Event``, ``source: aws.events``)."""
+    """An EventBridge rule's schedule event, field for field as EventBridge sends it."""
 
-    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, strict=True)
 
+    version: Literal["0"]
+    id: Annotated[str, StringConstraints(min_length=1)]
     detail_type: Literal["Scheduled Event"] = Field(alias="detail-type")
-    source: Literal["aws.events", "aws.scheduler"]
-    id: str = ""
-    time: str = ""
-    detail: dict[str, Any] = Field(default_factory=dict)
+    source: Literal["aws.events"]
+    account: ACCOUNT_ID
+    time: TIME
+    region: REGION
+    resources: list[Annotated[str, StringConstraints(pattern=r"^arn:aws[a-z-]*:events:")]]
+    detail: dict[str, Any] = Field(max_length=0)  # a schedule's detail is always {}
 
 
 class ManualRequest(BaseModel):
@@ -32,8 +48,16 @@ class ManualRequest(BaseModel):
     dry_run: bool = False
 
 
-def parse_event(event: object) -> bool:
-    """Validate ``event`` and return whether it asks for a dry run."""
+@dataclass(frozen=True, slots=True)
+class Invocation:
+    """A validated event: who started the run, and whether it asked for a dry run."""
+
+    scheduled: bool
+    dry_run: bool
+
+
+def parse_event(event: object) -> Invocation:
+    """Validate ``event``: a scheduled event, or a manual request; anything else raises naming what is wrong."""
     if not isinstance(event, dict):
         raise InvalidEventError(f"invalid event: expected a JSON object, got {type(event).__name__}")
     if "detail-type" in event or "source" in event:
@@ -41,24 +65,25 @@ def parse_event(event: object) -> bool:
             ScheduledEvent.model_validate(event)
         except ValidationError as exc:
             raise InvalidEventError(f"invalid event: not an EventBridge scheduled event: {_errors(exc)}") from exc
-        return False
+        return Invocation(scheduled=True, dry_run=False)
     try:
-        return ManualRequest.model_validate(event).dry_run
+        request = ManualRequest.model_validate(event)
     except ValidationError as exc:
         raise InvalidEventError(
             f'invalid event: {_errors(exc)}; accepted: a scheduled event, {{}} or {{"dry_run": true}}'
         ) from exc
-
-
-def is_scheduled(event: object) -> bool:
-    """Whether a validated event came from the schedule (else a person or a script invoked the function)."""
-    return isinstance(event, dict) and "detail-type" in event
+    return Invocation(scheduled=False, dry_run=request.dry_run)
 
 
 def _errors(exc: ValidationError) -> str:
     parts = []
     for error in exc.errors():
         where = ".".join(str(part) for part in error["loc"]) or "event"
-        message = "unknown field" if error["type"] == "extra_forbidden" else error["msg"]
+        if error["type"] == "extra_forbidden":
+            message = "unknown field"
+        elif error["type"] == "too_long" and error["loc"] == ("detail",):
+            message = "a scheduled event's detail is empty"
+        else:
+            message = re.sub(r"\s+", " ", str(error["msg"]))
         parts.append(f"{where}: {message}")
     return "; ".join(parts)

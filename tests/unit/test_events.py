@@ -1,36 +1,31 @@
-"""Invocation events: schedules and manual requests pass; anything else is rejected clearly."""
+"""Invocation events: a schedule's exact envelope and manual requests pass; anything else is rejected naming it."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import pytest
 
 from cert_cleanup.errors import InvalidEventError
-from cert_cleanup.events import parse_event
-
-SCHEDULED = {
-    "version": "0",
-    "id": "53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa",
-    "detail-type": "Scheduled Event",
-    "source": "aws.events",
-    "account": "123456789012",
-    "time": "2026-11-27T06:00:00Z",
-    "region": "us-east-1",
-    "resources": ["arn:aws:events:us-east-1:123456789012:rule/daily"],
-    "detail": {},
-}
+from cert_cleanup.events import Invocation, parse_event
+from tests.support import SCHEDULED
 
 
-def test_scheduled_event_runs_as_configured() -> None:
-    assert parse_event(SCHEDULED) is False
+def test_a_scheduled_event_runs_as_configured() -> None:
+    assert parse_event(SCHEDULED) == Invocation(scheduled=True, dry_run=False)
 
 
-def test_empty_manual_event_runs_as_configured() -> None:
-    assert parse_event({}) is False
+def test_an_empty_manual_event_runs_as_configured() -> None:
+    assert parse_event({}) == Invocation(scheduled=False, dry_run=False)
 
 
-def test_manual_dry_run_request() -> None:
-    assert parse_event({"dry_run": True}) is True
-    assert parse_event({"dry_run": False}) is False
+def test_a_manual_dry_run_request() -> None:
+    assert parse_event({"dry_run": True}) == Invocation(scheduled=False, dry_run=True)
+    assert parse_event({"dry_run": False}) == Invocation(scheduled=False, dry_run=False)
+
+
+def _without(field: str) -> dict[str, Any]:
+    return {key: value for key, value in SCHEDULED.items() if key != field}
 
 
 @pytest.mark.parametrize(
@@ -42,12 +37,24 @@ def test_manual_dry_run_request() -> None:
         ([], "expected a JSON object, got list"),
         ("run", "expected a JSON object, got str"),
         (None, "expected a JSON object, got NoneType"),
-        ({**SCHEDULED, "detail-type": "Object Created"}, "not an EventBridge scheduled event"),
+        # A scheduled event is exactly what EventBridge sends: nothing added is silently ignored...
+        ({**SCHEDULED, "dry_run": True}, "not an EventBridge scheduled event: dry_run: unknown field"),
+        ({**SCHEDULED, "detail": {"dry_run": True}}, "detail: a scheduled event's detail is empty"),
+        ({**SCHEDULED, "regions": ["eu-west-1"]}, "regions: unknown field"),
+        # ...and nothing is missing
+        *[(_without(field), f"{field}: Field required") for field in SCHEDULED],
+        ({**SCHEDULED, "detail-type": "Object Created"}, "not an EventBridge scheduled event: detail-type"),
         ({**SCHEDULED, "source": "aws.s3"}, "not an EventBridge scheduled event: source"),
+        ({**SCHEDULED, "source": "aws.scheduler"}, "source"),
+        ({**SCHEDULED, "version": "1"}, "version"),
+        ({**SCHEDULED, "account": "12345"}, "account: String should match pattern"),
+        ({**SCHEDULED, "region": "Frankfurt"}, "region: String should match pattern"),
+        ({**SCHEDULED, "time": "yesterday"}, "time: String should match pattern"),
+        ({**SCHEDULED, "resources": ["my-rule"]}, "resources.0: String should match pattern"),
         ({"source": "aws.events"}, "detail-type: Field required"),
     ],
 )
-def test_other_events_are_rejected_with_a_clear_message(event: object, message: str) -> None:
+def test_other_events_are_rejected_naming_what_is_wrong(event: object, message: str) -> None:
     with pytest.raises(InvalidEventError) as raised:
         parse_event(event)
     assert message in str(raised.value)

@@ -1,4 +1,8 @@
-"""The Lambda entry point: settings from the environment, events checked before any AWS call."""
+"""The Lambda entry point: settings from the environment, events checked before any AWS call.
+
+The handler builds its own clients (``invocation.default_clients``), so "no AWS call" is counted on every
+client of the process (``tests.support.every_call``), not on a test's session.
+"""
 
 from __future__ import annotations
 
@@ -10,16 +14,13 @@ import pytest
 from cert_cleanup import invocation
 from cert_cleanup.errors import ConfigError, InvalidEventError
 from cert_cleanup.handler import lambda_handler
-from tests.support import CONTEXT, Fake
-
-SCHEDULED = {"detail-type": "Scheduled Event", "source": "aws.events", "detail": {}, "id": "e-1"}
+from tests.support import CONTEXT, SCHEDULED, Fake, every_call
 
 
 @pytest.fixture
 def lambda_env(aws: Fake, monkeypatch: pytest.MonkeyPatch) -> Iterator[Fake]:
     topic = aws.session.client("sns").create_topic(Name="t")["TopicArn"]
     monkeypatch.setenv("SNS_TOPIC_ARN", topic)
-    monkeypatch.setenv("REGIONS", "us-east-1")
     invocation.lambda_settings.cache_clear()
     invocation.default_clients.cache_clear()
     yield aws
@@ -27,12 +28,16 @@ def lambda_env(aws: Fake, monkeypatch: pytest.MonkeyPatch) -> Iterator[Fake]:
     invocation.default_clients.cache_clear()
 
 
-def test_handler_runs_a_scheduled_event(lambda_env: Fake) -> None:
+def test_handler_runs_a_scheduled_event_with_its_own_clients(lambda_env: Fake) -> None:
     lambda_env.certificate("old", days=-10)
-    result = lambda_handler(SCHEDULED, CONTEXT)
+    with every_call() as calls:
+        result = lambda_handler(SCHEDULED, CONTEXT)
     assert result["account"] == "123456789012"
     assert [(row["name"], row["action"]) for row in result["certificates"]] == [("old", "deleted")]
     assert lambda_env.names_left() == set()
+    # the calls were the handler's own clients' (the test's session made none of them)
+    assert calls["iam.DeleteServerCertificate"] == 1
+    assert invocation.default_clients()._clients  # built by the handler
 
 
 def test_settings_are_read_once_per_execution_environment(lambda_env: Fake, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -47,12 +52,18 @@ def test_settings_are_read_once_per_execution_environment(lambda_env: Fake, monk
     assert [row["action"] for row in second["certificates"]] == ["would_delete"]
 
 
+def _fails_before_any_call(event: Any, raises: type[Exception]) -> tuple[str, int]:
+    with every_call() as calls, pytest.raises(raises) as raised:
+        lambda_handler(event, CONTEXT)
+    return str(raised.value), sum(calls.values())
+
+
 @pytest.mark.parametrize(
     ("variable", "value", "message"),
     [
         ("GRACE_DAYS", "abc", "GRACE_DAYS: must be a whole number of days, got 'abc'"),
         ("GRACE_DAYS", "-3", "GRACE_DAYS: Input should be greater than or equal to 0"),
-        ("REGIONS", "eu-west-1,mars-north-1x", "REGIONS: not a region name: 'mars-north-1x'"),
+        ("REGIONS", "eu-west-1", "REGIONS: no longer accepted: every run searches all regions enabled"),
         ("DRY_RUN", "flase", "DRY_RUN: must be true or false"),
         ("TELL_PEOPLE", "sometimes", "TELL_PEOPLE: must be one of on-change, every-run, never, got 'sometimes'"),
         ("REMINDER_DAYS", "14,,3", "REMINDER_DAYS: must be a comma-separated list of whole numbers of days"),
@@ -60,40 +71,44 @@ def test_settings_are_read_once_per_execution_environment(lambda_env: Fake, monk
         ("REEVALUATE_CONFIG_RULE", "yes", "REEVALUATE_CONFIG_RULE: must be true or false"),
     ],
 )
-def test_bad_setting_fails_before_any_aws_call(
+def test_a_bad_setting_fails_before_any_aws_call(
     lambda_env: Fake, monkeypatch: pytest.MonkeyPatch, variable: str, value: str, message: str
 ) -> None:
     lambda_env.certificate("old", days=-10)
     monkeypatch.setenv(variable, value)
-    lambda_env.count_calls()
 
-    with pytest.raises(ConfigError) as raised:
-        lambda_handler(SCHEDULED, CONTEXT)
+    error, calls = _fails_before_any_call(SCHEDULED, ConfigError)
 
-    assert message in str(raised.value)
-    assert sum(lambda_env.calls.values()) == 0
+    assert message in error
+    assert calls == 0
     assert lambda_env.names_left() == {"old"}
 
 
-def test_missing_topic_fails_before_any_aws_call(lambda_env: Fake, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_missing_topic_fails_before_any_aws_call(lambda_env: Fake, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("SNS_TOPIC_ARN")
-    lambda_env.count_calls()
-    with pytest.raises(ConfigError, match="SNS_TOPIC_ARN: required"):
-        lambda_handler(SCHEDULED, CONTEXT)
-    assert sum(lambda_env.calls.values()) == 0
+    error, calls = _fails_before_any_call(SCHEDULED, ConfigError)
+    assert "SNS_TOPIC_ARN: required" in error
+    assert calls == 0
 
 
 @pytest.mark.parametrize(
-    "event", [{"dry_run": "yes"}, {"delete": True}, {"detail-type": "Object Created", "source": "aws.s3"}]
+    "event",
+    [
+        {"dry_run": "yes"},
+        {"delete": True},
+        {"detail-type": "Object Created", "source": "aws.s3"},
+        {**SCHEDULED, "dry_run": True},
+        {**SCHEDULED, "detail": {"dry_run": True}},
+    ],
 )
-def test_bad_event_fails_before_any_aws_call(lambda_env: Fake, event: Any) -> None:
+def test_a_bad_event_fails_before_any_aws_call(lambda_env: Fake, event: Any) -> None:
     lambda_env.certificate("old", days=-10)
-    lambda_env.count_calls()
-    with pytest.raises(InvalidEventError):
-        lambda_handler(event, CONTEXT)
-    assert sum(lambda_env.calls.values()) == 0
+    _, calls = _fails_before_any_call(event, InvalidEventError)
+    assert calls == 0
     assert lambda_env.names_left() == {"old"}
 
 
-def test_account_comes_from_sts_outside_lambda(aws: Fake) -> None:
-    assert invocation.account_id(None, aws.clients) == "123456789012"
+def test_outside_lambda_the_account_comes_from_sts(aws: Fake) -> None:
+    with every_call() as calls:
+        assert invocation.account_id(None, aws.clients) == "123456789012"
+    assert calls == {"sts.GetCallerIdentity": 1}
