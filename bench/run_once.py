@@ -11,7 +11,6 @@ import time
 from pathlib import Path
 from types import SimpleNamespace
 
-SCHEDULED_EVENT = {"detail-type": "Scheduled Event", "source": "aws.events", "detail": {}, "id": "bench"}
 CONTEXT = SimpleNamespace(
     function_name="cert-cleanup",
     memory_limit_in_mb=512,
@@ -40,9 +39,10 @@ def main() -> int:
     if args.impl == "ours":
         from cert_cleanup.errors import RunFailed
         from cert_cleanup.handler import lambda_handler
+        from emulator.seed import scheduled_event
 
         try:
-            result = lambda_handler({"dry_run": True} if dry_run else SCHEDULED_EVENT, CONTEXT)
+            result = lambda_handler({"dry_run": True} if dry_run else scheduled_event(), CONTEXT)
         except RunFailed as exc:
             print(json.dumps({"error": str(exc)}))
             return 1

@@ -12,6 +12,7 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
+from emulator.seed import deployed_function
 from emulator.seed_certs import make_certificate
 
 ACCOUNT = "123456789012"
@@ -102,6 +103,7 @@ def seed(session: boto3.Session, shape: Shape, *, workers: int = 16) -> Seeded:
     _seed_appsync(session, shape, seeded, valid_arns, workers)
 
     seeded.topic_arn = session.client("sns", config=SEED_CONFIG).create_topic(Name="cert-cleanup")["TopicArn"]
+    deployed_function(session)
     seeded.bucket = "cert-cleanup-archive-bench"
     session.client("s3", config=SEED_CONFIG).create_bucket(Bucket=seeded.bucket)
     return seeded
@@ -245,8 +247,11 @@ def minimum_calls(seeded: Seeded, *, dry_run: bool, archive: bool) -> Counter[st
     (Classic, v2) and per 25 AppSync domains (where AppSync exists); one DescribeListeners per v2
     load balancer; one DescribeListenerCertificates page per secure listener; CloudFront pages; tags
     only for expired candidates (when archiving, GetServerCertificate reads the tags and the archive's
-    material in one call); per deletion an archive write and a delete; one publish;
+    material in one call); per deletion an archive write and a delete; one publish; a scheduled (real) run
+    reads the function's LastModified once (the first run after a deploy tells people all);
     after a real run that deleted, one DescribeConfigRules (no IAM.26 rule is seeded: nothing to start).
+    The usage search runs when a certificate could be deleted or is expiring soon (a reminder says where to
+    replace it).
     """
     shape = seeded.shape
     candidates = shape.expired_unused + shape.expired_in_use
@@ -254,7 +259,9 @@ def minimum_calls(seeded: Seeded, *, dry_run: bool, archive: bool) -> Counter[st
     calls["ListServerCertificates"] = max(1, math.ceil(shape.certificates / 1000))
     calls["GetServerCertificate" if archive else "ListServerCertificateTags"] = candidates
     calls["Publish"] = 1
-    if candidates == 0:
+    if not dry_run:
+        calls["GetFunctionConfiguration"] = 1
+    if candidates == 0 and shape.expiring == 0:
         return calls
     calls["DescribeRegions"] = 1
     session = boto3.Session()

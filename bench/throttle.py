@@ -24,6 +24,7 @@ import boto3
 
 from bench.scale import SEED_CONFIG
 from emulator.process import Emulator, running
+from emulator.seed import deployed_function
 from emulator.seed_certs import make_certificate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,6 +60,7 @@ def seed(emulator: Emulator, case: ThrottleCase) -> dict[str, str]:
     topic = session.client("sns", config=SEED_CONFIG).create_topic(Name="cert-cleanup")["TopicArn"]
     bucket = "cert-cleanup-throttle-bench"
     session.client("s3", config=SEED_CONFIG).create_bucket(Bucket=bucket)
+    deployed_function(session)
     return {"SNS_TOPIC_ARN": topic, **({"ARCHIVE_BUCKET": bucket} if case.archive else {})}
 
 
@@ -72,7 +74,6 @@ def run(emulator: Emulator, case: ThrottleCase) -> dict[str, Any]:
         **os.environ,
         **emulator.environment(),
         **variables,
-        "REGIONS": "us-east-1",
         "POWERTOOLS_LOG_LEVEL": "WARNING",
         "POWERTOOLS_METRICS_DISABLED": "true",
         "PYTHONPATH": os.pathsep.join([str(ROOT / "lambda"), str(ROOT)]),

@@ -3,7 +3,8 @@
 Each patch's docstring says, in one line, which AWS behaviour it adds (the gaps are listed in
 the project's AWS facts: moto 5.2.5 gives every server certificate the same id and fixed dates,
 ignores paging and tags, never raises DeleteConflict, has no AppSync domain names and no AWS Config
-StartConfigRulesEvaluation, and matches SNS filter policies against messages without attributes).
+StartConfigRulesEvaluation, matches SNS filter policies against messages without attributes, and writes a
+Lambda function's LastModified in a form of its own).
 
 Call :func:`install` once per process before the mock or server starts; it is idempotent.
 """
@@ -24,6 +25,7 @@ from botocore.exceptions import BotoCoreError
 from cryptography import x509
 from moto.appsync import urls as appsync_urls
 from moto.appsync.responses import AppSyncResponse
+from moto.awslambda.models import LambdaFunction
 from moto.config.exceptions import InvalidParameterValueException, NoSuchConfigRuleException
 from moto.config.responses import ConfigResponse
 from moto.core.exceptions import JsonRESTError
@@ -78,6 +80,7 @@ def install() -> None:
         _patch_ec2()
         _patch_config()
         _patch_sns()
+        _patch_lambda()
         _installed.add("all")
 
 
@@ -456,3 +459,20 @@ def _patch_sns() -> None:
         return bool(original(self, message_attributes, message))
 
     FilterPolicyMatcher.matches = matches  # type: ignore[method-assign]
+
+
+# --- Lambda ---------------------------------------------------------------------------------
+
+
+def _patch_lambda() -> None:
+    original = LambdaFunction.get_configuration
+
+    def get_configuration(self: LambdaFunction, on_create: bool = False) -> dict[str, Any]:
+        """A function's LastModified as the Lambda API reference shows it, milliseconds and a +0000 offset
+        (``2019-08-14T22:26:11.234+0000``); moto writes nanoseconds and ``Z``."""
+        configuration: dict[str, Any] = original(self, on_create)
+        moment = datetime.strptime(str(configuration["LastModified"])[:26], "%Y-%m-%dT%H:%M:%S.%f")
+        configuration["LastModified"] = moment.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "+0000"
+        return configuration
+
+    LambdaFunction.get_configuration = get_configuration  # type: ignore[method-assign]

@@ -43,14 +43,8 @@ class Emulator:
 
     def sns_messages(self, topic_arn: str) -> list[dict[str, str]]:
         """What moto recorded as published to ``topic_arn``: subject and message, oldest first."""
-        topics = self.get("/moto-api/data.json")["sns"]["Topic"]
-        for topic in topics:
-            if topic["arn"] == topic_arn:
-                return [
-                    {"message_id": sent[0], "message": sent[1], "subject": sent[2]}
-                    for sent in topic["sent_notifications"]
-                ]
-        return []
+        messages: list[dict[str, str]] = self.get("/emulator/sns").get(topic_arn, [])
+        return messages
 
     def latency(self, ms: float) -> None:
         self.post("/emulator/latency", {"ms": ms})

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import io
+import json
+import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -11,6 +14,52 @@ import boto3
 from emulator.seed_certs import make_certificate
 
 EXEMPT_TAG = "cert-cleanup:exempt"
+FUNCTION_NAME = "cert-cleanup"
+
+
+def scheduled_event(
+    account: str = "123456789012", region: str = "us-east-1", time: str = "2026-11-27T06:00:00Z"
+) -> dict[str, Any]:
+    """An EventBridge schedule's event, field for field as EventBridge sends it to the function."""
+    return {
+        "version": "0",
+        "id": "53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa",
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": account,
+        "time": time,
+        "region": region,
+        "resources": [f"arn:aws:events:{region}:{account}:rule/CertCleanup-CleanupSchedule"],
+        "detail": {},
+    }
+
+
+def deployed_function(session: boto3.Session, name: str = FUNCTION_NAME) -> str:
+    """The function as a deploy leaves it (and its role), if not there yet; its ARN. Its LastModified is now."""
+    lambda_ = session.client("lambda")
+    try:
+        return str(lambda_.get_function_configuration(FunctionName=name)["FunctionArn"])
+    except lambda_.exceptions.ResourceNotFoundException:
+        pass
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
+        ],
+    }
+    iam = session.client("iam", region_name="us-east-1")
+    role = iam.create_role(RoleName=f"{name}-function", AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+    code = io.BytesIO()
+    with zipfile.ZipFile(code, "w") as archive:
+        archive.writestr("cert_cleanup/handler.py", "")
+    created = lambda_.create_function(
+        FunctionName=name,
+        Runtime="python3.14",
+        Role=role,
+        Handler="cert_cleanup.handler.lambda_handler",
+        Code={"ZipFile": code.getvalue()},
+    )
+    return str(created["FunctionArn"])
 
 
 @dataclass
@@ -21,6 +70,7 @@ class SeededAccount:
     users: dict[str, str] = field(default_factory=dict)  # certificate name -> ARN of its user
     topic_arn: str = ""
     bucket: str = ""
+    function_arn: str = ""
 
 
 def upload(
@@ -158,4 +208,5 @@ def seed_demo_account(session: boto3.Session, now: datetime) -> SeededAccount:
     seeded.topic_arn = session.client("sns", region_name="us-east-1").create_topic(Name="cert-cleanup")["TopicArn"]
     seeded.bucket = "cert-cleanup-archive-123456789012"
     session.client("s3", region_name="us-east-1").create_bucket(Bucket=seeded.bucket)
+    seeded.function_arn = deployed_function(session)  # just deployed: its first scheduled run tells people all
     return seeded

@@ -9,6 +9,7 @@ and serves until terminated. Besides moto's own ``/moto-api/`` it answers:
 - ``POST /emulator/throttle`` (``{"iam": {"rate": 10, "burst": 20}}``): token buckets per signing
   name (IAM's account-wide, as AWS's; ``{}`` turns them off); throttled calls answer ``Throttling``
   and are counted apart in ``GET /emulator/calls`` (``throttled``);
+- ``GET /emulator/sns``: every message SNS recorded as published, per topic ARN;
 - ``GET /emulator/calls``: every AWS call counted by service, region and operation, and the most
   calls seen in flight at once per service and region; ``POST /emulator/calls/reset`` clears them.
 """
@@ -39,6 +40,7 @@ REST_OPERATIONS = (
     ("cloudfront", "POST", re.compile(r"^/\d{4}-\d{2}-\d{2}/distribution/?$"), "CreateDistribution"),
     ("appsync", "GET", re.compile(r"^/v1/domainnames/?$"), "ListDomainNames"),
     ("appsync", "POST", re.compile(r"^/v1/domainnames/?$"), "CreateDomainName"),
+    ("lambda", "GET", re.compile(r"^/2015-03-31/functions/[^/]+/configuration/?$"), "GetFunctionConfiguration"),
     ("s3", "PUT", re.compile(r"^/[^/]+/.+"), "PutObject"),
     ("s3", "GET", re.compile(r"^/[^/]+/.+"), "GetObject"),
 )
@@ -196,6 +198,9 @@ def control_middleware(app: WsgiApp, meter: CallMeter) -> WsgiApp:
                 setattr(aws_fakes.SETTINGS, name, value)
             start_response("200 OK", [("Content-Type", "application/json")])
             return [b"{}"]
+        if path == "/emulator/sns" and environ.get("REQUEST_METHOD") == "GET":
+            start_response("200 OK", [("Content-Type", "application/json")])
+            return [json.dumps(_sent_notifications()).encode()]
         if path == "/emulator/reset" and environ.get("REQUEST_METHOD") == "POST":
             aws_fakes.reset()
             meter.buckets.configure({})
@@ -203,6 +208,21 @@ def control_middleware(app: WsgiApp, meter: CallMeter) -> WsgiApp:
         return app(environ, start_response)
 
     return wrapped
+
+
+def _sent_notifications() -> dict[str, list[dict[str, str | None]]]:
+    """What moto recorded as published, per topic ARN (moto's own /moto-api/data.json cannot serialize every
+    backend, a Lambda function's code among them)."""
+    from moto.sns.models import sns_backends
+
+    sent: dict[str, list[dict[str, str | None]]] = {}
+    for account in sns_backends.values():
+        for backend in account.values():
+            for arn, topic in backend.topics.items():
+                sent[arn] = [
+                    {"message_id": item[0], "message": item[1], "subject": item[2]} for item in topic.sent_notifications
+                ]
+    return sent
 
 
 def build_app(meter: CallMeter | None = None) -> WsgiApp:

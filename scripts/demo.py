@@ -17,21 +17,11 @@ from rich.console import Console
 from rich.rule import Rule
 
 from emulator.process import running
-from emulator.seed import seed_demo_account
+from emulator.seed import scheduled_event, seed_demo_account
 
 ACCOUNT = "123456789012"
 FUNCTION_ARN = f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:cert-cleanup"
-SCHEDULED_EVENT = {
-    "version": "0",
-    "id": "53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa",
-    "detail-type": "Scheduled Event",
-    "source": "aws.events",
-    "account": ACCOUNT,
-    "time": "2026-11-27T06:00:00Z",
-    "region": "us-east-1",
-    "resources": [f"arn:aws:events:us-east-1:{ACCOUNT}:rule/cert-cleanup-daily"],
-    "detail": {},
-}
+SCHEDULED_EVENT = scheduled_event(ACCOUNT)
 
 
 def main() -> int:
@@ -183,14 +173,12 @@ def organization(console: Console, session: Any, context: Any) -> None:
         )
         for name, expires_in in certificates:
             upload(member.client("iam"), name, now + timedelta(days=expires_in))
-        settings = Settings.build(
-            SNS_TOPIC_ARN=topic, TELL_PEOPLE="never", ACCOUNT_LABEL=label, REGIONS="us-east-1,eu-west-1"
-        )
+        settings = Settings.build(SNS_TOPIC_ARN=topic, TELL_PEOPLE="never", ACCOUNT_LABEL=label)
         member_context = SimpleNamespace(
             **{**vars(context), "invoked_function_arn": f"arn:aws:lambda:us-east-1:{account}:function:cc"}
         )
         invocation.handle(SCHEDULED_EVENT, member_context, settings=settings, clients=AwsClients(member))
-    home = Settings.build(SNS_TOPIC_ARN=topic, TELL_PEOPLE="never", ACCOUNT_LABEL="web", REGIONS="us-east-1,eu-west-1")
+    home = Settings.build(SNS_TOPIC_ARN=topic, TELL_PEOPLE="never", ACCOUNT_LABEL="web")
     invocation.handle(SCHEDULED_EVENT, context, settings=home, clients=AwsClients(session))
     console.print(f"Members' emails to people: {len(drain(session, mailbox))} (TELL_PEOPLE=never in members)")
 

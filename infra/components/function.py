@@ -199,6 +199,23 @@ class CleanupFunction(Construct):
             },
         )
 
+        if environment.get(names.ENV_TELL_PEOPLE, "on-change") == "on-change":
+            # The first scheduled run after a deploy reads the function's own LastModified to tell people the
+            # whole current state. On this function only, in a policy of its own: the role's default policy
+            # cannot name the function, which is created after it.
+            iam.Policy(
+                self,
+                "ReadOwnDeploymentTime",
+                roles=[self.role],
+                statements=[
+                    iam.PolicyStatement(
+                        sid="ReadOwnDeploymentTime",
+                        actions=["lambda:GetFunctionConfiguration"],
+                        resources=[self.function.function_arn],
+                    )
+                ],
+            )
+
         self.rule = events.Rule(
             self,
             "Schedule",

@@ -11,7 +11,7 @@ or is due, so that the email that matters is not lost among identical ones:
 - an expired certificate still in use (an incident) when its grace period ends, then weekly;
   in a dry run, a certificate that would be deleted, on the same calendar;
 - a delete IAM refused because the certificate is in use (a user the search did not see);
-- a run somebody started by hand.
+- a run somebody started by hand, and the first scheduled run after a deploy (the whole current state).
 
 "Just" means: the moment fell since the previous scheduled run, i.e. within ``interval`` before
 this run. That needs no state kept between runs (see docs/how-it-works.md for why).
@@ -44,12 +44,23 @@ class Calendar:
     grace_days: int
 
 
-def reasons_to_tell(result: RunResult, calendar: Calendar, *, scheduled: bool) -> list[str]:
-    """Why a person should read this run; an empty list means the run is for machines only."""
+def reasons_to_tell(
+    result: RunResult, calendar: Calendar, *, scheduled: bool, deployed_at: datetime | None = None
+) -> list[str]:
+    """Why a person should read this run; an empty list means the run is for machines only.
+
+    ``deployed_at``: when the function was last deployed or changed. The first scheduled run after it
+    tells a person the whole current state (afterwards, only what starts, changes or is due).
+    """
     now = result.started_at
     reasons: list[str] = []
     if not scheduled:
         reasons.append("the run was started by hand")
+    elif deployed_at is not None and now - calendar.interval < deployed_at <= now:
+        reasons.append(
+            f"the first scheduled run since cert-cleanup was deployed or changed ({deployed_at:%Y-%m-%d %H:%M} UTC): "
+            "the whole current state"
+        )
     for action, label in ALWAYS_TOLD.items():
         count = result.count(action)
         if count:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import functools
 import os
-from datetime import datetime, timedelta
+import re
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from cert_cleanup import attention, compliance, notify, remediate
-from cert_cleanup.aws import AWS_ERRORS, AwsClients, error_code, error_message
+from cert_cleanup.aws import AWS_ERRORS, AwsClients, error_code, error_message, failure_of
 from cert_cleanup.errors import RunFailed
-from cert_cleanup.events import is_scheduled, parse_event
+from cert_cleanup.events import parse_event
 from cert_cleanup.models import Action, RunResult
 from cert_cleanup.observability import logger
 from cert_cleanup.settings import Settings
@@ -40,32 +41,31 @@ def handle(
     ``now`` (default: the clock) is injected by tests that run many simulated days.
     """
     settings = settings or lambda_settings()
-    requested_dry_run = parse_event(event)
+    invocation = parse_event(event)
     clients = clients or default_clients()
     account = account_id(context, clients)
     if settings.account_label is None and settings.read_account_alias:
         settings = settings.model_copy(update={"account_label": account_alias(clients)})
-    options = remediate.RunOptions.create(account, dry_run=settings.dry_run or requested_dry_run, now=now)
+    options = remediate.RunOptions.create(account, dry_run=settings.dry_run or invocation.dry_run, now=now)
     result = remediate.run(settings, clients, options)
     if settings.reevaluate_config_rule and result.count(Action.DELETED) and not result.dry_run:
         refresh_compliance(clients, result)
 
     if settings.sns_topic_arn:
-        result.told_because = people_reasons(settings, result, scheduled=is_scheduled(event))
+        # The first scheduled run after a deploy tells a person the whole current state: it needs to know when
+        # the function was deployed, which only matters when people are told on change.
+        deployed_at = None
+        if invocation.scheduled and settings.tell_people == "on-change":
+            deployed_at = function_deployed_at(context, clients, result)
+        result.told_because = people_reasons(settings, result, scheduled=invocation.scheduled, deployed_at=deployed_at)
+        region = notify.topic_region(settings.sns_topic_arn)
         try:
-            sns = clients.client("sns", notify.topic_region(settings.sns_topic_arn))
-            message_id = notify.publish_summary(sns, settings.sns_topic_arn, result)
+            message_id = notify.publish_summary(clients.client("sns", region), settings.sns_topic_arn, result)
             logger.info("summary published", message_id=message_id, audience=result.audience)
         except AWS_ERRORS as exc:
-            publish_error = {
-                "service": "sns",
-                "region": notify.topic_region(settings.sns_topic_arn),
-                "operation": "Publish",
-                "code": error_code(exc),
-                "message": error_message(exc),
-            }
-            result.errors.append(publish_error)
-            logger.error("summary not published", extra=remediate.log_fields(publish_error))
+            failure = failure_of("sns", region, "Publish", exc)
+            result.errors.append(failure)
+            logger.error("summary not published", extra=remediate.log_fields(failure.as_dict()))
 
     document = result.as_dict()
     logger.info("run finished", counts=document["counts"], errors=len(result.errors), dry_run=result.dry_run)
@@ -75,7 +75,9 @@ def handle(
     return document
 
 
-def people_reasons(settings: Settings, result: RunResult, *, scheduled: bool) -> list[str]:
+def people_reasons(
+    settings: Settings, result: RunResult, *, scheduled: bool, deployed_at: datetime | None = None
+) -> list[str]:
     """Why a person should read this run's summary, per ``TELL_PEOPLE``; empty: machines only."""
     if settings.tell_people == "never":
         return []
@@ -87,7 +89,44 @@ def people_reasons(settings: Settings, result: RunResult, *, scheduled: bool) ->
         expiry_warning_days=settings.expiry_warning_days,
         grace_days=settings.grace_days,
     )
-    return attention.reasons_to_tell(result, calendar, scheduled=scheduled)
+    return attention.reasons_to_tell(result, calendar, scheduled=scheduled, deployed_at=deployed_at)
+
+
+def function_deployed_at(context: Any, clients: AwsClients, result: RunResult) -> datetime | None:
+    """When this function was last deployed or changed (its ``LastModified``); None outside Lambda.
+
+    Best effort: a failure is a warning of the result, and the run is told as any other.
+    """
+    function_arn = getattr(context, "invoked_function_arn", "") or ""
+    if not function_arn:
+        return None
+    try:
+        configuration = clients.client("lambda").get_function_configuration(FunctionName=function_arn)
+        return parse_last_modified(configuration["LastModified"])
+    except UNREADABLE as exc:
+        warning = (
+            f"the function's deployment time could not be read ({error_code(exc)}: {error_message(exc)}); "
+            "a first run after a deploy is told like any other"
+        )
+        result.warnings.append(warning)
+        logger.warning("deployment time not read", code=error_code(exc))
+        return None
+
+
+# A failed call, or an answer without a LastModified this code can read.
+UNREADABLE: tuple[type[Exception], ...] = (*AWS_ERRORS, KeyError, ValueError)
+LAST_MODIFIED = re.compile(r"^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:?\d{2})$")
+
+
+def parse_last_modified(value: str) -> datetime:
+    """Lambda's ``LastModified``: ISO 8601 as the API reference shows it, ``2019-08-14T22:26:11.234+0000``."""
+    match = LAST_MODIFIED.fullmatch(value)
+    if not match:
+        raise ValueError(f"not a LastModified time: {value!r}")
+    whole, fraction, zone = match.groups()
+    zone = "+00:00" if zone == "Z" else f"{zone[:3]}:{zone[-2:]}"
+    moment = datetime.fromisoformat(f"{whole}{zone}")
+    return moment.replace(microsecond=int((fraction or "0")[:6].ljust(6, "0"))).astimezone(UTC)
 
 
 def refresh_compliance(clients: AwsClients, result: RunResult) -> None:
@@ -108,8 +147,8 @@ def failure_summary(result: RunResult) -> str:
     if result.errors:
         first = result.errors[0]
         parts.append(
-            f"{len(result.errors)} failed call(s), first: {first['service']} {first['operation']} "
-            f"in {first['region']}: {first['code']}"
+            f"{len(result.errors)} failed call(s), first: {first.service} {first.operation} "
+            f"in {first.region}: {first.code}"
         )
     failed = result.count(Action.FAILED)
     if failed:

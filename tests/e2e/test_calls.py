@@ -12,10 +12,8 @@ from cert_cleanup import invocation
 from cert_cleanup.aws import MAX_IN_FLIGHT, AwsClients
 from cert_cleanup.settings import Settings
 from emulator.process import Emulator
-from emulator.seed import alb_with_certificates, upload
-from tests.support import CONTEXT
-
-SCHEDULED = {"detail-type": "Scheduled Event", "source": "aws.events", "detail": {}, "id": "calls"}
+from emulator.seed import alb_with_certificates, deployed_function, upload
+from tests.support import CONTEXT, SCHEDULED
 
 
 def operations(report: dict[str, object]) -> Counter[str]:
@@ -29,6 +27,7 @@ def operations(report: dict[str, object]) -> Counter[str]:
 def account(emulator: Emulator) -> tuple[str, list[str]]:
     """20 ALBs in eu-west-1, each with an HTTP and an HTTPS listener; 3 expired unused certificates."""
     session = boto3.Session(region_name="us-east-1")
+    deployed_function(session)
     iam = session.client("iam")
     now = datetime.now(UTC)
     valid = upload(iam, "valid", now + timedelta(days=300))["Arn"]
@@ -45,22 +44,26 @@ def test_calls_are_the_minimum_and_in_flight_calls_are_bounded(
     topic, expired = account
     emulator.latency(20)
     emulator.reset_calls()
-    config = Settings.build(SNS_TOPIC_ARN=topic, REGIONS="eu-west-1,us-east-1")
+    config = Settings.build(SNS_TOPIC_ARN=topic)
 
     result = invocation.handle(SCHEDULED, CONTEXT, settings=config, clients=AwsClients())
 
     assert sorted(row["name"] for row in result["certificates"] if row["action"] == "deleted") == expired
     report = emulator.calls()
+    regions = len(result["regions"])
+    appsync = regions - sum(1 for item in result["skipped"] if item["service"] == "appsync")
     assert operations(report) == {
         "iam:ListServerCertificates": 1,
         "iam:ListServerCertificateTags": 3,  # only the expired ones
-        "elasticloadbalancing:DescribeLoadBalancers": 2,  # one page per region searched
-        "elasticloadbalancingv2:DescribeLoadBalancers": 2,
+        "ec2:DescribeRegions": 1,
+        "elasticloadbalancing:DescribeLoadBalancers": regions,  # one page per region searched
+        "elasticloadbalancingv2:DescribeLoadBalancers": regions,
         "elasticloadbalancingv2:DescribeListeners": 20,  # one per load balancer
         "elasticloadbalancingv2:DescribeListenerCertificates": 20,  # one per HTTPS listener
-        "appsync:ListDomainNames": 2,
+        "appsync:ListDomainNames": appsync,
         "cloudfront:ListDistributions": 1,
         "iam:DeleteServerCertificate": 3,
+        "lambda:GetFunctionConfiguration": 1,  # a scheduled run: was the function just deployed?
         "sns:Publish": 1,
         "config:DescribeConfigRules": 1,  # after a deletion: IAM.26's rule (none here, so nothing to start)
     }

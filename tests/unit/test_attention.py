@@ -16,7 +16,7 @@ from botocore.awsrequest import AWSResponse, HTTPHeaders
 
 from cert_cleanup import attention, invocation, names
 from cert_cleanup.errors import RunFailed
-from cert_cleanup.models import DELETE_REFUSED, Action, Certificate, CertificateResult, RunResult
+from cert_cleanup.models import DELETE_REFUSED, Action, Certificate, CertificateResult, FailedLookup, RunResult
 from cert_cleanup.settings import Settings
 from emulator import seed
 from tests.support import CONTEXT, SCHEDULED, Fake
@@ -50,7 +50,7 @@ def test_valid_and_exempt_certificates_are_never_told() -> None:
 def test_a_failed_lookup_and_a_run_by_hand_are_told() -> None:
     quiet = one_row(Action.VALID, T0 + 300 * DAY, T0)
     assert attention.reasons_to_tell(quiet, CALENDAR, scheduled=False) == ["the run was started by hand"]
-    quiet.errors.append({"service": "elb", "region": "us-east-1", "operation": "X", "code": "C", "message": "m"})
+    quiet.errors.append(FailedLookup("elb", "us-east-1", "X", "C", "m"))
     assert attention.reasons_to_tell(quiet, CALENDAR, scheduled=True) == ["1 lookup(s) failed"]
 
 
@@ -59,6 +59,21 @@ def test_expiring_soon_is_told_once_per_reminder_crossed_since_the_last_run() ->
     assert told(Action.EXPIRING_SOON, expiration, T0)
     assert not told(Action.EXPIRING_SOON, expiration, T0 + DAY)
     assert not told(Action.EXPIRING_SOON, expiration, T0 - DAY)
+
+
+def test_the_first_scheduled_run_after_a_deploy_tells_the_whole_current_state() -> None:
+    quiet = one_row(Action.VALID, T0 + 300 * DAY, T0)
+    deployed = T0 - timedelta(hours=10)  # the evening before the 06:00 run
+    [reason] = attention.reasons_to_tell(quiet, CALENDAR, scheduled=True, deployed_at=deployed)
+    assert reason.startswith(
+        "the first scheduled run since cert-cleanup was deployed or changed (2025-12-31 20:00 UTC)"
+    )
+    # the next scheduled run, and a run after a deploy older than one interval, are quiet again
+    tomorrow = one_row(Action.VALID, T0 + 300 * DAY, T0 + DAY)
+    assert attention.reasons_to_tell(tomorrow, CALENDAR, scheduled=True, deployed_at=deployed) == []
+    assert attention.reasons_to_tell(quiet, CALENDAR, scheduled=True, deployed_at=T0 - 2 * DAY) == []
+    # a deploy after the run started (clock skew) is not this run's
+    assert attention.reasons_to_tell(quiet, CALENDAR, scheduled=True, deployed_at=T0 + DAY) == []
 
 
 def test_a_delete_iam_refused_is_told_whatever_the_date() -> None:
@@ -108,7 +123,8 @@ def test_sixty_daily_runs_tell_a_person_on_the_days_that_matter(aws: Fake, mailb
     seed.upload(iam, "kept", at(-50), tags={seed.EXEMPT_TAG: "true"})
     seed.classic_elb(aws.session, "us-east-1", "legacy-lb", legacy)
     seed.alb_with_certificates(aws.session, "us-east-1", "shop", valid, [renew])
-    config = Settings.build(SNS_TOPIC_ARN=topic, REGIONS="us-east-1", GRACE_DAYS=3)
+    aws.deploy_function(at=T0 - timedelta(hours=10))  # deployed the evening before the first run
+    config = Settings.build(SNS_TOPIC_ARN=topic, GRACE_DAYS=3)
 
     def unavailable(**_: Any) -> Any:
         return AWSResponse("https://fake", 400, HTTPHeaders(), None), {"Error": {"Code": "ServiceUnavailable"}}
@@ -131,7 +147,7 @@ def test_sixty_daily_runs_tell_a_person_on_the_days_that_matter(aws: Fake, mailb
     every_run = [day_of(document) for document in drain(sqs, machines)]
     assert sorted(every_run) == list(range(60))
     expected = {
-        0: "stale deleted",
+        0: "stale deleted, and the first scheduled run after the deploy",
         **dict.fromkeys([1, 8, 15, 22, 29, 36, 43, 50, 57], "legacy in use: weekly (its grace ended on day -7)"),
         **dict.fromkeys([7, 14, 18, 20], "spare: 14, 7, 3, 1 days left (30 fell before day 0)"),
         21: "spare expired: grace period starts",
@@ -151,3 +167,11 @@ def test_sixty_daily_runs_tell_a_person_on_the_days_that_matter(aws: Fake, mailb
     assert any("legacy" in reason and "weekly" in reason for reason in mail[8]["told_because"])
     assert mail[30]["errors"]
     assert mail[30]["counts"]["deleted"] == 0
+    first = "the first scheduled run since cert-cleanup was deployed or changed (2025-12-31 20:00 UTC)"
+    told_first = [day for day, document in mail.items() if any(first in reason for reason in document["told_because"])]
+    assert told_first == [0]
+    # used_by says where to replace a certificate a reminder is about
+    renew_reminder = next(row for row in mail[11]["certificates"] if row["name"] == "renew-me")
+    assert renew_reminder["action"] == "expiring_soon"
+    [user] = renew_reminder["used_by"]
+    assert user.startswith("arn:aws:elasticloadbalancing:us-east-1:")
