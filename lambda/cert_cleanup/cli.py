@@ -1,7 +1,8 @@
-"""``cert-cleanup``: run the same logic locally with your own AWS credentials.
+"""cert-cleanup on the command line: the function's logic, with your own AWS credentials.
 
-``scan`` reports and deletes nothing; ``run`` deletes, after showing what it will delete and asking.
-Honours ``AWS_PROFILE``/``--profile`` and ``AWS_ENDPOINT_URL``. Progress goes to stderr.
+scan reports and deletes nothing. run deletes, archiving each certificate first, after showing what it
+will delete and asking. Both use your usual credentials (--profile or AWS_PROFILE) and honour
+AWS_ENDPOINT_URL. Progress goes to stderr; the exit code says whether anything needs attention.
 """
 
 from __future__ import annotations
@@ -14,28 +15,74 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import IntEnum
 from typing import Annotated, Any
 
 import boto3
 import typer
+from botocore.exceptions import BotoCoreError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from cert_cleanup import names, remediate
-from cert_cleanup.aws import AWS_ERRORS, AwsClients, error_code
+from cert_cleanup import __version__, names, remediate
+from cert_cleanup.aws import AWS_ERRORS, DEFAULT_REGION, AwsClients, failure_of
 from cert_cleanup.errors import ConfigError
 from cert_cleanup.models import Action, RunResult
 from cert_cleanup.observability import logger
-from cert_cleanup.settings import Settings
+from cert_cleanup.settings import Settings, check_region_names, refuse_removed
 
 ACCOUNT_PATTERN = re.compile(r"^\d{12}$")
 ROLE_NAME_PATTERN = re.compile(r"^[\w+=,.@-]{1,64}$")
 MAX_ACCOUNTS_AT_ONCE = 8
 
-app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False)
+
+class ExitCode(IntEnum):
+    """What the command's exit code says, so that a pipeline can act on it (docs/cli.md)."""
+
+    OK = 0  # nothing needs attention: no expired certificate is left and nothing failed
+    DECLINED = 1  # you answered no at the prompt: nothing was deleted
+    USAGE = 2  # a bad option, setting or profile: nothing was called
+    FAILED = 3  # a lookup or a delete failed (where a lookup failed, nothing was deleted)
+    EXPIRED_REMAIN = 4  # expired certificates remain: in use, exempt, in their grace period, or not deleted
+
+
+# Actions that leave an expired certificate in the account: Security Hub IAM.26 stays FAILED.
+EXPIRED_LEFT = frozenset(
+    {Action.IN_USE, Action.EXEMPT, Action.GRACE_PERIOD, Action.WOULD_DELETE, Action.USAGE_UNKNOWN, Action.FAILED}
+)
+# The function's settings the command line reads from the environment (the others concern publishing).
+CLI_SETTINGS = (
+    names.ENV_DRY_RUN,
+    names.ENV_GRACE_DAYS,
+    names.ENV_EXPIRY_WARNING_DAYS,
+    names.ENV_EXEMPT_TAG_KEY,
+    names.ENV_ARCHIVE_BUCKET,
+    names.ENV_ARCHIVE_PREFIX,
+    names.ENV_ACCOUNT_LABEL,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"cert-cleanup {__version__}")
+        raise typer.Exit()
+
+
+app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False, rich_markup_mode=None)
 stdout = Console(width=None if sys.stdout.isatty() else 160)
 stderr = Console(stderr=True)
+
+
+@app.callback()
+def main_options(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, metavar="", help="Print the version and exit."),
+    ] = False,
+) -> None:
+    """cert-cleanup: delete the expired IAM server certificates nothing uses (CIS 1.19, Security Hub IAM.26)."""
+
 
 ACTION_STYLE = {
     Action.DELETED: "bold red",
@@ -50,40 +97,64 @@ ACTION_STYLE = {
 }
 
 Regions = Annotated[
-    list[str] | None, typer.Option("--region", "-r", help="Region to search for users (repeat); default: all enabled.")
+    list[str] | None,
+    typer.Option(
+        "--region",
+        "-r",
+        metavar="REGION",
+        show_default="every region enabled for the account",
+        help="Search only this region for users (repeat). A narrowed scan proves nothing unused.",
+    ),
 ]
-GraceDays = Annotated[int | None, typer.Option(help="Delete only certificates expired at least this many days.")]
-WarningDays = Annotated[int | None, typer.Option(help="Report certificates expiring within this many days.")]
-ExemptTagKey = Annotated[str | None, typer.Option(help="Tag key that, with value 'true', exempts a certificate.")]
-Profile = Annotated[str | None, typer.Option(help="AWS profile to use (default: the usual credential chain).")]
+GraceDays = Annotated[
+    int | None,
+    typer.Option(metavar="DAYS", show_default="GRACE_DAYS or 0", help="Delete only certificates expired this long."),
+]
+WarningDays = Annotated[
+    int | None,
+    typer.Option(
+        metavar="DAYS", show_default="EXPIRY_WARNING_DAYS or 30", help="Report certificates expiring this soon."
+    ),
+]
+ExemptTagKey = Annotated[
+    str | None,
+    typer.Option(
+        metavar="KEY",
+        show_default=f"EXEMPT_TAG_KEY or {names.DEFAULT_EXEMPT_TAG_KEY}",
+        help="Tag key that, with value true, exempts a certificate.",
+    ),
+]
 Profiles = Annotated[
     list[str] | None,
-    typer.Option("--profile", help="AWS profile to scan (repeat for several accounts); default: the usual chain."),
+    typer.Option(
+        "--profile",
+        metavar="PROFILE",
+        show_default="AWS_PROFILE or the usual credential chain",
+        help="AWS profile to scan (repeat for several accounts).",
+    ),
+]
+Profile = Annotated[
+    str | None,
+    typer.Option(
+        metavar="PROFILE", show_default="AWS_PROFILE or the usual credential chain", help="AWS profile to use."
+    ),
 ]
 Accounts = Annotated[
-    list[str] | None, typer.Option("--account", help="Account id to scan through --role-name (repeat).")
+    list[str] | None,
+    typer.Option("--account", metavar="ACCOUNT_ID", help="Account to scan through --role-name (repeat)."),
 ]
-RoleName = Annotated[str | None, typer.Option(help="Role to assume in each --account (from --profile, if given).")]
-AsJson = Annotated[bool, typer.Option("--json", help="Print the JSON result instead of a table.")]
+RoleName = Annotated[
+    str | None, typer.Option(metavar="ROLE", help="Role to assume in each --account (from --profile, if given).")
+]
+AsJson = Annotated[bool, typer.Option("--json", metavar="", help="Print the JSON result instead of a table.")]
 
 
-def build_settings(overrides: dict[str, Any]) -> Settings:
-    """Environment variables as in Lambda, overridden by the command-line options given."""
-    values: dict[str, Any] = {alias: os.environ[alias] for alias in _ENV_NAMES if alias in os.environ}
+def build_settings(overrides: dict[str, Any], environ: dict[str, str] | os._Environ[str] = os.environ) -> Settings:
+    """The settings variables the command line uses (CLI_SETTINGS), overridden by the options given."""
+    refuse_removed(environ)
+    values: dict[str, Any] = {name: environ[name] for name in CLI_SETTINGS if name in environ}
     values.update({key: value for key, value in overrides.items() if value is not None})
-    values.pop(names.ENV_SNS_TOPIC_ARN, None)  # the CLI never publishes
     return Settings.build(**values)
-
-
-_ENV_NAMES = (
-    names.ENV_GRACE_DAYS,
-    names.ENV_EXPIRY_WARNING_DAYS,
-    names.ENV_EXEMPT_TAG_KEY,
-    names.ENV_REGIONS,
-    names.ENV_ARCHIVE_BUCKET,
-    names.ENV_ARCHIVE_PREFIX,
-    names.ENV_ACCOUNT_LABEL,
-)
 
 
 COLUMNS = ("certificate", "expires", "action", "reason", "used by")
@@ -124,9 +195,13 @@ def _rows(document: dict[str, Any]) -> list[tuple[str, ...]]:
 def _print_errors(document: dict[str, Any], console: Console, *, indent: str) -> None:
     for error in document["errors"]:
         console.print(
-            f"{indent}[magenta]lookup failed[/]: {error['service']} {error['operation']} in {error['region']}: "
-            f"{error['code']} {error.get('hint', '')}"
+            f"{indent}[magenta]failed[/]: {error['service']} {error['operation']} in {error['region']}: "
+            f"{error['code']}: {error['message']}",
+            markup=True,
+            highlight=False,
         )
+        if error.get("hint"):
+            console.print(f"{indent}  {error['hint']}", highlight=False)
 
 
 def short_arn(arn: str) -> str:
@@ -139,14 +214,18 @@ def short_arn(arn: str) -> str:
 
 @dataclass(frozen=True)
 class Target:
-    """One account to scan: a label for progress, and how to reach it."""
+    """One account to run in: a label for progress, how to reach it, and its home region (known without a call)."""
 
     label: str
     session: Callable[[], boto3.Session]
+    region: str
 
 
 def targets(profiles: list[str] | None, accounts: list[str] | None, role_name: str | None) -> list[Target]:
-    """Where to run: the default credentials, each named profile, or a role assumed in each account."""
+    """Where to run: the default credentials, each named profile, or a role assumed in each account.
+
+    Every profile is opened here, before any AWS call: a profile that does not exist is a usage error.
+    """
     if accounts and not role_name:
         raise ConfigError("--account needs --role-name: the role to assume in each account")
     if role_name and not accounts:
@@ -158,10 +237,44 @@ def targets(profiles: list[str] | None, accounts: list[str] | None, role_name: s
         raise ConfigError(f"--role-name: not an IAM role name: {role_name!r}")
     if accounts and role_name:
         base_profile = profiles[0] if profiles else None
-        return [Target(account, _assumed(base_profile, account, role_name)) for account in dict.fromkeys(accounts)]
+        region = _home_region(base_profile)
+        return [
+            Target(account, _assumed(base_profile, account, role_name), region) for account in dict.fromkeys(accounts)
+        ]
     if profiles:
-        return [Target(profile, _profile(profile)) for profile in dict.fromkeys(profiles)]
-    return [Target("default credentials", boto3.Session)]
+        return [Target(profile, _profile(profile), _home_region(profile)) for profile in dict.fromkeys(profiles)]
+    return [Target("default credentials", boto3.Session, _home_region(None))]
+
+
+def _home_region(profile: str | None) -> str:
+    try:
+        return boto3.Session(profile_name=profile).region_name or DEFAULT_REGION
+    except BotoCoreError as exc:  # ProfileNotFound: says which profile
+        raise ConfigError(f"--profile {profile}: {exc}") from exc
+
+
+def check_regions(regions: list[str] | None, chosen: list[Target]) -> tuple[str, ...] | None:
+    """``--region`` values: region names, in the partition of every account's home region (no call leaves it)."""
+    if not regions:
+        return None
+    try:
+        check_region_names(tuple(regions))
+    except ValueError as exc:
+        raise ConfigError(f"--region: {exc}") from exc
+    session = boto3.Session()
+    for target in chosen:
+        home = session.get_partition_for_region(target.region)
+        for region in regions:
+            try:
+                other = session.get_partition_for_region(region)
+            except BotoCoreError:
+                continue  # a region botocore does not know yet: searched, and a failure fails closed
+            if other != home:
+                raise ConfigError(
+                    f"--region {region}: in partition {other}, and {target.label}'s region {target.region} is in "
+                    f"{home}: a run never calls another partition"
+                )
+    return tuple(dict.fromkeys(regions))
 
 
 def _profile(name: str) -> Callable[[], boto3.Session]:
@@ -171,7 +284,7 @@ def _profile(name: str) -> Callable[[], boto3.Session]:
 def _assumed(base_profile: str | None, account: str, role_name: str) -> Callable[[], boto3.Session]:
     def session() -> boto3.Session:
         base = boto3.Session(profile_name=base_profile) if base_profile else boto3.Session()
-        partition = base.get_partition_for_region(base.region_name or "us-east-1")
+        partition = base.get_partition_for_region(base.region_name or DEFAULT_REGION)
         credentials = base.client("sts").assume_role(
             RoleArn=f"arn:{partition}:iam::{account}:role/{role_name}", RoleSessionName="cert-cleanup-scan"
         )["Credentials"]
@@ -185,7 +298,9 @@ def _assumed(base_profile: str | None, account: str, role_name: str) -> Callable
     return session
 
 
-def _execute(settings: Settings, chosen: list[Target], *, dry_run: bool) -> list[RunResult]:
+def _execute(
+    settings: Settings, chosen: list[Target], *, dry_run: bool, regions: tuple[str, ...] | None = None
+) -> list[RunResult]:
     """Run for every target, a few at once, each with its own progress line on stderr."""
     logger.setLevel(os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"))
     with Progress(
@@ -208,7 +323,7 @@ def _execute(settings: Settings, chosen: list[Target], *, dry_run: bool) -> list
             def on_progress(service: str, region: str, done: int, total: int) -> None:
                 progress.update(task, completed=done, total=total, description=f"{service} {region}")
 
-            options = remediate.RunOptions.create(account, dry_run=dry_run, on_progress=on_progress)
+            options = remediate.RunOptions.create(account, dry_run=dry_run, on_progress=on_progress, regions=regions)
             return remediate.run(settings, clients, options)
 
         with ThreadPoolExecutor(max_workers=min(MAX_ACCOUNTS_AT_ONCE, len(chosen))) as pool:
@@ -216,33 +331,35 @@ def _execute(settings: Settings, chosen: list[Target], *, dry_run: bool) -> list
 
 
 def _unreachable(target: Target, exc: Exception) -> RunResult:
-    """A target whose credentials did not work: reported as a failed lookup, nothing read or deleted."""
+    """A target whose credentials did not work: reported as a failed call, nothing read or deleted."""
     result = RunResult(run_id="-", account=target.label, account_label=None, dry_run=True, started_at=datetime.now(UTC))
-    result.errors.append(
-        {
-            "service": "sts",
-            "region": "global",
-            "operation": "AssumeRole/GetCallerIdentity",
-            "code": error_code(exc),
-            "message": str(exc),
-        }
-    )
+    result.errors.append(failure_of("sts", "global", "AssumeRole/GetCallerIdentity", exc))
     return result
+
+
+def exit_code(results: list[RunResult]) -> ExitCode:
+    """FAILED when a lookup or a delete failed; else EXPIRED_REMAIN when an expired certificate is left; else OK."""
+    if any(result.errors or result.count(Action.FAILED) for result in results):
+        return ExitCode.FAILED
+    if any(row.action in EXPIRED_LEFT for result in results for row in result.certificates):
+        return ExitCode.EXPIRED_REMAIN
+    return ExitCode.OK
+
+
+def _usage_error(message: str) -> typer.Exit:
+    stderr.print(f"[red]error:[/] {message}", highlight=False)
+    return typer.Exit(ExitCode.USAGE)
 
 
 def _settings_or_exit(overrides: dict[str, Any]) -> Settings:
     try:
         return build_settings(overrides)
     except ConfigError as exc:
-        stderr.print(f"[red]error:[/] {exc}")
-        raise typer.Exit(2) from exc
+        raise _usage_error(str(exc)) from exc
 
 
-def _overrides(
-    regions: list[str] | None, grace_days: int | None, warning_days: int | None, exempt_tag_key: str | None
-) -> dict[str, Any]:
+def _overrides(grace_days: int | None, warning_days: int | None, exempt_tag_key: str | None) -> dict[str, Any]:
     return {
-        names.ENV_REGIONS: ",".join(regions) if regions else None,
         names.ENV_GRACE_DAYS: grace_days,
         names.ENV_EXPIRY_WARNING_DAYS: warning_days,
         names.ENV_EXEMPT_TAG_KEY: exempt_tag_key,
@@ -286,48 +403,110 @@ def scan(
     as_json: AsJson = False,
 ) -> None:
     """Report what a run would do, in one account or several at once; delete nothing."""
-    settings = _settings_or_exit(_overrides(region, grace_days, expiry_warning_days, exempt_tag_key))
+    settings = _settings_or_exit(_overrides(grace_days, expiry_warning_days, exempt_tag_key))
     try:
         chosen = targets(profile, account, role_name)
+        regions = check_regions(region, chosen)
     except ConfigError as exc:
-        stderr.print(f"[red]error:[/] {exc}")
-        raise typer.Exit(2) from exc
-    results = _execute(settings, chosen, dry_run=True)
+        raise _usage_error(str(exc)) from exc
+    results = _execute(settings, chosen, dry_run=True, regions=regions)
     _show(results, as_json)
-    raise typer.Exit(1 if any(result.failed for result in results) else 0)
+    raise typer.Exit(exit_code(results))
 
 
 @app.command()
 def run(
-    region: Regions = None,
     grace_days: GraceDays = None,
     expiry_warning_days: WarningDays = None,
     exempt_tag_key: ExemptTagKey = None,
-    archive_bucket: Annotated[str | None, typer.Option(help="Archive each certificate here before deleting.")] = None,
+    archive_bucket: Annotated[
+        str | None,
+        typer.Option(
+            metavar="BUCKET",
+            show_default="ARCHIVE_BUCKET",
+            help="Archive each certificate to this bucket of the account before deleting it.",
+        ),
+    ] = None,
+    delete_without_archive: Annotated[
+        bool,
+        typer.Option(
+            "--delete-without-archive", metavar="", help="Delete without archiving first: no copy of them is kept."
+        ),
+    ] = False,
     profile: Profile = None,
-    yes: Annotated[bool, typer.Option("--yes", "-y", help="Delete without asking.")] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", metavar="", help="Delete without asking.")] = False,
     as_json: AsJson = False,
+    region: Annotated[list[str] | None, typer.Option("--region", "-r", hidden=True)] = None,
 ) -> None:
-    """Delete expired certificates proven unused (asks first unless --yes)."""
-    overrides = _overrides(region, grace_days, expiry_warning_days, exempt_tag_key)
+    """Delete expired certificates proven unused, each archived first (asks before it deletes unless --yes).
+
+    Honours DRY_RUN: with DRY_RUN=true it reports what it would delete and deletes nothing.
+    """
+    if region:
+        raise _usage_error(
+            "--region: run deletes only after searching every region enabled for the account (a narrowed search "
+            "cannot prove a certificate unused); to look at some regions, use `cert-cleanup scan --region`"
+        )
+    overrides = _overrides(grace_days, expiry_warning_days, exempt_tag_key)
     overrides[names.ENV_ARCHIVE_BUCKET] = archive_bucket
     settings = _settings_or_exit(overrides)
-    chosen = targets([profile] if profile else None, None, None)
+    if settings.archive_bucket and delete_without_archive:
+        raise _usage_error(
+            f"--delete-without-archive: an archive bucket is set ({settings.archive_bucket}); choose one of the two"
+        )
+    if not settings.archive_bucket and not delete_without_archive and not settings.dry_run:
+        raise _usage_error(
+            "run archives each certificate before deleting it: pass --archive-bucket BUCKET (or set ARCHIVE_BUCKET), "
+            "or --delete-without-archive to delete with no copy kept"
+        )
+    if not yes and not settings.dry_run and not can_ask():
+        raise _usage_error("run asks before it deletes, and there is no terminal to ask on: pass --yes to delete")
+    try:
+        chosen = targets([profile] if profile else None, None, None)
+    except ConfigError as exc:
+        raise _usage_error(str(exc)) from exc
+    if settings.dry_run:
+        stderr.print("DRY_RUN=true: a dry run; nothing will be deleted.", highlight=False)
+        results = _execute(settings, chosen, dry_run=True)
+        _show(results, as_json)
+        raise typer.Exit(exit_code(results))
     if not yes:
         [preview] = _execute(settings, chosen, dry_run=True)
         render_table(preview.as_dict(), stderr)
         candidates = preview.count(Action.WOULD_DELETE)
         if preview.failed or candidates == 0:
-            stderr.print("Nothing to delete." if not preview.failed else "Lookups failed: nothing will be deleted.")
-            raise typer.Exit(1 if preview.failed else 0)
-        typer.confirm(
-            f"Delete {candidates} certificate(s)? IAM cannot give them back (the private key is gone).",
-            abort=True,
-            err=True,
-        )
+            stderr.print("Lookups failed: nothing will be deleted." if preview.failed else "Nothing to delete.")
+            raise typer.Exit(exit_code([preview]))
+        typer.confirm(_confirmation(candidates, settings, preview.account), abort=True, err=True)
     [result] = _execute(settings, chosen, dry_run=False)
     _show([result], as_json)
-    raise typer.Exit(1 if result.failed else 0)
+    deleted = result.count(Action.DELETED)
+    if deleted:
+        stderr.print(_what_was_kept(deleted, settings, result.account), highlight=False)
+    raise typer.Exit(exit_code([result]))
+
+
+def can_ask() -> bool:
+    """Whether a person can answer the prompt: standard input is a terminal."""
+    return sys.stdin.isatty()
+
+
+def _archive_location(settings: Settings, account: str) -> str:
+    return f"s3://{settings.archive_bucket}/{settings.archive_prefix}{account}/"
+
+
+def _confirmation(count: int, settings: Settings, account: str) -> str:
+    never_back = "IAM cannot give a deleted certificate back (it never returns the private key)."
+    if settings.archive_bucket:
+        where = _archive_location(settings, account)
+        return f"Delete {count} certificate(s), each archived first to {where}? {never_back}"
+    return f"Delete {count} certificate(s) WITHOUT an archive (--delete-without-archive)? {never_back} No copy is kept."
+
+
+def _what_was_kept(count: int, settings: Settings, account: str) -> str:
+    if settings.archive_bucket:
+        return f"Deleted {count} certificate(s), each archived first to {_archive_location(settings, account)}."
+    return f"Deleted {count} certificate(s) without an archive (--delete-without-archive)."
 
 
 def main() -> None:  # pragma: no cover - console script entry

@@ -1,82 +1,227 @@
-"""The command-line tool: a readable scan, a confirmed run, clear errors."""
+"""The command line: every way in keeps the function's promise, says what it does, and exits with a code
+a pipeline can act on (docs/cli.md)."""
 
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
+import cert_cleanup
 from cert_cleanup import cli
-from tests.support import Fake
+from tests.support import Fake, every_call
 
 runner = CliRunner()
+BUCKET = "cli-archive"
 
 
 @pytest.fixture
 def account(aws: Fake, monkeypatch: pytest.MonkeyPatch) -> Fake:
     aws.certificate("old", days=-30)
     aws.certificate("fresh", days=300)
+    aws.session.client("s3").create_bucket(Bucket=BUCKET)
     monkeypatch.setattr(cli, "AwsClients", lambda session=None: aws.clients)
+    monkeypatch.setattr(cli, "can_ask", lambda: True)  # a person at a terminal, unless a test says otherwise
     return aws
 
 
-def test_scan_prints_a_table_and_deletes_nothing(account: Fake) -> None:
-    outcome = runner.invoke(cli.app, ["scan", "--region", "us-east-1"])
-    assert outcome.exit_code == 0, outcome.output
+def said(outcome: Any) -> str:
+    """What the command printed, as one line (a terminal wraps it at its width)."""
+    return " ".join(outcome.output.split())
+
+
+def invoke(arguments: list[str], **kwargs: Any) -> tuple[Any, int]:
+    """The command's outcome, and how many AWS calls it made (any client of the process)."""
+    with every_call() as calls:
+        outcome = runner.invoke(cli.app, arguments, **kwargs)
+    return outcome, sum(calls.values())
+
+
+# --- scan ---------------------------------------------------------------------------------------------
+
+
+def test_scan_prints_a_table_deletes_nothing_and_exits_4_while_an_expired_certificate_remains(account: Fake) -> None:
+    outcome, _ = invoke(["scan"])
+    assert outcome.exit_code == 4, outcome.output
+    assert cli.ExitCode.EXPIRED_REMAIN.value == 4
     assert "would_delete" in outcome.stdout
     assert "old" in outcome.stdout
     assert account.names_left() == {"old", "fresh"}
 
 
 def test_scan_json(account: Fake) -> None:
-    outcome = runner.invoke(cli.app, ["scan", "--region", "us-east-1", "--json"])
+    outcome, _ = invoke(["scan", "--json"])
     document = json.loads(outcome.stdout)
     assert {row["name"]: row["action"] for row in document["certificates"]} == {"old": "would_delete", "fresh": "valid"}
     assert document["dry_run"] is True
+    assert document["regions_left_out"] == []
 
 
-def test_run_asks_and_a_no_deletes_nothing(account: Fake) -> None:
-    outcome = runner.invoke(cli.app, ["run", "--region", "us-east-1"], input="n\n")
-    assert outcome.exit_code == 1
-    assert "Delete 1 certificate(s)?" in outcome.output
-    assert account.names_left() == {"old", "fresh"}
+def test_a_narrowed_scan_proves_nothing_unused_and_names_what_it_left_out(account: Fake) -> None:
+    outcome, _ = invoke(["scan", "--region", "us-east-1", "--json"])
+    document = json.loads(outcome.stdout)
+    [old] = [row for row in document["certificates"] if row["name"] == "old"]
+    assert old["action"] == "usage_unknown"
+    assert old["reason"].startswith("expired; not deleted because the search left out ")
+    assert "eu-west-1" in document["regions_left_out"]
+    assert document["regions"] == ["us-east-1"]
+    assert outcome.exit_code == cli.ExitCode.EXPIRED_REMAIN
 
 
-def test_run_deletes_after_yes(account: Fake) -> None:
-    outcome = runner.invoke(cli.app, ["run", "--region", "us-east-1"], input="y\n")
-    assert outcome.exit_code == 0, outcome.output
-    assert account.names_left() == {"fresh"}
+def test_nothing_needing_attention_exits_0(aws: Fake, monkeypatch: pytest.MonkeyPatch) -> None:
+    aws.certificate("fresh", days=300)
+    monkeypatch.setattr(cli, "AwsClients", lambda session=None: aws.clients)
+    outcome, _ = invoke(["scan"])
+    assert outcome.exit_code == cli.ExitCode.OK.value == 0, outcome.output
 
 
-def test_run_with_yes_does_not_ask(account: Fake) -> None:
-    outcome = runner.invoke(cli.app, ["run", "--region", "us-east-1", "--yes"])
-    assert outcome.exit_code == 0, outcome.output
-    assert "Delete" not in outcome.output
-    assert account.names_left() == {"fresh"}
-
-
-def test_bad_option_is_named_and_nothing_happens(account: Fake) -> None:
-    account.count_calls()
-    outcome = runner.invoke(cli.app, ["run", "--region", "us-east-1", "--grace-days", "-4", "--yes"])
-    assert outcome.exit_code == 2
-    assert "GRACE_DAYS" in outcome.output
-    assert sum(account.calls.values()) == 0
-    assert account.names_left() == {"old", "fresh"}
-
-
-def test_bad_region_is_named(account: Fake) -> None:
-    outcome = runner.invoke(cli.app, ["scan", "--region", "Frankfurt"])
-    assert outcome.exit_code == 2
-    assert "REGIONS: not a region name: 'Frankfurt'" in outcome.output
-
-
-def test_failed_lookup_exits_non_zero(account: Fake) -> None:
-    account.fail("elb", "DescribeLoadBalancers", "AccessDenied", "denied")
-    outcome = runner.invoke(cli.app, ["scan", "--region", "us-east-1"])
-    assert outcome.exit_code == 1
+def test_a_failed_lookup_exits_3_and_says_the_code_the_message_and_what_to_do(account: Fake) -> None:
+    account.fail("elb", "DescribeLoadBalancers", "AccessDenied", "User is not authorized", region="eu-west-1")
+    outcome, _ = invoke(["scan"])
+    assert outcome.exit_code == cli.ExitCode.FAILED.value == 3
     assert "usage_unknown" in outcome.stdout
-    assert "lookup failed" in outcome.stdout
+    assert "elb DescribeLoadBalancers in eu-west-1: AccessDenied: User is not authorized" in outcome.stdout
+    assert "the function's role lacks this permission" in outcome.stdout
+
+
+# --- run: it deletes, so it archives first and asks first ---------------------------------------------
+
+
+def test_run_archives_each_certificate_before_deleting_it(account: Fake) -> None:
+    outcome, _ = invoke(["run", "--archive-bucket", BUCKET, "--yes"])
+    assert outcome.exit_code == cli.ExitCode.OK, outcome.output
+    assert account.names_left() == {"fresh"}
+    assert f"Deleted 1 certificate(s), each archived first to s3://{BUCKET}/cert-cleanup/123456789012/" in said(outcome)
+    keys = [item["Key"] for item in account.session.client("s3").list_objects_v2(Bucket=BUCKET)["Contents"]]
+    assert [key.rsplit("/", 2)[1] for key in keys] == ["old"]
+
+
+def test_run_takes_the_archive_bucket_from_the_environment(account: Fake, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ARCHIVE_BUCKET", BUCKET)
+    outcome, _ = invoke(["run", "--yes"])
+    assert outcome.exit_code == cli.ExitCode.OK, outcome.output
+    assert account.session.client("s3").list_objects_v2(Bucket=BUCKET)["KeyCount"] == 1
+
+
+def test_run_without_an_archive_refuses_before_any_aws_call(account: Fake) -> None:
+    outcome, calls = invoke(["run", "--yes"])
+    assert outcome.exit_code == cli.ExitCode.USAGE
+    assert "pass --archive-bucket BUCKET (or set ARCHIVE_BUCKET), or --delete-without-archive" in said(outcome)
+    assert calls == 0
+    assert account.names_left() == {"old", "fresh"}
+
+
+def test_run_deletes_without_an_archive_only_when_told_so_by_name(account: Fake) -> None:
+    outcome, _ = invoke(["run", "--delete-without-archive", "--yes"])
+    assert outcome.exit_code == cli.ExitCode.OK, outcome.output
+    assert "Deleted 1 certificate(s) without an archive (--delete-without-archive)." in said(outcome)
+    assert account.names_left() == {"fresh"}
+    both, calls = invoke(["run", "--delete-without-archive", "--archive-bucket", BUCKET, "--yes"])
+    assert both.exit_code == cli.ExitCode.USAGE
+    assert calls == 0
+
+
+def test_run_asks_saying_where_the_archive_goes_and_a_no_deletes_nothing(account: Fake) -> None:
+    outcome, _ = invoke(["run", "--archive-bucket", BUCKET], input="n\n")
+    assert outcome.exit_code == cli.ExitCode.DECLINED
+    assert f"Delete 1 certificate(s), each archived first to s3://{BUCKET}/cert-cleanup/123456789012/?" in said(outcome)
+    assert account.names_left() == {"old", "fresh"}
+
+
+def test_run_asks_saying_there_is_no_archive_and_a_yes_deletes(account: Fake) -> None:
+    outcome, _ = invoke(["run", "--delete-without-archive"], input="y\n")
+    assert "Delete 1 certificate(s) WITHOUT an archive (--delete-without-archive)?" in said(outcome)
+    assert outcome.exit_code == cli.ExitCode.OK, outcome.output
+    assert account.names_left() == {"fresh"}
+
+
+def test_run_without_a_terminal_says_to_use_yes(account: Fake, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cli, "can_ask", lambda: False)
+    outcome, calls = invoke(["run", "--archive-bucket", BUCKET])
+    assert outcome.exit_code == cli.ExitCode.USAGE
+    assert "there is no terminal to ask on: pass --yes to delete" in said(outcome)
+    assert "Aborted" not in said(outcome)
+    assert calls == 0
+
+
+def test_run_honours_dry_run(account: Fake, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DRY_RUN", "true")
+    outcome, _ = invoke(["run", "--yes", "--json"])
+    assert "DRY_RUN=true: a dry run; nothing will be deleted." in said(outcome)
+    assert account.names_left() == {"old", "fresh"}
+    assert outcome.exit_code == cli.ExitCode.EXPIRED_REMAIN
+
+
+def test_run_refuses_a_narrowed_search_before_any_aws_call(account: Fake) -> None:
+    outcome, calls = invoke(["run", "--region", "us-east-1", "--archive-bucket", BUCKET, "--yes"])
+    assert outcome.exit_code == cli.ExitCode.USAGE
+    assert "--region: run deletes only after searching every region enabled for the account" in said(outcome)
+    assert calls == 0
+    assert account.names_left() == {"old", "fresh"}
+
+
+# --- bad input: exit 2, named, before any AWS call ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("arguments", "environment", "message"),
+    [
+        (["run", "--grace-days", "-4", "--archive-bucket", BUCKET, "--yes"], {}, "GRACE_DAYS: Input should be"),
+        (["scan", "--region", "Frankfurt"], {}, "--region: not a region name: 'Frankfurt'"),
+        (["scan", "--region", "cn-north-1"], {}, "--region cn-north-1: in partition aws-cn"),
+        (["scan"], {"REGIONS": "eu-west-1"}, "REGIONS: no longer accepted"),
+        (["scan"], {"GRACE_DAYS": "soon"}, "GRACE_DAYS: must be a whole number of days, got 'soon'"),
+        (["run", "--archive-bucket", "Not_A_Bucket", "--yes"], {}, "ARCHIVE_BUCKET: must be an S3 bucket name"),
+        (["scan", "--account", "111111111111"], {}, "--account needs --role-name"),
+        (["scan", "--role-name", "Audit"], {}, "--role-name needs at least one --account"),
+        (["scan", "--account", "1234", "--role-name", "Audit"], {}, "--account: not a 12-digit account id: '1234'"),
+        (["scan", "--account", "111111111111", "--role-name", "bad role"], {}, "--role-name: not an IAM role name"),
+    ],
+)
+def test_bad_input_is_named_and_nothing_is_called(
+    account: Fake, monkeypatch: pytest.MonkeyPatch, arguments: list[str], environment: dict[str, str], message: str
+) -> None:
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    outcome, calls = invoke(arguments)
+    assert outcome.exit_code == cli.ExitCode.USAGE, outcome.output
+    assert message in said(outcome)
+    assert calls == 0
+    assert account.names_left() == {"old", "fresh"}
+
+
+def test_a_missing_profile_is_named_with_the_sdk_message(account: Fake) -> None:
+    outcome, calls = invoke(["scan", "--profile", "nope"])
+    assert outcome.exit_code == cli.ExitCode.USAGE
+    assert "--profile nope: The config profile (nope) could not be found" in said(outcome)
+    assert calls == 0
+
+
+# --- help and version ---------------------------------------------------------------------------------
+
+
+def test_help_is_plain_text_and_flags_take_no_value() -> None:
+    for command in ([], ["scan"], ["run"]):
+        text = runner.invoke(cli.app, [*command, "--help"]).output
+        for markup in ("``", "[/", "<bool>", "BOOLEAN"):
+            assert markup not in text, (command, markup)
+    run_help = runner.invoke(cli.app, ["run", "--help"]).output
+    assert "-y, --yes " in run_help
+    assert "--archive-bucket BUCKET" in run_help
+    assert "[default: (GRACE_DAYS or 0)]" in run_help
+    assert "--no-delete-without-archive" not in run_help
+    assert "--region" not in run_help  # run never narrows its search
+
+
+def test_version() -> None:
+    outcome = runner.invoke(cli.app, ["--version"])
+    assert outcome.exit_code == 0
+    assert outcome.output == f"cert-cleanup {cert_cleanup.__version__}\n"
+
+
+# --- several accounts ---------------------------------------------------------------------------------
 
 
 def test_scan_several_profiles_at_once_in_one_table(account: Fake, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -89,10 +234,10 @@ def test_scan_several_profiles_at_once_in_one_table(account: Fake, monkeypatch: 
 
     monkeypatch.setattr("cert_cleanup.cli.boto3.Session", session)
 
-    outcome = runner.invoke(cli.app, ["scan", "--region", "us-east-1", "--profile", "prod", "--profile", "dev"])
+    outcome, _ = invoke(["scan", "--profile", "prod", "--profile", "dev"])
 
-    assert outcome.exit_code == 0, outcome.output
-    assert sorted(opened) == ["dev", "prod"]
+    assert outcome.exit_code == cli.ExitCode.EXPIRED_REMAIN, outcome.output
+    assert {"dev", "prod"} <= set(opened)
     assert "IAM server certificates in 2 accounts" in outcome.stdout
     table_rows = [line for line in outcome.stdout.splitlines() if "│" in line and "would_delete" in line]
     assert len(table_rows) == 2
@@ -101,42 +246,34 @@ def test_scan_several_profiles_at_once_in_one_table(account: Fake, monkeypatch: 
 
 def test_scan_accounts_through_a_role(account: Fake) -> None:
     # Given moto's STS, which lets any caller assume any role
-    outcome = runner.invoke(
-        cli.app,
-        ["scan", "-r", "us-east-1", "--account", "111111111111", "--account", "222222222222",
-         "--role-name", "CertCleanupReadOnly", "--json"],
-    )  # fmt: skip
-    assert outcome.exit_code == 0, outcome.output
+    outcome, _ = invoke(
+        [
+            "scan",
+            "--account",
+            "111111111111",
+            "--account",
+            "222222222222",
+            "--role-name",
+            "CertCleanupReadOnly",
+            "--json",
+        ]
+    )
     documents = json.loads(outcome.stdout)
     assert len(documents) == 2
     assert all(document["dry_run"] for document in documents)
+    assert outcome.exit_code == cli.ExitCode.EXPIRED_REMAIN, outcome.output
 
 
-@pytest.mark.parametrize(
-    ("arguments", "message"),
-    [
-        (["--account", "111111111111"], "--account needs --role-name"),
-        (["--role-name", "Audit"], "--role-name needs at least one --account"),
-        (["--account", "1234", "--role-name", "Audit"], "--account: not a 12-digit account id: '1234'"),
-        (["--account", "111111111111", "--role-name", "bad role"], "--role-name: not an IAM role name"),
-    ],
-)
-def test_bad_multi_account_options_are_named(account: Fake, arguments: list[str], message: str) -> None:
-    account.count_calls()
-    outcome = runner.invoke(cli.app, ["scan", *arguments])
-    assert outcome.exit_code == 2
-    assert message in outcome.output
-    assert sum(account.calls.values()) == 0
-
-
-def test_an_unreachable_account_is_reported_and_fails_the_scan(account: Fake, monkeypatch: pytest.MonkeyPatch) -> None:
-    # Given STS refuses the role (the fault is wired into the test's session)
+def test_an_unreachable_account_is_reported_with_aws_message_and_fails_the_scan(
+    account: Fake, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr("cert_cleanup.cli.boto3.Session", lambda **_: account.session)
     account.fail("sts", "AssumeRole", "AccessDenied", "not allowed to assume")
-    outcome = runner.invoke(
-        cli.app, ["scan", "-r", "us-east-1", "--account", "111111111111", "--role-name", "Audit", "--json"]
-    )
-    assert outcome.exit_code == 1
+    outcome, _ = invoke(["scan", "--account", "111111111111", "--role-name", "Audit", "--json"])
+    assert outcome.exit_code == cli.ExitCode.FAILED
     document = json.loads(outcome.stdout)
-    assert document["errors"][0]["code"] == "AccessDenied"
+    assert (document["errors"][0]["code"], document["errors"][0]["message"]) == (
+        "AccessDenied",
+        "not allowed to assume",
+    )
     assert document["certificates"] == []
