@@ -6,6 +6,7 @@ arrive as strings: lists may be JSON (``'["a@example.com"]'``) or comma-separate
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 from typing import Annotated, Any, Literal
@@ -16,17 +17,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from cert_cleanup.settings import (
     MAX_DAYS,
     REGION_PATTERN,
-    check_region_names,
     check_tag_key,
     describe_errors,
     parse_bool,
     parse_whole_number,
 )
+from infra import schedule
 
 EMAIL_PATTERN = re.compile(r"^[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
-RATE_PATTERN = re.compile(r"^rate\((?P<value>[1-9]\d*) (?P<unit>minute|minutes|hour|hours|day|days)\)$")
-CRON_FIELD = r"[0-9A-Za-z*?,/#L\-]+"
-CRON_PATTERN = re.compile(rf"^cron\({CRON_FIELD}( {CRON_FIELD}){{5}}\)$")
 ORGANIZATION_ID_PATTERN = re.compile(r"^o-[a-z0-9]{10,32}$")
 OU_ID_PATTERN = re.compile(r"^(ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}|r-[a-z0-9]{4,32})$")
 BUCKET_PREFIX_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,40}[a-z0-9]$")
@@ -73,7 +71,6 @@ class DeployConfig(BaseModel):
     grace_days: Days = Field(default=0, alias="graceDays")
     expiry_warning_days: Days = Field(default=30, alias="expiryWarningDays")
     exempt_tag_key: str = Field(default="cert-cleanup:exempt", alias="exemptTagKey")
-    regions: tuple[str, ...] = Field(default=(), alias="regions")
     archive: bool = Field(default=True, alias="archive")
     log_retention_days: int = Field(default=365, alias="logRetentionDays")
     account_label: str | None = Field(default=None, alias="accountLabel", max_length=64)
@@ -97,7 +94,7 @@ class DeployConfig(BaseModel):
     asset_bucket_prefix: str | None = Field(default=None, alias="assetBucketPrefix")
     digest_schedule: str = Field(default="cron(0 8 * * ? *)", alias="digestSchedule")
 
-    @field_validator("notification_emails", "regions", "organizational_unit_ids", "reminder_days", mode="before")
+    @field_validator("notification_emails", "organizational_unit_ids", "reminder_days", mode="before")
     @classmethod
     def _list(cls, value: object) -> object:
         if isinstance(value, str):
@@ -117,11 +114,6 @@ class DeployConfig(BaseModel):
         if bad:
             raise ValueError(f"not an email address: {', '.join(repr(b) for b in bad)}")
         return value
-
-    @field_validator("regions")
-    @classmethod
-    def _regions(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        return check_region_names(value)
 
     @field_validator("organization_id")
     @classmethod
@@ -156,7 +148,7 @@ class DeployConfig(BaseModel):
 
     @model_validator(mode="after")
     def _interval_known(self) -> DeployConfig:
-        if self.run_interval_minutes is None and schedule_interval_minutes(self.schedule) is None:
+        if self.run_interval_minutes is None and schedule.interval_minutes(self.schedule) is None:
             raise ValueError(
                 f"context 'runIntervalMinutes': required when the schedule {self.schedule!r} does not run once a "
                 "day (reminders are placed by the time between runs)"
@@ -166,7 +158,7 @@ class DeployConfig(BaseModel):
     @property
     def interval_minutes(self) -> int:
         """Minutes between scheduled runs: given, or read from the schedule."""
-        return self.run_interval_minutes or schedule_interval_minutes(self.schedule) or 24 * 60
+        return self.run_interval_minutes or schedule.interval_minutes(self.schedule) or 24 * 60
 
     @model_validator(mode="after")
     def _organization_needs(self) -> DeployConfig:
@@ -200,15 +192,7 @@ class DeployConfig(BaseModel):
     @field_validator("schedule", "digest_schedule")
     @classmethod
     def _schedule(cls, value: str) -> str:
-        rate = RATE_PATTERN.fullmatch(value)
-        if rate:
-            singular = rate["value"] == "1"
-            if singular == rate["unit"].endswith("s"):
-                raise ValueError(f"use the {'singular' if singular else 'plural'} unit, got {value!r}")
-            return value
-        if CRON_PATTERN.fullmatch(value):
-            return value
-        raise ValueError(f"must be 'rate(N unit)' or 'cron(m h dom mon dow year)', got {value!r}")
+        return schedule.check(value)  # ScheduleError is a ValueError: reported naming the key
 
     @field_validator("exempt_tag_key")
     @classmethod
@@ -229,6 +213,10 @@ class DeployConfig(BaseModel):
 
     @classmethod
     def from_values(cls, values: dict[str, Any]) -> DeployConfig:
+        """Check ``values`` (keyed by context key): a key that is not a setting is refused, naming the closest."""
+        problems = [unknown_key(key) for key in values if key not in KEYS]
+        if problems:
+            raise ContextError("invalid CDK context: " + "; ".join(problems))
         try:
             return cls.model_validate(values)
         except ValidationError as exc:
@@ -236,35 +224,43 @@ class DeployConfig(BaseModel):
 
     @classmethod
     def from_context(cls, node: Node) -> DeployConfig:
-        """Read every known key from the construct tree's context."""
-        values = {}
-        for field in cls.model_fields.values():
-            key = field.alias
-            if key is None:
-                continue
-            value = node.try_get_context(key)
-            if value is not None:
-                values[key] = value
-        return cls.from_values(values)
+        """Every cert-cleanup key of the construct tree's context, checked; a key that is not one is refused.
+
+        The CDK's own keys (``aws:cdk:*``, ``@aws-cdk/*`` feature flags, context-lookup caches) all hold a
+        ``:`` or a ``/``; cert-cleanup's never do. ``acknowledged-issue-numbers`` is the CDK's too.
+        """
+        context = node.get_all_context()
+        return cls.from_values(
+            {key: value for key, value in context.items() if not _cdk_key(key) and value is not None}
+        )
 
 
-UNIT_MINUTES = {"minute": 1, "hour": 60, "day": 24 * 60}
+def _cdk_key(key: str) -> bool:
+    return ":" in key or "/" in key or key in CDK_KEYS
 
 
-def schedule_interval_minutes(schedule: str) -> int | None:
-    """Minutes between runs of a ``rate()`` schedule, or of a ``cron()`` that runs once a day; else None."""
-    rate = RATE_PATTERN.fullmatch(schedule)
-    if rate:
-        return int(rate["value"]) * UNIT_MINUTES[rate["unit"].rstrip("s")]
-    if CRON_PATTERN.fullmatch(schedule):
-        minute, hour, day_of_month, month, day_of_week, _year = schedule[5:-1].split(" ")
-        once_a_day = minute.isdigit() and hour.isdigit()
-        every_day = day_of_month in {"*", "?"} and month == "*" and day_of_week in {"*", "?"}
-        return 24 * 60 if once_a_day and every_day else None
-    return None
+CDK_KEYS = frozenset({"acknowledged-issue-numbers"})
+# Keys that were removed, and why: refused with the reason rather than as a typo.
+REMOVED_KEYS = {
+    "regions": (
+        "removed: every run searches all regions enabled for the account, because a narrowed search cannot "
+        "prove a certificate unused"
+    ),
+}
+
+
+def unknown_key(key: str) -> str:
+    """What to tell a person who gave ``key``: why it was removed, or the closest known key."""
+    if key in REMOVED_KEYS:
+        return f"context {key!r}: {REMOVED_KEYS[key]}"
+    by_case = {known.lower(): known for known in KEYS}
+    guess = by_case.get(key.lower()) or next(iter(difflib.get_close_matches(key, KEYS, n=1, cutoff=0.6)), None)
+    hint = f"; did you mean {guess}?" if guess else f"; known keys: {', '.join(sorted(KEYS))}"
+    return f"context {key!r}: unknown setting{hint}"
 
 
 _FIELD_TO_KEY = {name: field.alias for name, field in DeployConfig.model_fields.items()}
+KEYS = tuple(key for key in _FIELD_TO_KEY.values() if key)
 
 
 def _describe(exc: ValidationError) -> str:

@@ -60,8 +60,6 @@ def function_environment(config: DeployConfig, *, tell_people: str = "on-change"
         names.ENV_RUN_INTERVAL_MINUTES: str(config.interval_minutes),
         names.ENV_REEVALUATE_CONFIG_RULE: str(config.reevaluate_config_rule).lower(),
     }
-    if config.regions:
-        environment[names.ENV_REGIONS] = ",".join(config.regions)
     if config.account_label:
         environment[names.ENV_ACCOUNT_LABEL] = config.account_label
     Settings.build(**environment)  # the function would refuse what this refuses

@@ -17,7 +17,6 @@ CONTEXT: dict[str, Any] = {
     "schedule": "cron(0 6 * * ? *)",
     "graceDays": 7,
     "expiryWarningDays": 45,
-    "regions": ["eu-west-1", "us-east-1"],
     "accountLabel": "prod-edge",
 }
 ORG: dict[str, Any] = {

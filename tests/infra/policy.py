@@ -140,3 +140,17 @@ def allowed(statements: list[dict[str, Any]], request: Request) -> bool:
 def denied(statements: list[dict[str, Any]], request: Request) -> bool:
     """True when an explicit Deny matches."""
     return any(s["Effect"] == "Deny" and statement_matches(s, request) for s in statements)
+
+
+def role_statements(template: dict[str, Any], role_logical_id: str | None = None) -> list[dict[str, Any]]:
+    """Every statement of every policy attached to the role (the only role when not named): IAM evaluates
+    the union of a role's policies."""
+    roles = [key for key, value in template["Resources"].items() if value["Type"] == "AWS::IAM::Role"]
+    role = role_logical_id or (roles[0] if len(roles) == 1 else None)
+    assert role is not None, f"name one role of {roles}"
+    return [
+        statement
+        for value in template["Resources"].values()
+        if value["Type"] == "AWS::IAM::Policy" and {"Ref": role} in value["Properties"]["Roles"]
+        for statement in value["Properties"]["PolicyDocument"]["Statement"]
+    ]

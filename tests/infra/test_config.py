@@ -15,14 +15,12 @@ def test_defaults() -> None:
     assert config.dry_run is False
     assert config.archive is True
     assert config.notification_emails == ()
-    assert config.regions == ()
 
 
 def test_command_line_strings_are_parsed() -> None:
     config = DeployConfig.from_values(
         {
-            "notificationEmails": "a@example.com, b@example.org",
-            "regions": '["eu-west-1"]',
+            "notificationEmails": '["a@example.com", "b@example.org"]',
             "dryRun": "TRUE",
             "graceDays": "14",
             "archive": "false",
@@ -30,7 +28,6 @@ def test_command_line_strings_are_parsed() -> None:
         }
     )
     assert config.notification_emails == ("a@example.com", "b@example.org")
-    assert config.regions == ("eu-west-1",)
     assert config.dry_run is True
     assert config.grace_days == 14
     assert config.archive is False
@@ -45,18 +42,38 @@ def test_command_line_strings_are_parsed() -> None:
             "context 'notificationEmails': not an email address: 'not-an-email'",
         ),
         ("notificationEmails", "[broken", "context 'notificationEmails': not a JSON list"),
-        ("schedule", "every day", "context 'schedule': must be 'rate(N unit)' or 'cron(m h dom mon dow year)'"),
+        ("schedule", "every day", "context 'schedule': must be 'rate(N unit)' or 'cron(minutes hours day-of-month"),
         ("schedule", "rate(1 days)", "context 'schedule': use the singular unit"),
         ("schedule", "rate(2 day)", "context 'schedule': use the plural unit"),
-        ("schedule", "cron(0 6 * * ?)", "context 'schedule': must be"),
+        ("schedule", "rate(0 minutes)", "context 'schedule': a rate must be at least 1, got 'rate(0 minutes)'"),
+        ("schedule", "cron(0 6 * * ?)", "context 'schedule': a cron expression has 6 fields, got 5"),
+        ("schedule", "cron(0 25 * * ? *)", "context 'schedule': cron hours: must be 0-23, got '25'"),
+        ("schedule", "cron(60 6 * * ? *)", "context 'schedule': cron minutes: must be 0-59, got '60'"),
+        ("schedule", "cron(0 6 32 * ? *)", "context 'schedule': cron day-of-month: must be 1-31, got '32'"),
+        ("schedule", "cron(0 6 ? 13 MON *)", "context 'schedule': cron month: must be 1-12 or JAN-DEC, got '13'"),
+        ("schedule", "cron(0 6 ? * FUNDAY *)", "context 'schedule': cron day-of-week: must be 1-7 or SUN-SAT"),
+        ("schedule", "cron(0 6 * * * *)", "context 'schedule': cron: exactly one of day-of-month and day-of-week"),
+        ("schedule", "cron(0 6 ? * ? *)", "context 'schedule': cron: exactly one of day-of-month and day-of-week"),
+        ("schedule", "cron(? 6 * * ? *)", "context 'schedule': cron minutes: '?' is allowed in day-of-month"),
+        ("schedule", "cron(0/0 6 * * ? *)", "context 'schedule': cron minutes: the step after '/' must be"),
+        ("schedule", "cron(0 6 ? * 2#6 *)", "context 'schedule': cron day-of-week: '#' takes the week of the month"),
+        ("schedule", "cron(0 6 * * ? 2300)", "context 'schedule': cron year: must be 1970-2199, got '2300'"),
+        ("digestSchedule", "cron(0 8 * * ? *", "context 'digestSchedule': must be 'rate(N unit)'"),
         ("graceDays", -1, "context 'graceDays': Input should be greater than or equal to 0, got -1"),
         ("graceDays", "ten", "context 'graceDays': must be a whole number, got 'ten'"),
         ("expiryWarningDays", 100000, "context 'expiryWarningDays': Input should be less than or equal to 3650"),
         ("dryRun", "yes", "context 'dryRun': must be true or false, got 'yes'"),
-        ("regions", "eu-west-1,Frankfurt", "context 'regions': not a region name: 'Frankfurt'"),
+        ("regions", "eu-west-1", "context 'regions': removed: every run searches all regions enabled for the account"),
         ("exemptTagKey", "aws:no", "context 'exemptTagKey': must be a valid IAM tag key"),
         ("logRetentionDays", 42, "context 'logRetentionDays': must be one of CloudWatch Logs' retention periods"),
-        ("unknownKey", 1, "context 'unknownKey': unknown context key"),
+        (
+            "notificationEmail",
+            "a@example.com",
+            "context 'notificationEmail': unknown setting; did you mean notificationEmails?",
+        ),
+        ("gracedays", 3, "context 'gracedays': unknown setting; did you mean graceDays?"),
+        ("shedule", "rate(1 day)", "context 'shedule': unknown setting; did you mean schedule?"),
+        ("zzz", 1, "context 'zzz': unknown setting; known keys: accountLabel, archive,"),
     ],
 )
 def test_bad_value_names_the_context_key(key: str, value: object, message: str) -> None:
@@ -106,3 +123,40 @@ def test_people_settings_from_the_command_line() -> None:
         DeployConfig.from_values({"tellPeople": "sometimes"})
     with pytest.raises(ContextError, match="context 'reminderDays'"):
         DeployConfig.from_values({"reminderDays": "14,-1"})
+
+
+@pytest.mark.parametrize(
+    "schedule",
+    [
+        "rate(1 minute)",
+        "rate(5 minutes)",
+        "cron(0 6 * * ? *)",
+        "cron(0/15 * ? * MON-FRI *)",
+        "cron(0 8 L * ? *)",
+        "cron(0 8 LW * ? *)",
+        "cron(0 8 15W * ? *)",
+        "cron(0 8 ? * 6L *)",
+        "cron(0 8 ? * 2#1 *)",
+        "cron(0 8 ? JAN,JUL SUN 2027)",
+        "cron(0 18 ? * MON-FRI 2026-2030)",
+        "cron(30 23 1-7 * ? *)",
+    ],
+)
+def test_schedules_eventbridge_accepts_are_accepted(schedule: str) -> None:
+    assert DeployConfig.from_values({"schedule": schedule, "runIntervalMinutes": 60}).schedule == schedule
+
+
+def test_a_mistyped_key_fails_synth_and_the_cdk_own_keys_do_not() -> None:
+    with pytest.raises(
+        ContextError, match="context 'notificationEmail': unknown setting; did you mean notificationEmails"
+    ):
+        synthesize({"notificationEmail": "secops@example.com"})
+    _, stack = synthesize(
+        {
+            "@aws-cdk/core:enablePartitionLiterals": True,
+            "aws:cdk:enable-path-metadata": True,
+            "availability-zones:account=111122223333:region=eu-west-1": ["eu-west-1a"],
+            "acknowledged-issue-numbers": [12345],
+        }
+    )
+    assert stack.node.try_get_context("aws:cdk:enable-path-metadata") is True

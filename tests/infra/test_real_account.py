@@ -17,7 +17,7 @@ from cert_cleanup import names
 from infra.node_runtime import SUPPORTED_MAJOR, node_major
 from tests.infra.conftest import synthesize
 from tests.infra.delivery import resources
-from tests.infra.policy import ACCOUNT, Request, Resolver, allowed, denied
+from tests.infra.policy import ACCOUNT, Request, Resolver, allowed, denied, role_statements
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -52,13 +52,12 @@ def test_archives_are_write_once_and_the_role_writes_only_its_account_prefix(sin
     bucket_arn = resolve({"Fn::GetAtt": [bucket_id, "Arn"]})
     [bucket_policy] = resources(single, "AWS::S3::BucketPolicy").values()
     bucket_statements = resolve(bucket_policy["Properties"]["PolicyDocument"]["Statement"])
-    [role_policy] = resources(single, "AWS::IAM::Policy").values()
-    role_statements = resolve(role_policy["Properties"]["PolicyDocument"]["Statement"])
+    statements_of_role = resolve(role_statements(single))
     own = f"cert-cleanup/{ACCOUNT}/old-cert/run-1.json"
 
     # A conditional write (If-None-Match: *) under the account's prefix is allowed and not denied
     conditional = _archive_write(resolve, bucket_arn, own, {"s3:if-none-match": "*"})
-    assert allowed(role_statements, conditional)
+    assert allowed(statements_of_role, conditional)
     assert not denied(bucket_statements, conditional)
     # A plain write, which could replace an archive, is denied by the bucket itself
     assert denied(bucket_statements, _archive_write(resolve, bucket_arn, own, {}))
@@ -68,13 +67,12 @@ def test_archives_are_write_once_and_the_role_writes_only_its_account_prefix(sin
     assert not denied(bucket_statements, part)
     # The role cannot write another account's prefix, nor outside the archive prefix
     for key in ("cert-cleanup/999999999999/x/run.json", "elsewhere/x.json", f"cert-cleanup/{ACCOUNT}x/y.json"):
-        assert not allowed(role_statements, _archive_write(resolve, bucket_arn, key, {"s3:if-none-match": "*"})), key
+        assert not allowed(statements_of_role, _archive_write(resolve, bucket_arn, key, {"s3:if-none-match": "*"})), key
 
 
 def test_the_role_refreshes_iam_26_only_in_the_rule_regions(single: dict[str, Any]) -> None:
     resolve = Resolver(single)
-    [role_policy] = resources(single, "AWS::IAM::Policy").values()
-    statements = resolve(role_policy["Properties"]["PolicyDocument"]["Statement"])
+    statements = resolve(role_statements(single))
     role = {"AWS": f"arn:aws:iam::{ACCOUNT}:role/cert-cleanup"}
     for region, expected in (("us-east-1", True), ("cn-north-1", True), ("eu-west-1", False)):
         rule = f"arn:aws:config:{region}:{ACCOUNT}:config-rule/config-rule-a1b2c3"
@@ -89,8 +87,7 @@ def test_the_role_refreshes_iam_26_only_in_the_rule_regions(single: dict[str, An
 
 def test_iam_itself_refuses_to_delete_an_exempt_certificate(single: dict[str, Any]) -> None:
     resolve = Resolver(single)
-    [role_policy] = resources(single, "AWS::IAM::Policy").values()
-    statements = resolve(role_policy["Properties"]["PolicyDocument"]["Statement"])
+    statements = resolve(role_statements(single))
     certificate = f"arn:aws:iam::{ACCOUNT}:server-certificate/old"
     role = {"AWS": f"arn:aws:iam::{ACCOUNT}:role/cert-cleanup"}
     tag = f"aws:ResourceTag/{names.DEFAULT_EXEMPT_TAG_KEY}"
@@ -103,8 +100,7 @@ def test_iam_itself_refuses_to_delete_an_exempt_certificate(single: dict[str, An
 def test_the_exemption_deny_follows_the_configured_tag_key() -> None:
     _, stack = synthesize({"exemptTagKey": "team:keep"})
     template = dict(Template.from_stack(stack).to_json())
-    [role_policy] = resources(template, "AWS::IAM::Policy").values()
-    statements = Resolver(template)(role_policy["Properties"]["PolicyDocument"]["Statement"])
+    statements = Resolver(template)(role_statements(template))
     request = Request(
         "iam:DeleteServerCertificate",
         f"arn:aws:iam::{ACCOUNT}:server-certificate/old",

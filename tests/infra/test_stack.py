@@ -11,8 +11,8 @@ from cert_cleanup import names
 from cert_cleanup.settings import Settings
 from infra.components.archive import EXPIRE_AFTER_DAYS, NONCURRENT_VERSION_DAYS
 from infra.components.function import MEMORY_MB, TIMEOUT
-from infra.stack import CertCleanupStack
 from tests.infra.conftest import synthesize
+from tests.infra.policy import role_statements
 
 
 def logical_id(template: Template, resource_type: str) -> str:
@@ -279,11 +279,29 @@ def expected_statements(template: Template) -> list[dict[str, Any]]:
 
 def test_function_role_has_exactly_the_least_privilege_policy(template: Template) -> None:
     role = logical_id(template, "AWS::IAM::Role")
-    template.resource_count_is("AWS::IAM::Policy", 1)
+    template.resource_count_is("AWS::IAM::Policy", 2)
     template.has_resource_properties(
         "AWS::IAM::Policy",
         {
             "PolicyDocument": {"Version": "2012-10-17", "Statement": expected_statements(template)},
+            "Roles": [{"Ref": role}],
+        },
+    )
+    # The function reads its own LastModified (the first scheduled run after a deploy), on its own ARN only
+    template.has_resource_properties(
+        "AWS::IAM::Policy",
+        {
+            "PolicyDocument": {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Sid": "ReadOwnDeploymentTime",
+                        "Effect": "Allow",
+                        "Action": "lambda:GetFunctionConfiguration",
+                        "Resource": {"Fn::GetAtt": [logical_id(template, "AWS::Lambda::Function"), "Arn"]},
+                    }
+                ],
+            },
             "Roles": [{"Ref": role}],
         },
     )
@@ -302,10 +320,14 @@ def test_function_role_has_exactly_the_least_privilege_policy(template: Template
 
 
 def test_only_the_archive_and_delete_statements_can_write_outside_logs_and_reports(template: Template) -> None:
-    # Given the function's statements / Then every action outside discovery is one of the listed writes
+    # Given every statement the template attaches to the function's role
+    statements = role_statements(dict(template.to_json()))
+    assert len(statements) == len(expected_statements(template)) + 1
+    # Then every allowed action outside discovery is one of the listed writes
     writes = {
         action
-        for statement in expected_statements(template)
+        for statement in statements
+        if statement["Effect"] == "Allow"
         for action in ([statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"])
         if not action.split(":")[1].startswith(("List", "Describe", "Get"))
     }
@@ -332,7 +354,7 @@ def test_environment_comes_from_the_shared_names_and_the_function_accepts_it(tem
     assert environment[names.ENV_GRACE_DAYS] == "7"
     assert environment[names.ENV_EXPIRY_WARNING_DAYS] == "45"
     assert environment[names.ENV_EXEMPT_TAG_KEY] == "cert-cleanup:exempt"
-    assert environment[names.ENV_REGIONS] == "eu-west-1,us-east-1"
+    assert "REGIONS" not in environment
     assert environment[names.ENV_ACCOUNT_LABEL] == "prod-edge"
     assert environment[names.ENV_ARCHIVE_PREFIX] == names.DEFAULT_ARCHIVE_PREFIX
     assert environment[names.ENV_SNS_TOPIC_ARN] == {"Ref": results_topic(template)}
@@ -345,7 +367,6 @@ def test_environment_comes_from_the_shared_names_and_the_function_accepts_it(tem
     }
     settings = Settings.from_env(resolved, require_topic=True)
     assert settings.grace_days == 7
-    assert settings.regions == ("eu-west-1", "us-east-1")
     assert settings.tell_people == "on-change"
     assert settings.reminder_days == (30, 14, 7, 3, 1)
     assert settings.run_interval_minutes == 24 * 60
@@ -361,22 +382,22 @@ def test_without_archive_there_is_no_bucket_and_no_s3_permission() -> None:
     _, stack = synthesize({"archive": "false"})
     template = Template.from_stack(stack)
     template.resource_count_is("AWS::S3::Bucket", 0)
-    document = next(iter(template.find_resources("AWS::IAM::Policy").values()))["Properties"]["PolicyDocument"]
-    assert all("s3:PutObject" not in str(statement["Action"]) for statement in document["Statement"])
+    statements = role_statements(dict(template.to_json()))
+    assert {statement.get("Sid") for statement in statements} >= {"PublishSummary", "ReadOwnDeploymentTime"}
+    assert all("s3:" not in str(statement["Action"]) for statement in statements)
     assert "ArchiveBucketName" not in template.find_outputs("*")
     variables = next(iter(template.find_resources("AWS::Lambda::Function").values()))["Properties"]["Environment"]
     assert names.ENV_ARCHIVE_BUCKET not in variables["Variables"]
 
 
-def test_defaults_are_a_daily_deleting_run(stack: CertCleanupStack) -> None:
+def test_defaults_are_a_daily_deleting_run() -> None:
     _, default = synthesize({})
     template = Template.from_stack(default)
     template.has_resource_properties("AWS::Events::Rule", {"ScheduleExpression": "rate(1 day)"})
     variables = next(iter(template.find_resources("AWS::Lambda::Function").values()))["Properties"]["Environment"]
     assert variables["Variables"][names.ENV_DRY_RUN] == "false"
-    assert names.ENV_REGIONS not in variables["Variables"]
+    assert variables["Variables"][names.ENV_TELL_PEOPLE] == "on-change"
     template.resource_count_is("AWS::SNS::Subscription", 0)
-    assert isinstance(stack, CertCleanupStack)
 
 
 @pytest.mark.parametrize("value", ["true", True])
