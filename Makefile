@@ -9,7 +9,7 @@ WHEELS := $(WHEELHOUSE)/.downloaded
 NODE_STAMP := node_modules/.installed
 CDK := node_modules/.bin/cdk
 CDK_ARGS ?=
-export PYTHONPATH := $(CURDIR)/lambda:$(CURDIR)
+export PYTHONPATH := $(CURDIR)/lambda:$(CURDIR)/cli:$(CURDIR)
 # cdk.json runs `python3 app.py`, as CDK's own Python template does: the venv's python3 comes first.
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export CDK_DISABLE_CLI_TELEMETRY := true

@@ -24,7 +24,7 @@ import boto3
 from bench.scale import Seeded, Shape, by_operation, critical_path_rounds, minimum_calls, seed
 from bench.throttle import ThrottleCase
 from bench.throttle import run as throttled_run
-from cert_cleanup.names import FUNCTION_MEMORY_MB as MEMORY_MB
+from cert_cleanup.config.names import FUNCTION_MEMORY_MB as MEMORY_MB
 from emulator.process import Emulator, running
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -118,7 +118,7 @@ def import_time(module: str, *, in_lambda: bool, samples: int = 7) -> float:
     """
     code = f"import time; t = time.perf_counter(); import {module}; print(time.perf_counter() - t)"
     env = {key: value for key, value in os.environ.items() if key != "LAMBDA_TASK_ROOT"}
-    env["PYTHONPATH"] = str(ROOT / "lambda")
+    env["PYTHONPATH"] = str(ROOT / "lambda") if in_lambda else os.pathsep.join([str(ROOT / "lambda"), str(ROOT / "cli")])
     if in_lambda:
         env["LAMBDA_TASK_ROOT"] = str(ROOT / "lambda")
     values = [
@@ -240,7 +240,7 @@ def main(argv: list[str] | None = None) -> int:
                 )
 
     results["import_s"] = import_time("cert_cleanup.handler", in_lambda=True)
-    results["import_cli_s"] = import_time("cert_cleanup.cli", in_lambda=False)
+    results["import_cli_s"] = import_time("cert_cleanup_cli.commands", in_lambda=False)
     results["machine"] = machine()
     DOCS.mkdir(exist_ok=True)
     (DOCS / "benchmarks.json").write_text(json.dumps(results, indent=2, default=_jsonable) + "\n")

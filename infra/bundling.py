@@ -1,4 +1,5 @@
-"""Package the function without Docker: our code plus pinned, hash-checked wheels for Lambda's platform.
+"""Package the function without Docker: ``lambda/cert_cleanup`` plus pinned, hash-checked wheels for Lambda's
+platform (the command line lives in ``cli/`` and is not part of it).
 
 ``lambda/requirements.txt`` pins every dependency (boto3 and botocore included); ``lambda/requirements.lock``
 holds the same pins with the sha256 of each Linux arm64 wheel (``make lock`` writes it). The first synth
@@ -28,7 +29,6 @@ REQUIREMENTS = LAMBDA_DIR / "requirements.txt"
 LOCK = LAMBDA_DIR / "requirements.lock"
 WHEELHOUSE = ROOT / ".wheelhouse"
 PACKAGE = "cert_cleanup"
-LOCAL_ONLY = ("cli.py",)  # the command-line tool is not part of the function
 PLATFORM = "manylinux2014_aarch64"
 PYTHON_VERSION = "3.14"
 RUNTIME = lambda_.Runtime.PYTHON_3_14
@@ -107,7 +107,7 @@ class WheelhouseBundling:
         shutil.copytree(
             LAMBDA_DIR / PACKAGE,
             output / PACKAGE,
-            ignore=shutil.ignore_patterns("__pycache__", "*.pyc", *LOCAL_ONLY),
+            ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
             dirs_exist_ok=True,
         )
         _pip(

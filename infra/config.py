@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 from constructs import Node
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from cert_cleanup.settings import (
+from cert_cleanup.config.settings import (
     MAX_DAYS,
     REGION_PATTERN,
     check_tag_key,

@@ -23,7 +23,7 @@ from cdk_stacksets import (
 )
 from constructs import Construct
 
-from cert_cleanup import names
+from cert_cleanup.config import names
 from infra.arns import ANY, arn
 from infra.components.archive import private_bucket
 from infra.components.digest import OrganizationDigest

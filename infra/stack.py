@@ -10,8 +10,8 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from cert_cleanup import names
-from cert_cleanup.settings import Settings
+from cert_cleanup.config import names
+from cert_cleanup.config.settings import Settings
 from infra.components.archive import Archive
 from infra.components.function import CleanupFunction
 from infra.components.monitoring import Monitoring, alarm_arn_pattern

@@ -42,9 +42,9 @@ def main() -> int:
 
         os.environ.update({"SNS_TOPIC_ARN": seeded.topic_arn, "ARCHIVE_BUCKET": seeded.bucket})
 
-        from cert_cleanup import names
-        from cert_cleanup.cli import render_table
+        from cert_cleanup.config import names
         from cert_cleanup.handler import lambda_handler
+        from cert_cleanup_cli.commands import render_table
 
         # Security Hub's IAM.26 rule, as Security Hub names it; a mailbox with the email subscriptions' filter
         session.client("config").put_config_rule(
@@ -116,12 +116,12 @@ def drain(session: Any, url: str) -> list[str]:
 def days(console: Console, session: Any, mailbox: str, context: Any) -> None:
     from rich.table import Table
 
-    from cert_cleanup import invocation
+    from cert_cleanup import job
 
     table = Table("day", "kept in use", "expiring soon", "deleted", "emailed a person?", "why")
     start = datetime.now(UTC)
     for day in range(1, 15):
-        document = invocation.handle(SCHEDULED_EVENT, context, now=start + timedelta(days=day))
+        document = job.handle(SCHEDULED_EVENT, context, now=start + timedelta(days=day))
         mail = drain(session, mailbox)
         counts = document["counts"]
         why = "; ".join(document["told_because"])
@@ -139,9 +139,10 @@ def days(console: Console, session: Any, mailbox: str, context: Any) -> None:
 def organization(console: Console, session: Any, context: Any) -> None:
     import boto3
 
-    from cert_cleanup import digest_handler, invocation, names
-    from cert_cleanup.aws import AwsClients
-    from cert_cleanup.settings import Settings
+    from cert_cleanup import digest_handler, job
+    from cert_cleanup.aws.clients import AwsClients
+    from cert_cleanup.config import names
+    from cert_cleanup.config.settings import Settings
     from emulator.seed import upload
 
     sns, sqs, s3 = session.client("sns"), session.client("sqs"), session.client("s3")
@@ -177,9 +178,9 @@ def organization(console: Console, session: Any, context: Any) -> None:
         member_context = SimpleNamespace(
             **{**vars(context), "invoked_function_arn": f"arn:aws:lambda:us-east-1:{account}:function:cc"}
         )
-        invocation.handle(SCHEDULED_EVENT, member_context, settings=settings, clients=AwsClients(member))
+        job.handle(SCHEDULED_EVENT, member_context, settings=settings, clients=AwsClients(member))
     home = Settings.build(SNS_TOPIC_ARN=topic, TELL_PEOPLE="never", ACCOUNT_LABEL="web")
-    invocation.handle(SCHEDULED_EVENT, context, settings=home, clients=AwsClients(session))
+    job.handle(SCHEDULED_EVENT, context, settings=home, clients=AwsClients(session))
     console.print(f"Members' emails to people: {len(drain(session, mailbox))} (TELL_PEOPLE=never in members)")
 
     digest_settings = digest_handler.DigestSettings.model_validate(

@@ -19,8 +19,8 @@ from botocore.awsrequest import AWSResponse, HTTPHeaders
 from botocore.config import Config
 from moto import mock_aws
 
-from cert_cleanup.aws import AwsClients
-from cert_cleanup.settings import Settings
+from cert_cleanup.aws.clients import AwsClients
+from cert_cleanup.config.settings import Settings
 from emulator import aws_fakes, seed
 
 ACCOUNT = "123456789012"

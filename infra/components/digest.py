@@ -14,7 +14,7 @@ from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from cert_cleanup import names
+from cert_cleanup.config import names
 from infra.bundling import ARCHITECTURE, RUNTIME, function_code
 from infra.components.archive import private_bucket
 from infra.components.monitoring import PERIOD, count_alarm

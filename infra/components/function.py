@@ -14,7 +14,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from cert_cleanup import names
+from cert_cleanup.config import names
 from infra.arns import ANY, arn
 from infra.bundling import ARCHITECTURE, RUNTIME, function_code
 

@@ -16,7 +16,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from cert_cleanup import names
+from cert_cleanup.config import names
 from infra.arns import arn
 
 PERIOD = Duration.minutes(5)

@@ -19,7 +19,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
-from cert_cleanup import names
+from cert_cleanup.config import names
 
 # What a publisher to the encrypted topics needs of their key (SNS Developer Guide, key management).
 KEY_ACTIONS = ("kms:Decrypt", "kms:GenerateDataKey*")

@@ -15,12 +15,13 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from cert_cleanup import digest, names
-from cert_cleanup.aws import AWS_ERRORS, AwsClients
+from cert_cleanup.aws.clients import AWS_ERRORS, AwsClients
+from cert_cleanup.config import names
+from cert_cleanup.config.observability import logger
+from cert_cleanup.config.settings import BUCKET_PATTERN, TOPIC_ARN_PATTERN, describe_errors
 from cert_cleanup.errors import ConfigError
-from cert_cleanup.notify import topic_region
-from cert_cleanup.observability import logger
-from cert_cleanup.settings import BUCKET_PATTERN, TOPIC_ARN_PATTERN, describe_errors
+from cert_cleanup.notify.publish import topic_region
+from cert_cleanup.org import digest
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient

@@ -7,9 +7,9 @@ from typing import Any
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from cert_cleanup import observability
-from cert_cleanup.invocation import handle
-from cert_cleanup.observability import logger, metrics
+from cert_cleanup.config import observability
+from cert_cleanup.config.observability import logger, metrics
+from cert_cleanup.job import handle
 
 tracer = observability.tracer()
 

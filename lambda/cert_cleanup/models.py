@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from cert_cleanup import names
+from cert_cleanup.config import names
 
 # The reason of a row whose delete IAM refused with DeleteConflict: a user the search did not see.
 DELETE_REFUSED = "IAM refused the delete"

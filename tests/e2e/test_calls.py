@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 import boto3
 import pytest
 
-from cert_cleanup import invocation
-from cert_cleanup.aws import MAX_IN_FLIGHT, AwsClients
-from cert_cleanup.settings import Settings
+from cert_cleanup import job
+from cert_cleanup.aws.clients import MAX_IN_FLIGHT, AwsClients
+from cert_cleanup.config.settings import Settings
 from emulator.process import Emulator
 from emulator.seed import alb_with_certificates, deployed_function, upload
 from tests.support import CONTEXT, SCHEDULED
@@ -46,7 +46,7 @@ def test_calls_are_the_minimum_and_in_flight_calls_are_bounded(
     emulator.reset_calls()
     config = Settings.build(SNS_TOPIC_ARN=topic)
 
-    result = invocation.handle(SCHEDULED, CONTEXT, settings=config, clients=AwsClients())
+    result = job.handle(SCHEDULED, CONTEXT, settings=config, clients=AwsClients())
 
     assert sorted(row["name"] for row in result["certificates"] if row["action"] == "deleted") == expired
     report = emulator.calls()

@@ -13,11 +13,11 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from cert_cleanup import invocation
-from cert_cleanup.aws import AwsClients
+from cert_cleanup import job
+from cert_cleanup.aws.clients import AwsClients
+from cert_cleanup.config.settings import Settings
 from cert_cleanup.errors import RunFailed
 from cert_cleanup.handler import lambda_handler
-from cert_cleanup.settings import Settings
 from emulator.process import Emulator
 from emulator.seed import SeededAccount, seed_demo_account, upload
 from tests.support import CONTEXT, SCHEDULED
@@ -28,11 +28,11 @@ def demo_account(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> Iterato
     seeded = seed_demo_account(boto3.Session(region_name="us-east-1"), datetime.now(UTC))
     monkeypatch.setenv("SNS_TOPIC_ARN", seeded.topic_arn)
     monkeypatch.setenv("ARCHIVE_BUCKET", seeded.bucket)
-    invocation.lambda_settings.cache_clear()
-    invocation.default_clients.cache_clear()
+    job.lambda_settings.cache_clear()
+    job.default_clients.cache_clear()
     yield seeded
-    invocation.lambda_settings.cache_clear()
-    invocation.default_clients.cache_clear()
+    job.lambda_settings.cache_clear()
+    job.default_clients.cache_clear()
 
 
 def names_left() -> set[str]:
@@ -84,7 +84,7 @@ def test_unreachable_service_fails_closed(emulator: Emulator, demo_account: Seed
 
         # When the run happens, Then it fails, deletes nothing and says which lookups failed
         with pytest.raises(RunFailed, match="EndpointConnectionError"):
-            invocation.handle(SCHEDULED, CONTEXT, settings=config, clients=clients)
+            job.handle(SCHEDULED, CONTEXT, settings=config, clients=clients)
     finally:
         del os.environ["AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2"]
     assert names_left() == set(demo_account.certificates)
@@ -104,7 +104,7 @@ def test_short_iam_pages_over_http(emulator: Emulator, monkeypatch: pytest.Monke
     topic = boto3.client("sns").create_topic(Name="t")["TopicArn"]
     config = Settings.build(SNS_TOPIC_ARN=topic)
 
-    result = invocation.handle(SCHEDULED, CONTEXT, settings=config, clients=AwsClients())
+    result = job.handle(SCHEDULED, CONTEXT, settings=config, clients=AwsClients())
 
     assert sorted(row["name"] for row in result["certificates"]) == [f"old-{index}" for index in range(7)]
     assert names_left() == set()
@@ -114,7 +114,7 @@ def test_command_line_scan_uses_the_endpoint_from_the_environment(
     emulator: Emulator, demo_account: SeededAccount
 ) -> None:
     completed = subprocess.run(
-        [sys.executable, "-m", "cert_cleanup.cli", "scan", "--json"],
+        [sys.executable, "-m", "cert_cleanup_cli.commands", "scan", "--json"],
         capture_output=True,
         text=True,
         env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},

@@ -4,7 +4,7 @@ and correct and keeps its throttled IAM calls under 20%: a good neighbour to the
 from __future__ import annotations
 
 from bench.throttle import ThrottleCase, run
-from cert_cleanup.aws import MAX_ATTEMPTS, AwsClients
+from cert_cleanup.aws.clients import MAX_ATTEMPTS, AwsClients
 from emulator.process import Emulator
 
 # Smaller than the benchmark's 600 certificates at 10 calls/s, so the test takes seconds; same shape.

@@ -44,7 +44,8 @@ def test_asset_holds_the_function_and_exactly_the_pinned_wheels(stack: CertClean
     artifact = assembly.get_stack_by_name("CertCleanup")
     [asset_dir] = [path for path in Path(assembly.directory).glob("asset.*") if path.is_dir()]
     assert (asset_dir / "cert_cleanup" / "handler.py").is_file()
-    assert not (asset_dir / "cert_cleanup" / "cli.py").exists()
+    assert not list(asset_dir.rglob("cert_cleanup_cli")), "the command line is not part of the function"
+    assert not list(asset_dir.rglob("typer")), "nor its dependencies"
     assert list(asset_dir.glob("pydantic_core/_pydantic_core.cpython-314-aarch64-linux-gnu.so"))
     installed = {
         bundling.normalize(path.name.removesuffix(".dist-info").split("-")[0]): path.name.removesuffix(

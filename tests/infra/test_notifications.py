@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from aws_cdk.assertions import Template
 
-from cert_cleanup import names
+from cert_cleanup.config import names
 from infra.organization import CENTRAL_ALARM_TOPIC_PARAMETER
 from infra.stack import CertCleanupStack
 from tests.infra.alarms import PERIODS_PER_DAY, metric_values, notifications

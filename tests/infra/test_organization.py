@@ -10,7 +10,7 @@ import pytest
 from aws_cdk.assertions import Match, Template
 
 import app as cdk_app
-from cert_cleanup import names
+from cert_cleanup.config import names
 from infra.config import ContextError, DeployConfig
 from infra.organization import OrganizationStack
 from infra.stack import function_environment

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from aws_cdk.assertions import Template
 
-from cert_cleanup import names
+from cert_cleanup.config import names
 from infra.node_runtime import SUPPORTED_MAJOR, node_major
 from tests.infra.conftest import synthesize
 from tests.infra.delivery import resources

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from aws_cdk.assertions import Capture, Match, Template
 
-from cert_cleanup import names
-from cert_cleanup.settings import Settings
+from cert_cleanup.config import names
+from cert_cleanup.config.settings import Settings
 from infra.components.archive import EXPIRE_AFTER_DAYS, NONCURRENT_VERSION_DAYS
 from infra.components.function import MEMORY_MB, TIMEOUT
 from tests.infra.conftest import synthesize

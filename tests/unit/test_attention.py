@@ -14,16 +14,18 @@ from typing import Any
 import pytest
 from botocore.awsrequest import AWSResponse, HTTPHeaders
 
-from cert_cleanup import attention, invocation, names
+from cert_cleanup import job
+from cert_cleanup.config import names
+from cert_cleanup.config.settings import Settings
 from cert_cleanup.errors import RunFailed
 from cert_cleanup.models import DELETE_REFUSED, Action, Certificate, CertificateResult, FailedLookup, RunResult
-from cert_cleanup.settings import Settings
+from cert_cleanup.notify import when
 from emulator import seed
 from tests.support import CONTEXT, SCHEDULED, Fake
 
 T0 = datetime(2026, 1, 1, 6, 0, tzinfo=UTC)  # every simulated run is at 06:00 UTC
 DAY = timedelta(days=1)
-CALENDAR = attention.Calendar(interval=DAY, reminder_days=(30, 14, 7, 3, 1), expiry_warning_days=30, grace_days=3)
+CALENDAR = when.Calendar(interval=DAY, reminder_days=(30, 14, 7, 3, 1), expiry_warning_days=30, grace_days=3)
 
 
 def one_row(action: Action, expiration: datetime, now: datetime, reason: str = "r") -> RunResult:
@@ -34,7 +36,7 @@ def one_row(action: Action, expiration: datetime, now: datetime, reason: str = "
 
 
 def told(action: Action, expiration: datetime, now: datetime, *, scheduled: bool = True, reason: str = "r") -> bool:
-    return bool(attention.reasons_to_tell(one_row(action, expiration, now, reason), CALENDAR, scheduled=scheduled))
+    return bool(when.reasons_to_tell(one_row(action, expiration, now, reason), CALENDAR, scheduled=scheduled))
 
 
 @pytest.mark.parametrize("action", [Action.DELETED, Action.FAILED, Action.USAGE_UNKNOWN])
@@ -49,9 +51,9 @@ def test_valid_and_exempt_certificates_are_never_told() -> None:
 
 def test_a_failed_lookup_and_a_run_by_hand_are_told() -> None:
     quiet = one_row(Action.VALID, T0 + 300 * DAY, T0)
-    assert attention.reasons_to_tell(quiet, CALENDAR, scheduled=False) == ["the run was started by hand"]
+    assert when.reasons_to_tell(quiet, CALENDAR, scheduled=False) == ["the run was started by hand"]
     quiet.errors.append(FailedLookup("elb", "us-east-1", "X", "C", "m"))
-    assert attention.reasons_to_tell(quiet, CALENDAR, scheduled=True) == ["1 lookup(s) failed"]
+    assert when.reasons_to_tell(quiet, CALENDAR, scheduled=True) == ["1 lookup(s) failed"]
 
 
 def test_expiring_soon_is_told_once_per_reminder_crossed_since_the_last_run() -> None:
@@ -64,16 +66,16 @@ def test_expiring_soon_is_told_once_per_reminder_crossed_since_the_last_run() ->
 def test_the_first_scheduled_run_after_a_deploy_tells_the_whole_current_state() -> None:
     quiet = one_row(Action.VALID, T0 + 300 * DAY, T0)
     deployed = T0 - timedelta(hours=10)  # the evening before the 06:00 run
-    [reason] = attention.reasons_to_tell(quiet, CALENDAR, scheduled=True, deployed_at=deployed)
+    [reason] = when.reasons_to_tell(quiet, CALENDAR, scheduled=True, deployed_at=deployed)
     assert reason.startswith(
         "the first scheduled run since cert-cleanup was deployed or changed (2025-12-31 20:00 UTC)"
     )
     # the next scheduled run, and a run after a deploy older than one interval, are quiet again
     tomorrow = one_row(Action.VALID, T0 + 300 * DAY, T0 + DAY)
-    assert attention.reasons_to_tell(tomorrow, CALENDAR, scheduled=True, deployed_at=deployed) == []
-    assert attention.reasons_to_tell(quiet, CALENDAR, scheduled=True, deployed_at=T0 - 2 * DAY) == []
+    assert when.reasons_to_tell(tomorrow, CALENDAR, scheduled=True, deployed_at=deployed) == []
+    assert when.reasons_to_tell(quiet, CALENDAR, scheduled=True, deployed_at=T0 - 2 * DAY) == []
     # a deploy after the run started (clock skew) is not this run's
-    assert attention.reasons_to_tell(quiet, CALENDAR, scheduled=True, deployed_at=T0 + DAY) == []
+    assert when.reasons_to_tell(quiet, CALENDAR, scheduled=True, deployed_at=T0 + DAY) == []
 
 
 def test_a_delete_iam_refused_is_told_whatever_the_date() -> None:
@@ -135,7 +137,7 @@ def test_sixty_daily_runs_tell_a_person_on_the_days_that_matter(aws: Fake, mailb
         if day == 30:  # one day, one lookup fails: the run fails closed and a person is told
             elb_events.register(failing, unavailable)
         try:
-            invocation.handle(SCHEDULED, CONTEXT, settings=config, clients=aws.clients, now=T0 + day * DAY)
+            job.handle(SCHEDULED, CONTEXT, settings=config, clients=aws.clients, now=T0 + day * DAY)
         except RunFailed:
             assert day == 30
         elb_events.unregister(failing, unavailable)

@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 import cert_cleanup
-from cert_cleanup import cli
+from cert_cleanup_cli import commands as cli
 from tests.support import Fake, every_call
 
 runner = CliRunner()
@@ -232,7 +232,7 @@ def test_scan_several_profiles_at_once_in_one_table(account: Fake, monkeypatch: 
         opened.append(str(profile_name))
         return account.session
 
-    monkeypatch.setattr("cert_cleanup.cli.boto3.Session", session)
+    monkeypatch.setattr("cert_cleanup_cli.commands.boto3.Session", session)
 
     outcome, _ = invoke(["scan", "--profile", "prod", "--profile", "dev"])
 
@@ -267,7 +267,7 @@ def test_scan_accounts_through_a_role(account: Fake) -> None:
 def test_an_unreachable_account_is_reported_with_aws_message_and_fails_the_scan(
     account: Fake, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("cert_cleanup.cli.boto3.Session", lambda **_: account.session)
+    monkeypatch.setattr("cert_cleanup_cli.commands.boto3.Session", lambda **_: account.session)
     account.fail("sts", "AssumeRole", "AccessDenied", "not allowed to assume")
     outcome, _ = invoke(["scan", "--account", "111111111111", "--role-name", "Audit", "--json"])
     assert outcome.exit_code == cli.ExitCode.FAILED

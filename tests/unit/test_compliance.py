@@ -11,7 +11,8 @@ from typing import Any
 import boto3
 import pytest
 
-from cert_cleanup import invocation, names
+from cert_cleanup import job
+from cert_cleanup.config import names
 from emulator import aws_fakes
 from tests.support import ACCOUNT, SCHEDULED, Fake, summary_settings
 from tests.unit.test_partitions import _account_in, _upload
@@ -31,7 +32,7 @@ def add_rule(session: boto3.Session, name: str, identifier: str, region: str = "
 
 def run(aws: Fake, **values: Any) -> dict[str, Any]:
     config = summary_settings(aws.session, **values)
-    return invocation.handle(SCHEDULED, None, settings=config, clients=aws.clients)
+    return job.handle(SCHEDULED, None, settings=config, clients=aws.clients)
 
 
 def config_calls(aws: Fake) -> int:
@@ -100,7 +101,7 @@ def test_the_rule_is_found_in_us_east_1_from_a_function_in_another_region(aws: F
     session, clients, signed, context = _account_in("eu-west-1", aws)
     _upload(session, "old", -30)
     config = summary_settings(session)
-    invocation.handle(SCHEDULED, context, settings=config, clients=clients)
+    job.handle(SCHEDULED, context, settings=config, clients=clients)
     assert ("config", "us-east-1") in signed.calls
     assert aws_fakes.SETTINGS.config_evaluations == [(ACCOUNT, "us-east-1", [SECURITY_HUB_RULE])]
 
@@ -109,13 +110,13 @@ def test_china_uses_cn_north_1_and_govcloud_has_no_such_rule(aws: Fake) -> None:
     china, china_clients, china_signed, china_context = _account_in("cn-north-1", aws)
     add_rule(china, "iam-cert-expiry", names.CONFIG_RULE_IDENTIFIER, region="cn-north-1")
     _upload(china, "old", -30)
-    document = invocation.handle(SCHEDULED, china_context, settings=summary_settings(china), clients=china_clients)
+    document = job.handle(SCHEDULED, china_context, settings=summary_settings(china), clients=china_clients)
     assert document["compliance"]["started"] == ["iam-cert-expiry"]
     assert ("config", "cn-north-1") in china_signed.calls
 
     gov, gov_clients, gov_signed, gov_context = _account_in("us-gov-west-1", aws)
     _upload(gov, "old", -30)
-    document = invocation.handle(SCHEDULED, gov_context, settings=summary_settings(gov), clients=gov_clients)
+    document = job.handle(SCHEDULED, gov_context, settings=summary_settings(gov), clients=gov_clients)
     assert document["counts"]["deleted"] == 1
     assert document["compliance"]["note"] == f"{names.CONFIG_RULE_IDENTIFIER} does not exist in this partition"
     assert "config" not in gov_signed.services()

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from cert_cleanup.consumers import Scope, appsync, cloudfront, elb_classic, elbv2
 from cert_cleanup.errors import LookupFailed
 from cert_cleanup.models import Use
+from cert_cleanup.usage import appsync, cloudfront, elb_classic, elbv2
+from cert_cleanup.usage.scope import Scope
 from emulator import seed
 from tests.support import ACCOUNT, Fake
 

@@ -15,9 +15,12 @@ from typing import Any
 
 import pytest
 
-from cert_cleanup import digest, digest_handler, names, notify
+from cert_cleanup import digest_handler
+from cert_cleanup.config import names
 from cert_cleanup.errors import ConfigError
 from cert_cleanup.models import Action, Certificate, CertificateResult, FailedLookup, RunResult
+from cert_cleanup.notify import publish
+from cert_cleanup.org import digest
 from tests.support import Fake
 
 NOW = datetime(2026, 11, 28, 8, 0, tzinfo=UTC)
@@ -79,7 +82,7 @@ def central(aws: Fake) -> dict[str, Any]:
 
 def publish_members(central: dict[str, Any]) -> None:
     for index in range(MEMBERS):  # what each member's function sends: machines only (TELL_PEOPLE=never)
-        notify.publish_summary(central["sns"], central["topic"], member_result(index))
+        publish.publish_summary(central["sns"], central["topic"], member_result(index))
 
 
 def queued(central: dict[str, Any], name: str) -> int:

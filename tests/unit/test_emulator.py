@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from cert_cleanup import names
+from cert_cleanup.config import names
 from tests.support import Fake
 
 

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
+from cert_cleanup.config.events import Invocation, parse_event
 from cert_cleanup.errors import InvalidEventError
-from cert_cleanup.events import Invocation, parse_event
 from tests.support import SCHEDULED
 
 

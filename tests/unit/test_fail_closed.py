@@ -1,5 +1,5 @@
 """The run's fail-closed paths, one small account each: fast enough to run for every mutant of
-``remediate.run`` and ``invocation.handle`` (``make mutate``).
+``run.run`` and ``job.handle`` (``make mutate``).
 
 The account: two expired, unused certificates, one expired and used by a Classic ELB in eu-west-1,
 one valid. Every region enabled for the account is searched, as in every run that may delete.
@@ -17,10 +17,11 @@ import pytest
 from botocore.awsrequest import AWSResponse, HTTPHeaders
 from botocore.exceptions import EndpointConnectionError
 
-from cert_cleanup import invocation, observability, remediate
+from cert_cleanup import job, run
+from cert_cleanup.config import observability
+from cert_cleanup.config.settings import Settings
 from cert_cleanup.errors import RunFailed
 from cert_cleanup.models import DELETE_REFUSED, RunResult, Searched
-from cert_cleanup.settings import Settings
 from emulator import aws_fakes, seed
 from tests.support import ACCOUNT, CONTEXT, SCHEDULED, Fake, summary_settings
 
@@ -43,8 +44,8 @@ def account(aws: Fake) -> Fake:
 
 def _run(aws: Fake, *, dry_run: bool = False, regions: tuple[str, ...] | None = None, **values: Any) -> RunResult:
     settings = Settings.build(**values)
-    options = remediate.RunOptions.create(ACCOUNT, dry_run=dry_run, run_id="r1", regions=regions)
-    return remediate.run(settings, aws.clients, options)
+    options = run.RunOptions.create(ACCOUNT, dry_run=dry_run, run_id="r1", regions=regions)
+    return run.cleanup(settings, aws.clients, options)
 
 
 def _enabled(aws: Fake) -> list[str]:
@@ -242,9 +243,9 @@ def test_any_failed_usage_lookup_keeps_every_candidate(account: Fake, service: s
 def test_the_search_reports_its_progress(account: Fake) -> None:
     seen: list[tuple[str, str, int, int]] = []
     settings = Settings.build()
-    options = remediate.RunOptions.create(ACCOUNT, dry_run=True, on_progress=lambda *step: seen.append(step))
+    options = run.RunOptions.create(ACCOUNT, dry_run=True, on_progress=lambda *step: seen.append(step))
 
-    result = remediate.run(settings, account.clients, options)
+    result = run.cleanup(settings, account.clients, options)
 
     # elb, elbv2 and appsync in every region (appsync where it is offered), and CloudFront once: each task is
     # reported as it ends
@@ -395,7 +396,7 @@ def test_a_delete_that_never_reached_iam_is_a_failure(aws: Fake, archive: bool) 
 
 
 def _handle(aws: Fake, event: object = SCHEDULED, **values: Any) -> dict[str, Any]:
-    return invocation.handle(event, CONTEXT, settings=summary_settings(aws.session, **values), clients=aws.clients)
+    return job.handle(event, CONTEXT, settings=summary_settings(aws.session, **values), clients=aws.clients)
 
 
 @pytest.mark.parametrize("event", [SCHEDULED, {}, {"dry_run": False}])
@@ -446,7 +447,7 @@ def test_a_clean_run_returns_its_document(account: Fake) -> None:
     account.iam.create_account_alias(AccountAlias="shop-prod")
     now = datetime(2026, 11, 28, 6, 0, tzinfo=UTC)
 
-    document = invocation.handle(
+    document = job.handle(
         SCHEDULED,
         CONTEXT,
         settings=summary_settings(account.session, READ_ACCOUNT_ALIAS="true"),
@@ -507,18 +508,18 @@ def test_a_run_by_hand_or_told_every_run_does_not_read_the_deployment_time(aws: 
 
 
 def test_lambda_last_modified_is_read_as_the_api_reference_writes_it() -> None:
-    assert invocation.parse_last_modified("2019-08-14T22:26:11.234+0000") == datetime(
+    assert job.parse_last_modified("2019-08-14T22:26:11.234+0000") == datetime(
         2019, 8, 14, 22, 26, 11, 234000, tzinfo=UTC
     )
-    assert invocation.parse_last_modified("2026-11-27T06:00:00.000-0130") == datetime(2026, 11, 27, 7, 30, tzinfo=UTC)
+    assert job.parse_last_modified("2026-11-27T06:00:00.000-0130") == datetime(2026, 11, 27, 7, 30, tzinfo=UTC)
     with pytest.raises(ValueError, match="not a LastModified time"):
-        invocation.parse_last_modified("yesterday")
+        job.parse_last_modified("yesterday")
 
 
 def test_outside_lambda_the_account_comes_from_sts(aws: Fake) -> None:
     aws.certificate("valid", days=200)
     settings = summary_settings(aws.session)
-    document = invocation.handle(SCHEDULED, SimpleNamespace(), settings=settings, clients=aws.clients)
+    document = job.handle(SCHEDULED, SimpleNamespace(), settings=settings, clients=aws.clients)
     assert document["account"] == ACCOUNT
 
 
@@ -526,7 +527,7 @@ def test_the_summary_is_published_in_the_topic_region(account: Fake) -> None:
     topic = account.session.client("sns", region_name="ap-southeast-2").create_topic(Name="t")["TopicArn"]
     settings = Settings.build(SNS_TOPIC_ARN=topic)
 
-    invocation.handle(SCHEDULED, CONTEXT, settings=settings, clients=account.clients)
+    job.handle(SCHEDULED, CONTEXT, settings=settings, clients=account.clients)
 
     assert account.calls[("sns", "ap-southeast-2", "Publish")] == 1
 

@@ -8,9 +8,9 @@ import pytest
 from botocore.awsrequest import AWSResponse, HTTPHeaders
 from botocore.parsers import ResponseParserError
 
-from cert_cleanup import invocation
+from cert_cleanup import job
+from cert_cleanup.config.settings import Settings
 from cert_cleanup.errors import RunFailed
-from cert_cleanup.settings import Settings
 from emulator import seed
 from tests.support import CONTEXT, SCHEDULED, Fake, summary_settings
 
@@ -33,7 +33,7 @@ def test_certificate_used_only_as_an_additional_listener_certificate_is_kept(aws
     assert [c["CertificateArn"] for c in listed["Listeners"][0]["Certificates"]] == [default]
 
     # When the scheduled run happens
-    document = invocation.handle(SCHEDULED, CONTEXT, settings=_settings(aws), clients=aws.clients)
+    document = job.handle(SCHEDULED, CONTEXT, settings=_settings(aws), clients=aws.clients)
 
     # Then it is kept, in use, naming the listener
     assert _rows(document)["sni-only"]["action"] == "in_use"
@@ -56,7 +56,7 @@ def test_one_failed_tag_read_keeps_every_certificate_in_that_run(aws: Fake) -> N
 
     # When the run happens, it fails, and no certificate is deleted: not even the two whose tags were read
     with pytest.raises(RunFailed, match="ListServerCertificateTags"):
-        invocation.handle(SCHEDULED, CONTEXT, settings=_settings(aws), clients=aws.clients)
+        job.handle(SCHEDULED, CONTEXT, settings=_settings(aws), clients=aws.clients)
     assert aws.names_left() == {"first", "second", "third"}
 
 
@@ -67,7 +67,7 @@ def test_a_reference_that_differs_only_in_case_keeps_the_certificate(aws: Fake) 
     shouted = arn.replace("legacy-api", "LEGACY-API")
     domain = seed.appsync_domain(aws.session, "eu-west-1", "api.example.com", shouted)
 
-    document = invocation.handle(SCHEDULED, CONTEXT, settings=_settings(aws), clients=aws.clients)
+    document = job.handle(SCHEDULED, CONTEXT, settings=_settings(aws), clients=aws.clients)
 
     assert _rows(document)["legacy-api"]["action"] == "in_use"
     assert _rows(document)["legacy-api"]["used_by"] == [domain]
@@ -84,7 +84,7 @@ def test_an_unparseable_answer_to_a_lookup_fails_the_run_closed(aws: Fake) -> No
     aws.hook("before-call.elasticloadbalancing.DescribeLoadBalancers", _unparseable)
 
     with pytest.raises(RunFailed, match="ResponseParserError"):
-        invocation.handle(SCHEDULED, CONTEXT, settings=_settings(aws), clients=aws.clients)
+        job.handle(SCHEDULED, CONTEXT, settings=_settings(aws), clients=aws.clients)
     assert aws.names_left() == {"old"}
 
 
@@ -102,5 +102,5 @@ def test_an_unparseable_answer_to_a_delete_is_reported_not_a_crash(aws: Fake) ->
 
     # When the run happens, it still reports every certificate and publishes, then fails visibly
     with pytest.raises(RunFailed, match="1 certificate\\(s\\) failed to delete"):
-        invocation.handle(SCHEDULED, CONTEXT, settings=_settings(aws), clients=aws.clients)
+        job.handle(SCHEDULED, CONTEXT, settings=_settings(aws), clients=aws.clients)
     assert aws.names_left() == {"first"}

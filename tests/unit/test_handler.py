@@ -1,6 +1,6 @@
 """The Lambda entry point: settings from the environment, events checked before any AWS call.
 
-The handler builds its own clients (``invocation.default_clients``), so "no AWS call" is counted on every
+The handler builds its own clients (``job.default_clients``), so "no AWS call" is counted on every
 client of the process (``tests.support.every_call``), not on a test's session.
 """
 
@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from cert_cleanup import invocation
+from cert_cleanup import job
 from cert_cleanup.errors import ConfigError, InvalidEventError
 from cert_cleanup.handler import lambda_handler
 from tests.support import CONTEXT, SCHEDULED, Fake, every_call
@@ -21,11 +21,11 @@ from tests.support import CONTEXT, SCHEDULED, Fake, every_call
 def lambda_env(aws: Fake, monkeypatch: pytest.MonkeyPatch) -> Iterator[Fake]:
     topic = aws.session.client("sns").create_topic(Name="t")["TopicArn"]
     monkeypatch.setenv("SNS_TOPIC_ARN", topic)
-    invocation.lambda_settings.cache_clear()
-    invocation.default_clients.cache_clear()
+    job.lambda_settings.cache_clear()
+    job.default_clients.cache_clear()
     yield aws
-    invocation.lambda_settings.cache_clear()
-    invocation.default_clients.cache_clear()
+    job.lambda_settings.cache_clear()
+    job.default_clients.cache_clear()
 
 
 def test_handler_runs_a_scheduled_event_with_its_own_clients(lambda_env: Fake) -> None:
@@ -37,7 +37,7 @@ def test_handler_runs_a_scheduled_event_with_its_own_clients(lambda_env: Fake) -
     assert lambda_env.names_left() == set()
     # the calls were the handler's own clients' (the test's session made none of them)
     assert calls["iam.DeleteServerCertificate"] == 1
-    assert invocation.default_clients()._clients  # built by the handler
+    assert job.default_clients()._clients  # built by the handler
 
 
 def test_settings_are_read_once_per_execution_environment(lambda_env: Fake, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -110,5 +110,5 @@ def test_a_bad_event_fails_before_any_aws_call(lambda_env: Fake, event: Any) -> 
 
 def test_outside_lambda_the_account_comes_from_sts(aws: Fake) -> None:
     with every_call() as calls:
-        assert invocation.account_id(None, aws.clients) == "123456789012"
+        assert job.account_id(None, aws.clients) == "123456789012"
     assert calls == {"sts.GetCallerIdentity": 1}

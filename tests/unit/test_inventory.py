@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from cert_cleanup import inventory
+from cert_cleanup.aws import inventory
 from cert_cleanup.errors import LookupFailed
 from emulator import aws_fakes
 from emulator.seed_certs import make_certificate

@@ -15,10 +15,10 @@ import botocore.session
 import pytest
 from botocore.awsrequest import AWSResponse, HTTPHeaders
 
-from cert_cleanup import invocation
-from cert_cleanup.aws import AwsClients
+from cert_cleanup import job
+from cert_cleanup.aws.clients import AwsClients
+from cert_cleanup.config.settings import REGION_PATTERN, check_region_names
 from cert_cleanup.errors import RunFailed
-from cert_cleanup.settings import REGION_PATTERN, check_region_names
 from emulator import aws_fakes, seed
 from tests.support import ACCOUNT, FAST_RETRIES, SCHEDULED, Fake, summary_settings
 
@@ -77,7 +77,7 @@ def test_a_china_run_searches_chinas_cloudfront_and_stays_in_aws_cn(aws: Fake) -
     _upload(session, "unused", -30)
 
     # When the function runs in cn-north-1, searching every region the account has
-    document = invocation.handle(SCHEDULED, context, settings=summary_settings(session), clients=clients)
+    document = job.handle(SCHEDULED, context, settings=summary_settings(session), clients=clients)
 
     # Then the distribution's and the ALB's certificates are kept, the unused one deleted
     assert _actions(document) == {"cdn": "in_use", "current": "valid", "shop": "in_use", "unused": "deleted"}
@@ -96,7 +96,7 @@ def test_a_govcloud_run_skips_cloudfront_with_its_reason_and_stays_in_aws_us_gov
     _upload(session, "unused", -30)
 
     # When the function runs in us-gov-west-1
-    document = invocation.handle(SCHEDULED, context, settings=summary_settings(session), clients=clients)
+    document = job.handle(SCHEDULED, context, settings=summary_settings(session), clients=clients)
 
     # Then the certificate is deleted: CloudFront has no endpoint in this partition, so it is
     # skipped with its reason instead of failing every run closed
@@ -124,7 +124,7 @@ def test_regions_of_another_partition_fail_the_run_closed_without_a_call_there(a
 
     # When it runs, the run fails closed: nothing deleted, the reason named, no call to eu-west-1
     with pytest.raises(RunFailed, match="RegionOutsidePartition"):
-        invocation.handle(SCHEDULED, context, settings=config, clients=clients)
+        job.handle(SCHEDULED, context, settings=config, clients=clients)
     assert {
         item["ServerCertificateName"]
         for item in session.client("iam").list_server_certificates()["ServerCertificateMetadataList"]
@@ -137,7 +137,7 @@ def test_services_not_offered_in_a_region_are_listed_and_summarised(aws: Fake) -
     aws.certificate("unused", days=-30)
     aws_fakes.SETTINGS.opted_in_regions.update({"mx-central-1", "ap-east-2"})
 
-    document = invocation.handle(
+    document = job.handle(
         SCHEDULED,
         SimpleNamespace(invoked_function_arn=f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:cc"),
         settings=summary_settings(aws.session),

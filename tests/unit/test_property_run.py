@@ -10,9 +10,9 @@ from typing import Any
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from cert_cleanup import invocation
+from cert_cleanup import job
+from cert_cleanup.config.settings import Settings
 from cert_cleanup.errors import RunFailed
-from cert_cleanup.settings import Settings
 from emulator import seed
 from tests.support import CONTEXT, SERVICE_IDS, fake_aws
 
@@ -96,7 +96,7 @@ def test_run_deletes_exactly_the_safe_certificates(
 
         # When the scheduled run happens
         with contextlib.suppress(RunFailed):
-            invocation.handle({}, CONTEXT, settings=config, clients=aws.clients)
+            job.handle({}, CONTEXT, settings=config, clients=aws.clients)
 
         # Then exactly the safe certificates are gone
         def safe(spec: dict[str, Any]) -> bool:

@@ -9,9 +9,9 @@ from typing import Any
 import boto3
 import pytest
 
-from cert_cleanup import invocation, remediate
-from cert_cleanup.aws import AwsClients
-from cert_cleanup.settings import Settings
+from cert_cleanup import job, run
+from cert_cleanup.aws.clients import AwsClients
+from cert_cleanup.config.settings import Settings
 from tests.support import CONTEXT, FAST_RETRIES, SCHEDULED, Fake, summary_settings
 
 BUCKET = "archive-bucket"
@@ -52,7 +52,7 @@ def test_two_overlapping_runs_delete_each_certificate_once_and_both_report_it(aw
     # When both run at once
     with ThreadPoolExecutor(max_workers=2) as pool:
         documents = list(
-            pool.map(lambda clients: invocation.handle(SCHEDULED, CONTEXT, settings=config, clients=clients), runs)
+            pool.map(lambda clients: job.handle(SCHEDULED, CONTEXT, settings=config, clients=clients), runs)
         )
 
     # Then every certificate is gone, both runs report each one deleted and neither failed
@@ -83,9 +83,7 @@ def test_certificate_deleted_by_someone_else_after_its_tags_were_read_ends_delet
     aws.hook("after-call.iam.GetServerCertificate", delete_behind_the_runs_back)
 
     # When the run archives and deletes it
-    document = invocation.handle(
-        SCHEDULED, CONTEXT, settings=_settings(aws, ARCHIVE_BUCKET=BUCKET), clients=aws.clients
-    )
+    document = job.handle(SCHEDULED, CONTEXT, settings=_settings(aws, ARCHIVE_BUCKET=BUCKET), clients=aws.clients)
 
     # Then it ends as it does without an archive: deleted, already gone; the run did not fail, and
     # the archive holds what was read with its tags
@@ -102,8 +100,8 @@ def test_a_failed_read_of_the_archive_material_keeps_every_certificate(aws: Fake
     aws.session.client("s3").create_bucket(Bucket=BUCKET)
     aws.fail("iam", "GetServerCertificate", "ServiceFailure", "try later", status=500)
 
-    result = remediate.run(
-        _settings(aws, ARCHIVE_BUCKET=BUCKET), aws.clients, remediate.RunOptions.create("123456789012", dry_run=False)
+    result = run.cleanup(
+        _settings(aws, ARCHIVE_BUCKET=BUCKET), aws.clients, run.RunOptions.create("123456789012", dry_run=False)
     )
 
     assert {row.action.value for row in result.certificates} == {"usage_unknown"}
@@ -123,8 +121,8 @@ def test_an_existing_archive_is_never_overwritten_and_the_certificate_is_kept(aw
     s3.put_object(Bucket=BUCKET, Key=key, Body=b"the record of an earlier deletion")
 
     # When a run with that id archives the certificate
-    options = remediate.RunOptions.create("123456789012", dry_run=False, run_id="run-1")
-    result = remediate.run(_settings(aws, ARCHIVE_BUCKET=BUCKET), aws.clients, options)
+    options = run.RunOptions.create("123456789012", dry_run=False, run_id="run-1")
+    result = run.cleanup(_settings(aws, ARCHIVE_BUCKET=BUCKET), aws.clients, options)
 
     # Then S3 refuses the write (If-None-Match), the record is intact, and nothing is deleted
     [row] = result.certificates
@@ -143,7 +141,7 @@ def test_summary_is_published_in_the_topic_region(aws: Fake, topic_region: str) 
     topic = aws.session.client("sns", region_name=topic_region).create_topic(Name="central")["TopicArn"]
     config = Settings.build(SNS_TOPIC_ARN=topic)
 
-    invocation.handle(SCHEDULED, CONTEXT, settings=config, clients=aws.clients)
+    job.handle(SCHEDULED, CONTEXT, settings=config, clients=aws.clients)
 
     # Then the summary reached that topic, in its region
     [published] = sns_backends["123456789012"][topic_region].topics[topic].sent_notifications

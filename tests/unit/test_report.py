@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-from cert_cleanup import report
 from cert_cleanup.models import Action, Certificate, CertificateResult, FailedLookup, RunResult
+from cert_cleanup.notify import message as summary
 
 NOW = datetime(2026, 11, 27, 6, 0, tzinfo=UTC)
 
@@ -35,13 +35,13 @@ def result(rows: list[tuple[str, Action]], *, errors: int = 0, label: str | None
 
 def test_subject_names_account_and_counts() -> None:
     run = result([("a", Action.DELETED), ("b", Action.DELETED), ("c", Action.EXPIRING_SOON)], label="prod-edge")
-    assert report.subject(run) == "cert-cleanup 123456789012 (prod-edge): 2 deleted, 1 expiring soon"
+    assert summary.subject(run) == "cert-cleanup 123456789012 (prod-edge): 2 deleted, 1 expiring soon"
 
 
 def test_subject_stays_under_100_ascii_characters() -> None:
     rows = [(f"n{i}", action) for i, action in enumerate(Action) for _ in range(1)]
     run = result(rows * 300, errors=1000, label="a-very-long-account-alias-ééé-with-more-text-than-fits")
-    subject = report.subject(run)
+    subject = summary.subject(run)
     assert len(subject) < 100
     assert subject.isascii()
 
@@ -56,7 +56,7 @@ def test_email_says_what_went_what_stayed_and_why() -> None:
         ],
         errors=1,
     )
-    text = report.email_text(run)
+    text = summary.email_text(run)
     assert "SOME LOOKUPS FAILED: nothing was deleted in this run" in text
     assert "Deleted (1):\n  - gone (expired 2026-10-18" in text
     assert "loadbalancer/busy" in text
@@ -67,14 +67,14 @@ def test_email_says_what_went_what_stayed_and_why() -> None:
 
 def test_long_sections_are_cut_with_a_count() -> None:
     run = result([(f"cert-{i:04d}", Action.DELETED) for i in range(100)])
-    text = report.email_text(run)
+    text = summary.email_text(run)
     assert "Deleted (100):" in text
     assert "... and 60 more (see the JSON result)" in text
 
 
 def test_message_has_text_for_people_and_json_for_machines() -> None:
     run = result([("gone", Action.DELETED)])
-    message = json.loads(report.sns_message(run))
+    message = json.loads(summary.sns_message(run))
     assert set(message) == {"default", "email", "sqs", "lambda", "https", "http", "firehose"}
     assert message["email"] == message["default"]
     machine = json.loads(message["sqs"])
@@ -91,7 +91,7 @@ def test_quota_scale_account_is_summarised_under_256_kb() -> None:
     ]
     run = result(rows, errors=200)
 
-    message = report.sns_message(run)
+    message = summary.sns_message(run)
 
     assert len(message.encode()) <= 256 * 1024
     machine = json.loads(json.loads(message)["lambda"])
@@ -102,7 +102,7 @@ def test_quota_scale_account_is_summarised_under_256_kb() -> None:
 
 
 def test_small_run_is_not_summarised() -> None:
-    machine = json.loads(json.loads(report.sns_message(result([("a", Action.VALID)])))["sqs"])
+    machine = json.loads(json.loads(summary.sns_message(result([("a", Action.VALID)])))["sqs"])
     assert "certificates_summarised" not in machine
     assert len(machine["certificates"]) == 1
 
@@ -110,8 +110,8 @@ def test_small_run_is_not_summarised() -> None:
 def test_an_expired_certificate_in_use_is_an_incident_that_leads_subject_and_email() -> None:
     run = result([("gone", Action.DELETED), ("busy", Action.IN_USE), ("busier", Action.IN_USE)], label="prod")
 
-    subject = report.subject(run)
-    text = report.email_text(run)
+    subject = summary.subject(run)
+    text = summary.email_text(run)
 
     assert subject == "INCIDENT: 2 expired certificates in use - cert-cleanup 123456789012 (prod): 1 deleted"
     assert text.startswith("INCIDENT: 2 EXPIRED CERTIFICATES STILL IN USE. Clients of these resources see TLS errors")
@@ -123,15 +123,15 @@ def test_an_expired_certificate_in_use_is_an_incident_that_leads_subject_and_ema
 
 
 def test_without_an_incident_the_subject_says_what_happened() -> None:
-    assert report.subject(result([("a", Action.VALID)])) == "cert-cleanup 123456789012: nothing to do"
-    assert not report.email_text(result([("a", Action.DELETED)])).startswith("INCIDENT")
+    assert summary.subject(result([("a", Action.VALID)])) == "cert-cleanup 123456789012: nothing to do"
+    assert not summary.email_text(result([("a", Action.DELETED)])).startswith("INCIDENT")
 
 
 def test_the_email_says_why_a_person_is_told_and_what_security_hub_will_show() -> None:
     run = result([("gone", Action.DELETED)])
     run.told_because = ["1 certificate(s) deleted"]
     run.compliance = {"note": "AWS Config re-evaluates securityhub-iam-1 in us-east-1"}
-    assert "Security Hub IAM.26: AWS Config re-evaluates securityhub-iam-1 in us-east-1." in report.email_text(run)
-    assert "You are told because: 1 certificate(s) deleted." in report.email_text(run)
+    assert "Security Hub IAM.26: AWS Config re-evaluates securityhub-iam-1 in us-east-1." in summary.email_text(run)
+    assert "You are told because: 1 certificate(s) deleted." in summary.email_text(run)
     run.warnings = ["AWS Config StartConfigRulesEvaluation failed (AccessDenied: no)"]
-    assert "Warning: AWS Config StartConfigRulesEvaluation failed (AccessDenied: no)." in report.email_text(run)
+    assert "Warning: AWS Config StartConfigRulesEvaluation failed (AccessDenied: no)." in summary.email_text(run)

@@ -8,9 +8,10 @@ from typing import Any
 import pytest
 from botocore.exceptions import EndpointConnectionError, ReadTimeoutError
 
-from cert_cleanup import invocation, names
+from cert_cleanup import job
+from cert_cleanup.config import names
+from cert_cleanup.config.settings import Settings
 from cert_cleanup.errors import RunFailed
-from cert_cleanup.settings import Settings
 from emulator import aws_fakes, seed
 from tests.support import ACCOUNT, CONTEXT, SCHEDULED, Fake, summary_settings
 
@@ -20,7 +21,7 @@ def settings(aws: Fake, **values: Any) -> Settings:
 
 
 def run(aws: Fake, config: Settings, event: object = SCHEDULED) -> dict[str, Any]:
-    return invocation.handle(event, CONTEXT, settings=config, clients=aws.clients)
+    return job.handle(event, CONTEXT, settings=config, clients=aws.clients)
 
 
 def actions(document: dict[str, Any]) -> dict[str, str]:

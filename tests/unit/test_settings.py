@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from cert_cleanup.config.settings import Settings
 from cert_cleanup.errors import ConfigError
-from cert_cleanup.settings import Settings
 
 TOPIC = "arn:aws:sns:us-east-1:123456789012:cert-cleanup"
 

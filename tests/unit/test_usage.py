@@ -12,11 +12,12 @@ import boto3
 import botocore.exceptions
 import pytest
 
-from cert_cleanup import usage
-from cert_cleanup.aws import AwsClients
-from cert_cleanup.consumers import Scope, appsync, cloudfront, elb_classic
+from cert_cleanup.aws.clients import AwsClients
 from cert_cleanup.errors import LookupFailed
 from cert_cleanup.models import Certificate, FailedLookup, Skipped, Use
+from cert_cleanup.usage import appsync, cloudfront, elb_classic
+from cert_cleanup.usage import search as usage
+from cert_cleanup.usage.scope import Scope
 from emulator import aws_fakes, seed
 from tests.support import ACCOUNT, FAST_RETRIES, Fake, new_session
 

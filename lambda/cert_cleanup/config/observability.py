@@ -6,7 +6,7 @@ import functools
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 
-from cert_cleanup import names
+from cert_cleanup.config import names
 
 logger = Logger(service=names.SERVICE_NAME)
 metrics = Metrics(namespace=names.METRICS_NAMESPACE, service=names.SERVICE_NAME)

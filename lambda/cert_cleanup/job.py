@@ -8,13 +8,15 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from cert_cleanup import attention, compliance, notify, remediate
-from cert_cleanup.aws import AWS_ERRORS, AwsClients, error_code, error_message, failure_of
+from cert_cleanup import run
+from cert_cleanup.aws import compliance
+from cert_cleanup.aws.clients import AWS_ERRORS, AwsClients, error_code, error_message, failure_of
+from cert_cleanup.config.events import parse_event
+from cert_cleanup.config.observability import logger
+from cert_cleanup.config.settings import Settings
 from cert_cleanup.errors import RunFailed
-from cert_cleanup.events import parse_event
 from cert_cleanup.models import Action, RunResult
-from cert_cleanup.observability import logger
-from cert_cleanup.settings import Settings
+from cert_cleanup.notify import publish, when
 
 
 @functools.cache
@@ -46,8 +48,8 @@ def handle(
     account = account_id(context, clients)
     if settings.account_label is None and settings.read_account_alias:
         settings = settings.model_copy(update={"account_label": account_alias(clients)})
-    options = remediate.RunOptions.create(account, dry_run=settings.dry_run or invocation.dry_run, now=now)
-    result = remediate.run(settings, clients, options)
+    options = run.RunOptions.create(account, dry_run=settings.dry_run or invocation.dry_run, now=now)
+    result = run.cleanup(settings, clients, options)
     if settings.reevaluate_config_rule and result.count(Action.DELETED) and not result.dry_run:
         refresh_compliance(clients, result)
 
@@ -58,14 +60,14 @@ def handle(
         if invocation.scheduled and settings.tell_people == "on-change":
             deployed_at = function_deployed_at(context, clients, result)
         result.told_because = people_reasons(settings, result, scheduled=invocation.scheduled, deployed_at=deployed_at)
-        region = notify.topic_region(settings.sns_topic_arn)
+        region = publish.topic_region(settings.sns_topic_arn)
         try:
-            message_id = notify.publish_summary(clients.client("sns", region), settings.sns_topic_arn, result)
+            message_id = publish.publish_summary(clients.client("sns", region), settings.sns_topic_arn, result)
             logger.info("summary published", message_id=message_id, audience=result.audience)
         except AWS_ERRORS as exc:
             failure = failure_of("sns", region, "Publish", exc)
             result.errors.append(failure)
-            logger.error("summary not published", extra=remediate.log_fields(failure.as_dict()))
+            logger.error("summary not published", extra=run.log_fields(failure.as_dict()))
 
     document = result.as_dict()
     logger.info("run finished", counts=document["counts"], errors=len(result.errors), dry_run=result.dry_run)
@@ -83,13 +85,13 @@ def people_reasons(
         return []
     if settings.tell_people == "every-run":
         return ["every run is sent to people (TELL_PEOPLE=every-run)"]
-    calendar = attention.Calendar(
+    calendar = when.Calendar(
         interval=timedelta(minutes=settings.run_interval_minutes),
         reminder_days=settings.reminder_days,
         expiry_warning_days=settings.expiry_warning_days,
         grace_days=settings.grace_days,
     )
-    return attention.reasons_to_tell(result, calendar, scheduled=scheduled, deployed_at=deployed_at)
+    return when.reasons_to_tell(result, calendar, scheduled=scheduled, deployed_at=deployed_at)
 
 
 def function_deployed_at(context: Any, clients: AwsClients, result: RunResult) -> datetime | None:

@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any, TypeVar
 
-from cert_cleanup.aws import MAX_IN_FLIGHT, AwsClients, lookup
-from cert_cleanup.consumers import Scope, appsync, cloudfront, elb_classic, elbv2
+from cert_cleanup.aws.clients import MAX_IN_FLIGHT, AwsClients, lookup
 from cert_cleanup.errors import LookupFailed
 from cert_cleanup.models import Certificate, FailedLookup, Skipped, Usage, Use
+from cert_cleanup.usage import appsync, cloudfront, elb_classic, elbv2
+from cert_cleanup.usage.scope import Scope
 
 CONSUMERS: tuple[ModuleType, ...] = (elb_classic, elbv2, appsync, cloudfront)
 MAX_TASKS_IN_FLIGHT = 16

@@ -13,8 +13,10 @@ from typing import Any, Generic, TypeVar
 
 from botocore.exceptions import ClientError
 
-from cert_cleanup import archive, inventory
-from cert_cleanup.aws import AWS_ERRORS, MAX_IN_FLIGHT, TRANSPORT_ERRORS, AwsClients, error_code, error_message
+from cert_cleanup.aws import archive, inventory
+from cert_cleanup.aws.clients import AWS_ERRORS, MAX_IN_FLIGHT, TRANSPORT_ERRORS, AwsClients, error_code, error_message
+from cert_cleanup.config.observability import logger, metrics
+from cert_cleanup.config.settings import Settings
 from cert_cleanup.decide import decide
 from cert_cleanup.errors import LookupFailed
 from cert_cleanup.models import (
@@ -31,9 +33,7 @@ from cert_cleanup.models import (
     Searched,
     Usage,
 )
-from cert_cleanup.observability import logger, metrics
-from cert_cleanup.settings import Settings
-from cert_cleanup.usage import CONSUMERS, ProgressCallback, SearchOutcome, search_account
+from cert_cleanup.usage.search import CONSUMERS, ProgressCallback, SearchOutcome, search_account
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -75,7 +75,7 @@ class RunOptions:
         )
 
 
-def run(settings: Settings, clients: AwsClients, options: RunOptions) -> RunResult:
+def cleanup(settings: Settings, clients: AwsClients, options: RunOptions) -> RunResult:
     """Decide each certificate's fate and act on it; never raises for an AWS failure.
 
     Fails closed: if any lookup fails, or the search was narrowed, no certificate is deleted in this run.

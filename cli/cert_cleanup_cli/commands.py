@@ -25,12 +25,14 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from cert_cleanup import __version__, names, remediate
-from cert_cleanup.aws import AWS_ERRORS, DEFAULT_REGION, AwsClients, failure_of
+from cert_cleanup import __version__
+from cert_cleanup.aws.clients import AWS_ERRORS, DEFAULT_REGION, AwsClients, failure_of
+from cert_cleanup.config import names
+from cert_cleanup.config.observability import logger
+from cert_cleanup.config.settings import Settings, check_region_names, refuse_removed
 from cert_cleanup.errors import ConfigError
 from cert_cleanup.models import Action, RunResult
-from cert_cleanup.observability import logger
-from cert_cleanup.settings import Settings, check_region_names, refuse_removed
+from cert_cleanup.run import RunOptions, cleanup
 
 ACCOUNT_PATTERN = re.compile(r"^\d{12}$")
 ROLE_NAME_PATTERN = re.compile(r"^[\w+=,.@-]{1,64}$")
@@ -323,8 +325,8 @@ def _execute(
             def on_progress(service: str, region: str, done: int, total: int) -> None:
                 progress.update(task, completed=done, total=total, description=f"{service} {region}")
 
-            options = remediate.RunOptions.create(account, dry_run=dry_run, on_progress=on_progress, regions=regions)
-            return remediate.run(settings, clients, options)
+            options = RunOptions.create(account, dry_run=dry_run, on_progress=on_progress, regions=regions)
+            return cleanup(settings, clients, options)
 
         with ThreadPoolExecutor(max_workers=min(MAX_ACCOUNTS_AT_ONCE, len(chosen))) as pool:
             return list(pool.map(one, chosen))
@@ -513,5 +515,5 @@ def main() -> None:  # pragma: no cover - console script entry
     app()
 
 
-if __name__ == "__main__":  # pragma: no cover - `python -m cert_cleanup.cli`
+if __name__ == "__main__":  # pragma: no cover - `python -m cert_cleanup_cli.commands`
     main()

@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from cert_cleanup import names
+from cert_cleanup.config import names
 from cert_cleanup.errors import ConfigError
 
 # Every region name botocore knows: "us-east-1", "cn-north-1", "us-isob-east-1", "eusc-de-east-1"...

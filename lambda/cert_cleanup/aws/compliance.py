@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from cert_cleanup import names
-from cert_cleanup.aws import AWS_ERRORS, error_code, error_message
+from cert_cleanup.aws.clients import AWS_ERRORS, error_code, error_message
+from cert_cleanup.config import names
 
 if TYPE_CHECKING:
     from mypy_boto3_config import ConfigServiceClient

@@ -3,7 +3,7 @@
 Each module exposes ``SERVICE`` (the boto3 service name), ``REGIONAL`` (searched in every region,
 or once globally) and ``find_uses(client, scope)``, which turns that service's pages into the list
 of :class:`~cert_cleanup.models.Use` found. A failed or malformed call raises
-:class:`~cert_cleanup.errors.LookupFailed` (via :func:`cert_cleanup.aws.lookup`).
+:class:`~cert_cleanup.errors.LookupFailed` (via :func:`cert_cleanup.aws.clients.lookup`).
 """
 
 from __future__ import annotations

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from cert_cleanup.aws import lookup
-from cert_cleanup.consumers import Scope
+from cert_cleanup.aws.clients import lookup
 from cert_cleanup.models import Use
+from cert_cleanup.usage.scope import Scope
 
 if TYPE_CHECKING:
     from mypy_boto3_elbv2 import ElasticLoadBalancingv2Client

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from cert_cleanup.aws import lookup
+from cert_cleanup.aws.clients import lookup
 from cert_cleanup.models import Certificate
 
 if TYPE_CHECKING:

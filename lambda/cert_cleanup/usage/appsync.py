@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from cert_cleanup.aws import lookup
-from cert_cleanup.consumers import Scope
+from cert_cleanup.aws.clients import lookup
 from cert_cleanup.models import Use
+from cert_cleanup.usage.scope import Scope
 
 if TYPE_CHECKING:
     from mypy_boto3_appsync import AppSyncClient

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from cert_cleanup import names, report
+from cert_cleanup.config import names
 from cert_cleanup.models import RunResult
+from cert_cleanup.notify import message
 
 if TYPE_CHECKING:
     from mypy_boto3_sns import SNSClient
@@ -23,8 +24,8 @@ def publish_summary(sns: SNSClient, topic_arn: str, result: RunResult) -> str:
     """
     response = sns.publish(
         TopicArn=topic_arn,
-        Subject=report.subject(result),
-        Message=report.sns_message(result),
+        Subject=message.subject(result),
+        Message=message.sns_message(result),
         MessageStructure="json",
         MessageAttributes={
             names.AUDIENCE_ATTRIBUTE: {"DataType": "String", "StringValue": result.audience},
