@@ -118,7 +118,9 @@ def import_time(module: str, *, in_lambda: bool, samples: int = 7) -> float:
     """
     code = f"import time; t = time.perf_counter(); import {module}; print(time.perf_counter() - t)"
     env = {key: value for key, value in os.environ.items() if key != "LAMBDA_TASK_ROOT"}
-    env["PYTHONPATH"] = str(ROOT / "lambda") if in_lambda else os.pathsep.join([str(ROOT / "lambda"), str(ROOT / "cli")])
+    env["PYTHONPATH"] = (
+        str(ROOT / "lambda") if in_lambda else os.pathsep.join([str(ROOT / "lambda"), str(ROOT / "cli")])
+    )
     if in_lambda:
         env["LAMBDA_TASK_ROOT"] = str(ROOT / "lambda")
     values = [

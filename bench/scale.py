@@ -247,7 +247,9 @@ def minimum_calls(seeded: Seeded, *, dry_run: bool, archive: bool) -> Counter[st
     (Classic, v2) and per 25 AppSync domains (where AppSync exists); one DescribeListeners per v2
     load balancer; one DescribeListenerCertificates page per secure listener; CloudFront pages; tags
     only for expired candidates (when archiving, GetServerCertificate reads the tags and the archive's
-    material in one call); per deletion an archive write and a delete; one publish; a scheduled (real) run
+    material in one call); per deletion a GetServerCertificate right before it (the name still holds the
+    certificate listed: a name can be given to another certificate while the run searches), an archive write and
+    a delete; one publish; a scheduled (real) run
     reads the function's LastModified once (the first run after a deploy tells people all);
     after a real run that deleted, one DescribeConfigRules (no IAM.26 rule is seeded: nothing to start).
     The usage search runs when a certificate could be deleted or is expiring soon (a reminder says where to
@@ -274,6 +276,7 @@ def minimum_calls(seeded: Seeded, *, dry_run: bool, archive: bool) -> Counter[st
     calls["DescribeListenerCertificates"] = sum(math.ceil(n / 400) for n in seeded.secure_listener_certificates)
     calls["ListDistributions"] = max(1, math.ceil(shape.distributions / 1000))
     if not dry_run:
+        calls["GetServerCertificate"] += shape.expired_unused
         calls["DeleteServerCertificate"] = shape.expired_unused
         if shape.expired_unused:
             calls["DescribeConfigRules"] = 1

@@ -44,7 +44,7 @@ def main() -> int:
 
         from cert_cleanup.config import names
         from cert_cleanup.handler import lambda_handler
-        from cert_cleanup_cli.commands import render_table
+        from cert_cleanup_cli.render import table as render_table
 
         # Security Hub's IAM.26 rule, as Security Hub names it; a mailbox with the email subscriptions' filter
         session.client("config").put_config_rule(
@@ -139,10 +139,11 @@ def days(console: Console, session: Any, mailbox: str, context: Any) -> None:
 def organization(console: Console, session: Any, context: Any) -> None:
     import boto3
 
-    from cert_cleanup import digest_handler, job
+    from cert_cleanup import job
     from cert_cleanup.aws.clients import AwsClients
     from cert_cleanup.config import names
-    from cert_cleanup.config.settings import Settings
+    from cert_cleanup.config.settings import DigestSettings, Settings
+    from cert_cleanup.org import job as digest_job
     from emulator.seed import upload
 
     sns, sqs, s3 = session.client("sns"), session.client("sqs"), session.client("s3")
@@ -183,14 +184,14 @@ def organization(console: Console, session: Any, context: Any) -> None:
     job.handle(SCHEDULED_EVENT, context, settings=home, clients=AwsClients(session))
     console.print(f"Members' emails to people: {len(drain(session, mailbox))} (TELL_PEOPLE=never in members)")
 
-    digest_settings = digest_handler.DigestSettings.model_validate(
+    digest_settings = DigestSettings.model_validate(
         {
             names.ENV_DIGEST_QUEUE_URL: results,
             names.ENV_REPORT_BUCKET: "cert-cleanup-reports",
             names.ENV_SNS_TOPIC_ARN: topic,
         }
     )
-    digest_handler.run(digest_settings, AwsClients(session))
+    digest_job.send(digest_settings, AwsClients(session))
     [email] = drain(session, mailbox)
     console.print("The one digest email:\n")
     console.print(email, markup=False, highlight=False)

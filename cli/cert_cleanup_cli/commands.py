@@ -8,35 +8,26 @@ AWS_ENDPOINT_URL. Progress goes to stderr; the exit code says whether anything n
 from __future__ import annotations
 
 import json
+import logging
 import os
-import re
 import sys
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from collections.abc import Mapping
 from enum import IntEnum
 from typing import Annotated, Any
 
-import boto3
 import typer
-from botocore.exceptions import BotoCoreError
+from pydantic import ValidationError
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-from rich.table import Table
 
 from cert_cleanup import __version__
-from cert_cleanup.aws.clients import AWS_ERRORS, DEFAULT_REGION, AwsClients, failure_of
 from cert_cleanup.config import names
 from cert_cleanup.config.observability import logger
-from cert_cleanup.config.settings import Settings, check_region_names, refuse_removed
+from cert_cleanup.config.settings import Settings, refuse_removed
+from cert_cleanup.config.types import describe_errors
 from cert_cleanup.errors import ConfigError
 from cert_cleanup.models import Action, RunResult
-from cert_cleanup.run import RunOptions, cleanup
-
-ACCOUNT_PATTERN = re.compile(r"^\d{12}$")
-ROLE_NAME_PATTERN = re.compile(r"^[\w+=,.@-]{1,64}$")
-MAX_ACCOUNTS_AT_ONCE = 8
+from cert_cleanup_cli import render
+from cert_cleanup_cli.accounts import check_regions, run_in, targets
 
 
 class ExitCode(IntEnum):
@@ -49,20 +40,25 @@ class ExitCode(IntEnum):
     EXPIRED_REMAIN = 4  # expired certificates remain: in use, exempt, in their grace period, or not deleted
 
 
+EXIT_CODES = (
+    "Exit codes: 0 nothing needs attention; 1 you answered no; 2 a bad option, setting or profile (nothing was "
+    "called); 3 a lookup or a delete failed; 4 expired certificates remain."
+)
 # Actions that leave an expired certificate in the account: Security Hub IAM.26 stays FAILED.
 EXPIRED_LEFT = frozenset(
     {Action.IN_USE, Action.EXEMPT, Action.GRACE_PERIOD, Action.WOULD_DELETE, Action.USAGE_UNKNOWN, Action.FAILED}
 )
-# The function's settings the command line reads from the environment (the others concern publishing).
-CLI_SETTINGS = (
-    names.ENV_DRY_RUN,
-    names.ENV_GRACE_DAYS,
-    names.ENV_EXPIRY_WARNING_DAYS,
-    names.ENV_EXEMPT_TAG_KEY,
-    names.ENV_ARCHIVE_BUCKET,
-    names.ENV_ARCHIVE_PREFIX,
-    names.ENV_ACCOUNT_LABEL,
-)
+# The function's settings the command line reads from the environment (the others concern publishing),
+# and the option that overrides each one.
+CLI_SETTINGS = {
+    names.ENV_DRY_RUN: None,
+    names.ENV_GRACE_DAYS: "--grace-days",
+    names.ENV_EXPIRY_WARNING_DAYS: "--expiry-warning-days",
+    names.ENV_EXEMPT_TAG_KEY: "--exempt-tag-key",
+    names.ENV_ARCHIVE_BUCKET: "--archive-bucket",
+    names.ENV_ACCOUNT_LABEL: None,
+}
+_ALIAS = {name: field.alias for name, field in Settings.model_fields.items()}
 
 
 def _version(value: bool) -> None:
@@ -71,8 +67,9 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False, rich_markup_mode=None)
-stdout = Console(width=None if sys.stdout.isatty() else 160)
+app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False, rich_markup_mode=None, epilog=EXIT_CODES)
+# A table as wide as the terminal; piped, as wide as COLUMNS says, else 160 columns.
+stdout = Console(width=None if sys.stdout.isatty() or "COLUMNS" in os.environ else 160)
 stderr = Console(stderr=True)
 
 
@@ -86,18 +83,6 @@ def main_options(
     """cert-cleanup: delete the expired IAM server certificates nothing uses (CIS 1.19, Security Hub IAM.26)."""
 
 
-ACTION_STYLE = {
-    Action.DELETED: "bold red",
-    Action.WOULD_DELETE: "red",
-    Action.FAILED: "bold magenta",
-    Action.USAGE_UNKNOWN: "magenta",
-    Action.IN_USE: "yellow",
-    Action.EXPIRING_SOON: "yellow",
-    Action.GRACE_PERIOD: "cyan",
-    Action.EXEMPT: "cyan",
-    Action.VALID: "green",
-}
-
 Regions = Annotated[
     list[str] | None,
     typer.Option(
@@ -108,9 +93,23 @@ Regions = Annotated[
         help="Search only this region for users (repeat). A narrowed scan proves nothing unused.",
     ),
 ]
-GraceDays = Annotated[
+ScanGraceDays = Annotated[
     int | None,
-    typer.Option(metavar="DAYS", show_default="GRACE_DAYS or 0", help="Delete only certificates expired this long."),
+    typer.Option(
+        "--grace-days",
+        metavar="DAYS",
+        show_default="GRACE_DAYS or 0",
+        help="Report as deletable only certificates expired this long.",
+    ),
+]
+RunGraceDays = Annotated[
+    int | None,
+    typer.Option(
+        "--grace-days",
+        metavar="DAYS",
+        show_default="GRACE_DAYS or 0",
+        help="Delete only certificates expired this long.",
+    ),
 ]
 WarningDays = Annotated[
     int | None,
@@ -151,192 +150,27 @@ RoleName = Annotated[
 AsJson = Annotated[bool, typer.Option("--json", metavar="", help="Print the JSON result instead of a table.")]
 
 
-def build_settings(overrides: dict[str, Any], environ: dict[str, str] | os._Environ[str] = os.environ) -> Settings:
-    """The settings variables the command line uses (CLI_SETTINGS), overridden by the options given."""
-    refuse_removed(environ)
-    values: dict[str, Any] = {name: environ[name] for name in CLI_SETTINGS if name in environ}
-    values.update({key: value for key, value in overrides.items() if value is not None})
-    return Settings.build(**values)
+def build_settings(options: Mapping[str, Any], environ: Mapping[str, str] = os.environ) -> Settings:
+    """The settings: each of CLI_SETTINGS from the environment, unless its option is given.
 
-
-COLUMNS = ("certificate", "expires", "action", "reason", "used by")
-
-
-def render_table(document: dict[str, Any], console: Console) -> None:
-    """Print a run's JSON result (as the handler returns it) as a table."""
-    title = f"IAM server certificates in {document['account']}" + (" (dry run)" if document["dry_run"] else "")
-    table = Table(title=title)
-    for column in COLUMNS:
-        table.add_column(column, overflow="fold")
-    for cells in _rows(document):
-        table.add_row(*cells)
-    console.print(table)
-    counts = ", ".join(f"{action}: {count}" for action, count in document["counts"].items() if count)
-    console.print(f"Counts: {counts or 'no certificates'}. Regions searched: {len(document['regions'])}.")
-    _print_errors(document, console, indent="")
-
-
-def _rows(document: dict[str, Any]) -> list[tuple[str, ...]]:
-    """A table row per certificate, most urgent action first."""
-    order = [action.value for action in ACTION_STYLE]
-    rows: list[tuple[str, ...]] = []
-    for row in sorted(document["certificates"], key=lambda r: (order.index(r["action"]), r["name"])):
-        style = ACTION_STYLE[Action(row["action"])]
-        rows.append(
-            (
-                row["name"],
-                row["expiration"][:10],
-                f"[{style}]{row['action']}[/]",
-                row["reason"],
-                "\n".join(short_arn(arn) for arn in row["used_by"]),
-            )
-        )
-    return rows
-
-
-def _print_errors(document: dict[str, Any], console: Console, *, indent: str) -> None:
-    for error in document["errors"]:
-        console.print(
-            f"{indent}[magenta]failed[/]: {error['service']} {error['operation']} in {error['region']}: "
-            f"{error['code']}: {error['message']}",
-            markup=True,
-            highlight=False,
-        )
-        if error.get("hint"):
-            console.print(f"{indent}  {error['hint']}", highlight=False)
-
-
-def short_arn(arn: str) -> str:
-    """``service region resource`` of an ARN, for a narrow table column."""
-    parts = arn.split(":", 5)
-    if len(parts) != 6:
-        return arn
-    return f"{parts[2]} {parts[3] or 'global'} {parts[5]}"
-
-
-@dataclass(frozen=True)
-class Target:
-    """One account to run in: a label for progress, how to reach it, and its home region (known without a call)."""
-
-    label: str
-    session: Callable[[], boto3.Session]
-    region: str
-
-
-def targets(profiles: list[str] | None, accounts: list[str] | None, role_name: str | None) -> list[Target]:
-    """Where to run: the default credentials, each named profile, or a role assumed in each account.
-
-    Every profile is opened here, before any AWS call: a profile that does not exist is a usage error.
+    ``options`` is keyed by variable name. A bad value is named as the person gave it: by its option
+    (``--grace-days``), or by its variable with "(from the environment)".
     """
-    if accounts and not role_name:
-        raise ConfigError("--account needs --role-name: the role to assume in each account")
-    if role_name and not accounts:
-        raise ConfigError("--role-name needs at least one --account")
-    bad = [account for account in accounts or [] if not ACCOUNT_PATTERN.fullmatch(account)]
-    if bad:
-        raise ConfigError(f"--account: not a 12-digit account id: {', '.join(repr(b) for b in bad)}")
-    if role_name and not ROLE_NAME_PATTERN.fullmatch(role_name):
-        raise ConfigError(f"--role-name: not an IAM role name: {role_name!r}")
-    if accounts and role_name:
-        base_profile = profiles[0] if profiles else None
-        region = _home_region(base_profile)
-        return [
-            Target(account, _assumed(base_profile, account, role_name), region) for account in dict.fromkeys(accounts)
-        ]
-    if profiles:
-        return [Target(profile, _profile(profile), _home_region(profile)) for profile in dict.fromkeys(profiles)]
-    return [Target("default credentials", boto3.Session, _home_region(None))]
+    refuse_removed(environ)
+    given = {name: value for name, value in options.items() if value is not None}
+    values: dict[str, Any] = {name: environ[name] for name in CLI_SETTINGS if name in environ and name not in given}
+    values.update(given)
 
+    def label(field: str) -> str:
+        variable = _ALIAS.get(field) or field
+        if variable in given:
+            return CLI_SETTINGS.get(variable) or variable
+        return f"{variable} (from the environment)"
 
-def _home_region(profile: str | None) -> str:
     try:
-        return boto3.Session(profile_name=profile).region_name or DEFAULT_REGION
-    except BotoCoreError as exc:  # ProfileNotFound: says which profile
-        raise ConfigError(f"--profile {profile}: {exc}") from exc
-
-
-def check_regions(regions: list[str] | None, chosen: list[Target]) -> tuple[str, ...] | None:
-    """``--region`` values: region names, in the partition of every account's home region (no call leaves it)."""
-    if not regions:
-        return None
-    try:
-        check_region_names(tuple(regions))
-    except ValueError as exc:
-        raise ConfigError(f"--region: {exc}") from exc
-    session = boto3.Session()
-    for target in chosen:
-        home = session.get_partition_for_region(target.region)
-        for region in regions:
-            try:
-                other = session.get_partition_for_region(region)
-            except BotoCoreError:
-                continue  # a region botocore does not know yet: searched, and a failure fails closed
-            if other != home:
-                raise ConfigError(
-                    f"--region {region}: in partition {other}, and {target.label}'s region {target.region} is in "
-                    f"{home}: a run never calls another partition"
-                )
-    return tuple(dict.fromkeys(regions))
-
-
-def _profile(name: str) -> Callable[[], boto3.Session]:
-    return lambda: boto3.Session(profile_name=name)
-
-
-def _assumed(base_profile: str | None, account: str, role_name: str) -> Callable[[], boto3.Session]:
-    def session() -> boto3.Session:
-        base = boto3.Session(profile_name=base_profile) if base_profile else boto3.Session()
-        partition = base.get_partition_for_region(base.region_name or DEFAULT_REGION)
-        credentials = base.client("sts").assume_role(
-            RoleArn=f"arn:{partition}:iam::{account}:role/{role_name}", RoleSessionName="cert-cleanup-scan"
-        )["Credentials"]
-        return boto3.Session(
-            aws_access_key_id=credentials["AccessKeyId"],
-            aws_secret_access_key=credentials["SecretAccessKey"],
-            aws_session_token=credentials["SessionToken"],
-            region_name=base.region_name,
-        )
-
-    return session
-
-
-def _execute(
-    settings: Settings, chosen: list[Target], *, dry_run: bool, regions: tuple[str, ...] | None = None
-) -> list[RunResult]:
-    """Run for every target, a few at once, each with its own progress line on stderr."""
-    logger.setLevel(os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"))
-    with Progress(
-        TextColumn("{task.fields[target]}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.description}"),
-        console=stderr,
-        transient=True,
-    ) as progress:
-
-        def one(target: Target) -> RunResult:
-            task = progress.add_task("", total=None, target=target.label)
-            try:
-                clients = AwsClients(target.session())
-                account = str(clients.client("sts").get_caller_identity()["Account"])
-            except AWS_ERRORS as exc:
-                return _unreachable(target, exc)
-
-            def on_progress(service: str, region: str, done: int, total: int) -> None:
-                progress.update(task, completed=done, total=total, description=f"{service} {region}")
-
-            options = RunOptions.create(account, dry_run=dry_run, on_progress=on_progress, regions=regions)
-            return cleanup(settings, clients, options)
-
-        with ThreadPoolExecutor(max_workers=min(MAX_ACCOUNTS_AT_ONCE, len(chosen))) as pool:
-            return list(pool.map(one, chosen))
-
-
-def _unreachable(target: Target, exc: Exception) -> RunResult:
-    """A target whose credentials did not work: reported as a failed call, nothing read or deleted."""
-    result = RunResult(run_id="-", account=target.label, account_label=None, dry_run=True, started_at=datetime.now(UTC))
-    result.errors.append(failure_of("sts", "global", "AssumeRole/GetCallerIdentity", exc))
-    return result
+        return Settings.model_validate(values)
+    except ValidationError as exc:
+        raise ConfigError("; ".join(describe_errors(exc, label))) from exc
 
 
 def exit_code(results: list[RunResult]) -> ExitCode:
@@ -353,14 +187,14 @@ def _usage_error(message: str) -> typer.Exit:
     return typer.Exit(ExitCode.USAGE)
 
 
-def _settings_or_exit(overrides: dict[str, Any]) -> Settings:
+def _settings_or_exit(options: Mapping[str, Any]) -> Settings:
     try:
-        return build_settings(overrides)
+        return build_settings(options)
     except ConfigError as exc:
         raise _usage_error(str(exc)) from exc
 
 
-def _overrides(grace_days: int | None, warning_days: int | None, exempt_tag_key: str | None) -> dict[str, Any]:
+def _options(grace_days: int | None, warning_days: int | None, exempt_tag_key: str | None) -> dict[str, Any]:
     return {
         names.ENV_GRACE_DAYS: grace_days,
         names.ENV_EXPIRY_WARNING_DAYS: warning_days,
@@ -368,35 +202,29 @@ def _overrides(grace_days: int | None, warning_days: int | None, exempt_tag_key:
     }
 
 
+def _quiet_logs() -> None:
+    """The function's log lines go to stderr (stdout carries the table or the JSON), and only at the level
+    POWERTOOLS_LOG_LEVEL asks for: the table already says what failed."""
+    handler = logger.registered_handler
+    if isinstance(handler, logging.StreamHandler):
+        handler.stream = sys.stderr  # assigned, not setStream(): that flushes the old stream, perhaps closed
+    logger.setLevel(os.environ.get("POWERTOOLS_LOG_LEVEL", "CRITICAL"))
+
+
 def _show(results: list[RunResult], as_json: bool) -> None:
     documents = [result.as_dict() for result in results]
     if as_json:
         stdout.print_json(json.dumps(documents[0] if len(documents) == 1 else documents))
     elif len(documents) == 1:
-        render_table(documents[0], stdout)
+        render.table(documents[0], stdout)
     else:
-        render_combined(documents, stdout)
+        render.combined(documents, stdout)
 
 
-def render_combined(documents: list[dict[str, Any]], console: Console) -> None:
-    """One table across accounts: the account first, then each certificate as in a single scan."""
-    table = Table(title=f"IAM server certificates in {len(documents)} accounts")
-    for column in ("account", *COLUMNS):
-        table.add_column(column, overflow="fold")
-    for document in documents:
-        for cells in _rows(document):
-            table.add_row(document["account"], *cells)
-    console.print(table)
-    for document in documents:
-        counts = ", ".join(f"{action}: {count}" for action, count in document["counts"].items() if count)
-        console.print(f"{document['account']}: {counts or 'no certificates'}")
-        _print_errors(document, console, indent="  ")
-
-
-@app.command()
+@app.command(epilog=EXIT_CODES)
 def scan(
     region: Regions = None,
-    grace_days: GraceDays = None,
+    grace_days: ScanGraceDays = None,
     expiry_warning_days: WarningDays = None,
     exempt_tag_key: ExemptTagKey = None,
     profile: Profiles = None,
@@ -405,20 +233,21 @@ def scan(
     as_json: AsJson = False,
 ) -> None:
     """Report what a run would do, in one account or several at once; delete nothing."""
-    settings = _settings_or_exit(_overrides(grace_days, expiry_warning_days, exempt_tag_key))
+    settings = _settings_or_exit(_options(grace_days, expiry_warning_days, exempt_tag_key))
     try:
         chosen = targets(profile, account, role_name)
         regions = check_regions(region, chosen)
     except ConfigError as exc:
         raise _usage_error(str(exc)) from exc
-    results = _execute(settings, chosen, dry_run=True, regions=regions)
+    _quiet_logs()
+    results = run_in(chosen, settings, stderr, dry_run=True, regions=regions)
     _show(results, as_json)
     raise typer.Exit(exit_code(results))
 
 
-@app.command()
+@app.command(epilog=EXIT_CODES)
 def run(
-    grace_days: GraceDays = None,
+    grace_days: RunGraceDays = None,
     expiry_warning_days: WarningDays = None,
     exempt_tag_key: ExemptTagKey = None,
     archive_bucket: Annotated[
@@ -442,16 +271,17 @@ def run(
 ) -> None:
     """Delete expired certificates proven unused, each archived first (asks before it deletes unless --yes).
 
-    Honours DRY_RUN: with DRY_RUN=true it reports what it would delete and deletes nothing.
+    Uses the settings given here and in the environment, not those of a deployed function. Honours DRY_RUN:
+    with DRY_RUN=true it reports what it would delete and deletes nothing.
     """
     if region:
         raise _usage_error(
             "--region: run deletes only after searching every region enabled for the account (a narrowed search "
             "cannot prove a certificate unused); to look at some regions, use `cert-cleanup scan --region`"
         )
-    overrides = _overrides(grace_days, expiry_warning_days, exempt_tag_key)
-    overrides[names.ENV_ARCHIVE_BUCKET] = archive_bucket
-    settings = _settings_or_exit(overrides)
+    options = _options(grace_days, expiry_warning_days, exempt_tag_key)
+    options[names.ENV_ARCHIVE_BUCKET] = archive_bucket
+    settings = _settings_or_exit(options)
     if settings.archive_bucket and delete_without_archive:
         raise _usage_error(
             f"--delete-without-archive: an archive bucket is set ({settings.archive_bucket}); choose one of the two"
@@ -467,20 +297,25 @@ def run(
         chosen = targets([profile] if profile else None, None, None)
     except ConfigError as exc:
         raise _usage_error(str(exc)) from exc
+    _quiet_logs()
     if settings.dry_run:
         stderr.print("DRY_RUN=true: a dry run; nothing will be deleted.", highlight=False)
-        results = _execute(settings, chosen, dry_run=True)
+        results = run_in(chosen, settings, stderr, dry_run=True)
         _show(results, as_json)
         raise typer.Exit(exit_code(results))
+    approved = None
     if not yes:
-        [preview] = _execute(settings, chosen, dry_run=True)
-        render_table(preview.as_dict(), stderr)
-        candidates = preview.count(Action.WOULD_DELETE)
-        if preview.failed or candidates == 0:
+        [preview] = run_in(chosen, settings, stderr, dry_run=True)
+        render.table(preview.as_dict(), stderr)
+        candidates = [row for row in preview.certificates if row.action is Action.WOULD_DELETE]
+        if preview.failed or not candidates:
             stderr.print("Lookups failed: nothing will be deleted." if preview.failed else "Nothing to delete.")
             raise typer.Exit(exit_code([preview]))
-        typer.confirm(_confirmation(candidates, settings, preview.account), abort=True, err=True)
-    [result] = _execute(settings, chosen, dry_run=False)
+        stderr.print(_settings_used(settings), highlight=False)
+        typer.confirm(_confirmation(len(candidates), settings, preview.account), abort=True, err=True)
+        # Deleted: what was shown and approved, if the run proves it unused again; nothing else.
+        approved = frozenset(row.certificate.id for row in candidates)
+    [result] = run_in(chosen, settings, stderr, dry_run=False, approved=approved)
     _show([result], as_json)
     deleted = result.count(Action.DELETED)
     if deleted:
@@ -493,8 +328,15 @@ def can_ask() -> bool:
     return sys.stdin.isatty()
 
 
+def _settings_used(settings: Settings) -> str:
+    return (
+        f"Settings used: grace days {settings.grace_days}, exempt tag {settings.exempt_tag_key}=true "
+        "(from the options and the environment; a deployed function's settings may differ)."
+    )
+
+
 def _archive_location(settings: Settings, account: str) -> str:
-    return f"s3://{settings.archive_bucket}/{settings.archive_prefix}{account}/"
+    return f"s3://{settings.archive_bucket}/{names.ARCHIVE_PREFIX}{account}/"
 
 
 def _confirmation(count: int, settings: Settings, account: str) -> str:

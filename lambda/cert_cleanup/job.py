@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import functools
 import os
-import re
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from cert_cleanup import run
-from cert_cleanup.aws import compliance
+from cert_cleanup.aws import archive as aws_archive
+from cert_cleanup.aws import compliance, deployment, inventory
 from cert_cleanup.aws.clients import AWS_ERRORS, AwsClients, error_code, error_message, failure_of
+from cert_cleanup.aws.permissions import Permission
 from cert_cleanup.config.events import parse_event
 from cert_cleanup.config.observability import logger
 from cert_cleanup.config.settings import Settings
 from cert_cleanup.errors import RunFailed
 from cert_cleanup.models import Action, RunResult
 from cert_cleanup.notify import publish, when
+from cert_cleanup.usage import search
 
 
 @functools.cache
@@ -95,7 +97,7 @@ def people_reasons(
 
 
 def function_deployed_at(context: Any, clients: AwsClients, result: RunResult) -> datetime | None:
-    """When this function was last deployed or changed (its ``LastModified``); None outside Lambda.
+    """When this function was last deployed or changed; None outside Lambda.
 
     Best effort: a failure is a warning of the result, and the run is told as any other.
     """
@@ -103,8 +105,7 @@ def function_deployed_at(context: Any, clients: AwsClients, result: RunResult) -
     if not function_arn:
         return None
     try:
-        configuration = clients.client("lambda").get_function_configuration(FunctionName=function_arn)
-        return parse_last_modified(configuration["LastModified"])
+        return deployment.deployed_at(clients.client("lambda"), function_arn)
     except UNREADABLE as exc:
         warning = (
             f"the function's deployment time could not be read ({error_code(exc)}: {error_message(exc)}); "
@@ -117,18 +118,6 @@ def function_deployed_at(context: Any, clients: AwsClients, result: RunResult) -
 
 # A failed call, or an answer without a LastModified this code can read.
 UNREADABLE: tuple[type[Exception], ...] = (*AWS_ERRORS, KeyError, ValueError)
-LAST_MODIFIED = re.compile(r"^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:?\d{2})$")
-
-
-def parse_last_modified(value: str) -> datetime:
-    """Lambda's ``LastModified``: ISO 8601 as the API reference shows it, ``2019-08-14T22:26:11.234+0000``."""
-    match = LAST_MODIFIED.fullmatch(value)
-    if not match:
-        raise ValueError(f"not a LastModified time: {value!r}")
-    whole, fraction, zone = match.groups()
-    zone = "+00:00" if zone == "Z" else f"{zone[:3]}:{zone[-2:]}"
-    moment = datetime.fromisoformat(f"{whole}{zone}")
-    return moment.replace(microsecond=int((fraction or "0")[:6].ljust(6, "0"))).astimezone(UTC)
 
 
 def refresh_compliance(clients: AwsClients, result: RunResult) -> None:
@@ -167,11 +156,27 @@ def account_alias(clients: AwsClients) -> str | None:
     Only the summary's wording depends on it, so a failure here is logged, not failed closed.
     """
     try:
-        aliases = clients.client("iam").list_account_aliases()["AccountAliases"]
+        return inventory.account_alias(clients.client("iam"))
     except AWS_ERRORS as exc:
         logger.warning("account alias not readable", code=error_code(exc))
         return None
-    return str(aliases[0]) if aliases else None
+
+
+def permissions(
+    *, archive: bool, reevaluate_config_rule: bool, read_account_alias: bool, tell_people: str
+) -> tuple[Permission, ...]:
+    """Every permission the calls of an invocation need with these settings, as each module declares them."""
+    needed = [*inventory.PERMISSIONS, *search.PERMISSIONS]
+    needed += [permission for consumer in search.CONSUMERS for permission in consumer.PERMISSIONS]
+    needed += publish.PERMISSIONS
+    needed += aws_archive.PERMISSIONS if archive else inventory.TAG_PERMISSIONS
+    if reevaluate_config_rule:
+        needed += compliance.PERMISSIONS
+    if read_account_alias:
+        needed += inventory.ALIAS_PERMISSIONS
+    if tell_people == "on-change":
+        needed += deployment.PERMISSIONS
+    return tuple(dict.fromkeys(needed))
 
 
 def account_id(context: Any, clients: AwsClients) -> str:

@@ -8,7 +8,7 @@ from enum import StrEnum
 
 from cert_cleanup.config import names
 
-# The reason of a row whose delete IAM refused with DeleteConflict: a user the search did not see.
+# How the reason of a row whose delete IAM refused with DeleteConflict starts: a user the search did not see.
 DELETE_REFUSED = "IAM refused the delete"
 
 
@@ -83,9 +83,9 @@ class FailedLookup:
         if self.code in ACCESS_DENIED:
             if "service control policy" in self.message.lower():
                 return SCP_HINT
-            return "the function's role lacks this permission, or a policy denies it"
+            return "the role or credentials making the call lack this permission, or a policy denies it"
         if self.code in THROTTLED:
-            return "still throttled after retries; the next scheduled run tries again"
+            return "still throttled after retries; a later run tries again"
         return None
 
     def as_dict(self) -> dict[str, str]:
@@ -159,6 +159,13 @@ class Decision:
     reason: str
 
 
+class DeleteAnswer(StrEnum):
+    """What IAM answered a delete, when it was not a plain success: the code reads this, never the reason."""
+
+    REFUSED_IN_USE = "refused_in_use"  # DeleteConflict: IAM says a resource uses it
+    ALREADY_GONE = "already_gone"  # NoSuchEntity: someone else deleted it first
+
+
 @dataclass(slots=True)
 class CertificateResult:
     """One row of the run's result."""
@@ -169,6 +176,7 @@ class CertificateResult:
     used_by: tuple[str, ...] = ()
     archived_to: str | None = None
     searched: Searched = Searched.NOT_SEARCHED
+    delete_answer: DeleteAnswer | None = None
 
     def as_dict(self) -> dict[str, object]:
         cert = self.certificate
@@ -185,6 +193,8 @@ class CertificateResult:
         }
         if self.archived_to:
             row["archived_to"] = self.archived_to
+        if self.delete_answer:
+            row["delete_answer"] = self.delete_answer.value
         return row
 
 

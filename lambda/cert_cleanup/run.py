@@ -25,6 +25,7 @@ from cert_cleanup.models import (
     Certificate,
     CertificateResult,
     Decision,
+    DeleteAnswer,
     Evidence,
     FailedLookup,
     Pending,
@@ -53,6 +54,9 @@ class RunOptions:
     # A narrowed search (the command line's scan --region): only these enabled regions are searched, and
     # nothing can be proven unused, so nothing is deleted.
     regions: tuple[str, ...] | None = None
+    # The ServerCertificateIds a person approved for deletion (the command line's prompt): any other certificate
+    # this run would delete is kept and said so. None: no approval asked (the function, --yes).
+    approved: frozenset[str] | None = None
 
     @classmethod
     def create(
@@ -64,6 +68,7 @@ class RunOptions:
         run_id: str | None = None,
         on_progress: ProgressCallback | None = None,
         regions: tuple[str, ...] | None = None,
+        approved: frozenset[str] | None = None,
     ) -> RunOptions:
         return cls(
             account=account,
@@ -72,6 +77,7 @@ class RunOptions:
             run_id=run_id or uuid.uuid4().hex,
             on_progress=on_progress,
             regions=regions,
+            approved=approved,
         )
 
 
@@ -147,7 +153,13 @@ def cleanup(settings: Settings, clients: AwsClients, options: RunOptions) -> Run
                 usage = Usage(complete=False, used_by=usage.used_by, left_out=usage.left_out)
             decisions[cert.name] = decide(cert, Evidence(exempt=False, usage=usage), policy, options.now)
 
-    # Every decision is final before the first delete. Deletions run a few at a time.
+    # Every decision is final before the first delete. Deletions run a few at a time, and only what a person
+    # approved when one was asked.
+    for cert in certificates:
+        unapproved = options.approved is not None and cert.id not in options.approved
+        if decisions[cert.name].outcome is Pending.DELETE and unapproved:
+            reason = f"{decisions[cert.name].reason}; not deleted: not among the certificates you approved"
+            decisions[cert.name] = Decision(Action.WOULD_DELETE, reason)
     to_delete = [cert for cert in certificates if decisions[cert.name].outcome is Pending.DELETE]
     deleted = dict(
         zip(
@@ -249,12 +261,33 @@ def _delete(
     regions: list[str],
     materials: dict[str, dict[str, Any]],
 ) -> CertificateResult:
-    """Archive (when configured: ``materials`` holds what was read with the tags), then delete.
-    A failed archive means no delete."""
+    """Check the name still holds the certificate that was listed, archive it (when configured: ``materials``
+    holds what was read with the tags), then delete it. A failed check or archive means no delete.
+
+    IAM deletes by name, and a name can be given to another certificate while the run searches (deleted and
+    uploaded again): an upload gets a new ServerCertificateId, so an unchanged id proves the same certificate.
+    """
     iam = clients.client("iam")  # IAM is global: the home region's endpoint
+    now_holds: str | None
+    try:
+        now_holds = inventory.current_id(iam, cert.name)
+    except LookupFailed as exc:
+        failure = exc.failure
+        if failure.code != "NoSuchEntity":
+            reason = (
+                f"not deleted: could not check it is still the certificate listed ({failure.code}: {failure.message})"
+            )
+            return CertificateResult(cert, Action.FAILED, reason)
+        now_holds = None  # someone deleted it since: archived below all the same, reported already deleted
+    if now_holds is not None and now_holds != cert.id:
+        reason = (
+            f"not deleted: the name now holds another certificate ({now_holds}, listed as {cert.id}): it was replaced "
+            "during the run; the next run decides about the new one"
+        )
+        return CertificateResult(cert, Action.USAGE_UNKNOWN, reason)
     archived_to = None
     if settings.archive_bucket:
-        key = archive.object_key(settings.archive_prefix, options.account, cert, options.run_id)
+        key = archive.object_key(options.account, cert, options.run_id)
         try:
             evidence = {
                 "decision": decision.reason,
@@ -278,15 +311,24 @@ def _delete(
             return CertificateResult(
                 cert, Action.FAILED, f"not deleted: archive failed ({error_code(exc)}: {error_message(exc)})"
             )
+    if now_holds is None:
+        return CertificateResult(
+            cert, Action.DELETED, ALREADY_DELETED, (), archived_to, delete_answer=DeleteAnswer.ALREADY_GONE
+        )
     try:
         inventory.delete_certificate(iam, cert.name)
     except ClientError as exc:
         code = error_code(exc)
         if code == "DeleteConflict":
             users = tuple(dict.fromkeys(arn.rstrip(".") for arn in ARN_PATTERN.findall(error_message(exc))))
-            return CertificateResult(cert, Action.IN_USE, f"{DELETE_REFUSED}: {error_message(exc)}", users, archived_to)
+            reason = f"{DELETE_REFUSED}: {error_message(exc)}"
+            return CertificateResult(
+                cert, Action.IN_USE, reason, users, archived_to, delete_answer=DeleteAnswer.REFUSED_IN_USE
+            )
         if code == "NoSuchEntity":
-            return CertificateResult(cert, Action.DELETED, ALREADY_DELETED, (), archived_to)
+            return CertificateResult(
+                cert, Action.DELETED, ALREADY_DELETED, (), archived_to, delete_answer=DeleteAnswer.ALREADY_GONE
+            )
         return CertificateResult(cert, Action.FAILED, f"delete failed ({code}: {error_message(exc)})", (), archived_to)
     except TRANSPORT_ERRORS as exc:
         return CertificateResult(cert, Action.FAILED, f"delete failed ({error_code(exc)}: {exc})", (), archived_to)

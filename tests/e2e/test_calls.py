@@ -62,6 +62,7 @@ def test_calls_are_the_minimum_and_in_flight_calls_are_bounded(
         "elasticloadbalancingv2:DescribeListenerCertificates": 20,  # one per HTTPS listener
         "appsync:ListDomainNames": appsync,
         "cloudfront:ListDistributions": 1,
+        "iam:GetServerCertificate": 3,  # right before each delete: the name still holds the certificate listed
         "iam:DeleteServerCertificate": 3,
         "lambda:GetFunctionConfiguration": 1,  # a scheduled run: was the function just deployed?
         "sns:Publish": 1,

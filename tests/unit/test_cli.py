@@ -10,6 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 import cert_cleanup
+from cert_cleanup_cli import accounts
 from cert_cleanup_cli import commands as cli
 from tests.support import Fake, every_call
 
@@ -22,7 +23,7 @@ def account(aws: Fake, monkeypatch: pytest.MonkeyPatch) -> Fake:
     aws.certificate("old", days=-30)
     aws.certificate("fresh", days=300)
     aws.session.client("s3").create_bucket(Bucket=BUCKET)
-    monkeypatch.setattr(cli, "AwsClients", lambda session=None: aws.clients)
+    monkeypatch.setattr(accounts, "AwsClients", lambda session=None: aws.clients)
     monkeypatch.setattr(cli, "can_ask", lambda: True)  # a person at a terminal, unless a test says otherwise
     return aws
 
@@ -72,7 +73,7 @@ def test_a_narrowed_scan_proves_nothing_unused_and_names_what_it_left_out(accoun
 
 def test_nothing_needing_attention_exits_0(aws: Fake, monkeypatch: pytest.MonkeyPatch) -> None:
     aws.certificate("fresh", days=300)
-    monkeypatch.setattr(cli, "AwsClients", lambda session=None: aws.clients)
+    monkeypatch.setattr(accounts, "AwsClients", lambda session=None: aws.clients)
     outcome, _ = invoke(["scan"])
     assert outcome.exit_code == cli.ExitCode.OK.value == 0, outcome.output
 
@@ -83,7 +84,7 @@ def test_a_failed_lookup_exits_3_and_says_the_code_the_message_and_what_to_do(ac
     assert outcome.exit_code == cli.ExitCode.FAILED.value == 3
     assert "usage_unknown" in outcome.stdout
     assert "elb DescribeLoadBalancers in eu-west-1: AccessDenied: User is not authorized" in outcome.stdout
-    assert "the function's role lacks this permission" in outcome.stdout
+    assert "the role or credentials making the call lack this permission" in outcome.stdout
 
 
 # --- run: it deletes, so it archives first and asks first ---------------------------------------------
@@ -168,12 +169,16 @@ def test_run_refuses_a_narrowed_search_before_any_aws_call(account: Fake) -> Non
 @pytest.mark.parametrize(
     ("arguments", "environment", "message"),
     [
-        (["run", "--grace-days", "-4", "--archive-bucket", BUCKET, "--yes"], {}, "GRACE_DAYS: Input should be"),
+        (
+            ["run", "--grace-days", "-4", "--archive-bucket", BUCKET, "--yes"],
+            {},
+            "--grace-days: Input should be greater than or equal to 0",
+        ),
         (["scan", "--region", "Frankfurt"], {}, "--region: not a region name: 'Frankfurt'"),
         (["scan", "--region", "cn-north-1"], {}, "--region cn-north-1: in partition aws-cn"),
         (["scan"], {"REGIONS": "eu-west-1"}, "REGIONS: no longer accepted"),
-        (["scan"], {"GRACE_DAYS": "soon"}, "GRACE_DAYS: must be a whole number of days, got 'soon'"),
-        (["run", "--archive-bucket", "Not_A_Bucket", "--yes"], {}, "ARCHIVE_BUCKET: must be an S3 bucket name"),
+        (["scan"], {"GRACE_DAYS": "soon"}, "GRACE_DAYS (from the environment): must be a whole number"),
+        (["run", "--archive-bucket", "Not_A_Bucket", "--yes"], {}, "--archive-bucket: must be an S3 bucket name"),
         (["scan", "--account", "111111111111"], {}, "--account needs --role-name"),
         (["scan", "--role-name", "Audit"], {}, "--role-name needs at least one --account"),
         (["scan", "--account", "1234", "--role-name", "Audit"], {}, "--account: not a 12-digit account id: '1234'"),
@@ -232,7 +237,7 @@ def test_scan_several_profiles_at_once_in_one_table(account: Fake, monkeypatch: 
         opened.append(str(profile_name))
         return account.session
 
-    monkeypatch.setattr("cert_cleanup_cli.commands.boto3.Session", session)
+    monkeypatch.setattr("cert_cleanup_cli.accounts.boto3.Session", session)
 
     outcome, _ = invoke(["scan", "--profile", "prod", "--profile", "dev"])
 
@@ -267,7 +272,7 @@ def test_scan_accounts_through_a_role(account: Fake) -> None:
 def test_an_unreachable_account_is_reported_with_aws_message_and_fails_the_scan(
     account: Fake, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("cert_cleanup_cli.commands.boto3.Session", lambda **_: account.session)
+    monkeypatch.setattr("cert_cleanup_cli.accounts.boto3.Session", lambda **_: account.session)
     account.fail("sts", "AssumeRole", "AccessDenied", "not allowed to assume")
     outcome, _ = invoke(["scan", "--account", "111111111111", "--role-name", "Audit", "--json"])
     assert outcome.exit_code == cli.ExitCode.FAILED
@@ -277,3 +282,65 @@ def test_an_unreachable_account_is_reported_with_aws_message_and_fails_the_scan(
         "not allowed to assume",
     )
     assert document["certificates"] == []
+
+
+def test_run_deletes_only_what_was_shown_and_approved(account: Fake, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given a certificate that expires into the account while the prompt waits for an answer
+    def yes_and_meanwhile(*_: Any, **__: Any) -> bool:
+        account.certificate("arrived-meanwhile", days=-10)
+        return True
+
+    monkeypatch.setattr("cert_cleanup_cli.commands.typer.confirm", yes_and_meanwhile)
+
+    outcome, _ = invoke(["run", "--delete-without-archive", "--json"])
+
+    # Then only the certificate shown was deleted; the newcomer is kept and said so
+    assert account.names_left() == {"fresh", "arrived-meanwhile"}
+    document = json.loads(outcome.stdout)
+    [newcomer] = [row for row in document["certificates"] if row["name"] == "arrived-meanwhile"]
+    assert newcomer["action"] == "would_delete"
+    assert newcomer["reason"].endswith("not deleted: not among the certificates you approved")
+    assert outcome.exit_code == cli.ExitCode.EXPIRED_REMAIN
+
+
+# --- what a person reads --------------------------------------------------------------------------------
+
+
+def test_the_function_logs_go_to_stderr_and_the_json_stays_parseable(
+    account: Fake, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given every log line of the run asked for
+    monkeypatch.setenv("POWERTOOLS_LOG_LEVEL", "DEBUG")
+    account.fail("elb", "DescribeLoadBalancers", "AccessDenied", "User is not authorized", region="eu-west-1")
+    outcome, _ = invoke(["scan", "--json"])
+    document = json.loads(outcome.stdout)  # stdout is the JSON alone
+    assert document["errors"][0]["operation"] == "DescribeLoadBalancers"
+    assert '"level":"' in outcome.stderr  # the log lines went to stderr
+
+
+def test_a_narrowed_scan_table_names_the_regions_it_left_out(account: Fake) -> None:
+    outcome, _ = invoke(["scan", "--region", "us-east-1"])
+    assert "Left out by --region:" in said(outcome)
+    assert "eu-west-1" in said(outcome).split("Left out by --region:")[1]
+
+
+def test_an_account_not_reached_says_so_in_the_table(account: Fake, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("cert_cleanup_cli.accounts.boto3.Session", lambda **_: account.session)
+    account.fail("sts", "AssumeRole", "AccessDenied", "not allowed to assume")
+    outcome, _ = invoke(["scan", "--account", "111111111111", "--account", "222222222222", "--role-name", "Audit"])
+    assert outcome.exit_code == cli.ExitCode.FAILED
+    assert said(outcome).count("not reached") == 2
+    assert "failed: sts AssumeRole in global: AccessDenied: not allowed to assume" in said(outcome)
+
+
+def test_the_question_says_which_settings_decided(account: Fake) -> None:
+    outcome, _ = invoke(["run", "--delete-without-archive", "--grace-days", "7"], input="n\n")
+    assert "Settings used: grace days 7, exempt tag cert-cleanup:exempt=true" in said(outcome)
+    assert "a deployed function's settings may differ" in said(outcome)
+    assert account.names_left() == {"old", "fresh"}
+
+
+def test_every_help_ends_with_the_exit_codes() -> None:
+    for command in ([], ["scan"], ["run"]):
+        text = " ".join(runner.invoke(cli.app, [*command, "--help"]).output.split())
+        assert "Exit codes: 0 nothing needs attention; 1 you answered no" in text, command

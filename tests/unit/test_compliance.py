@@ -17,6 +17,8 @@ from emulator import aws_fakes
 from tests.support import ACCOUNT, SCHEDULED, Fake, summary_settings
 from tests.unit.test_partitions import _account_in, _upload
 
+pytestmark = pytest.mark.safety
+
 SECURITY_HUB_RULE = "securityhub-iam-server-certificate-expiration-check-a1b2c3"
 
 

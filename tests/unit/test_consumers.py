@@ -11,6 +11,8 @@ from cert_cleanup.usage.scope import Scope
 from emulator import seed
 from tests.support import ACCOUNT, Fake
 
+pytestmark = pytest.mark.safety
+
 ACM_ARN = f"arn:aws:acm:eu-west-1:{ACCOUNT}:certificate/0b6e7d3e-1111-2222-3333-444455556666"
 
 
@@ -119,6 +121,10 @@ def test_appsync_custom_domains_are_found_across_pages(aws: Fake, monkeypatch: p
         # answer without them is not understood, so it is a failed lookup (never "no use found")
         (elb_classic, "elb", "DescribeLoadBalancers", {"LoadBalancerDescriptions": [{"LoadBalancerName": "lb"}]}),
         (cloudfront, "cloudfront", "ListDistributions", {"DistributionList": {"Items": [{"ARN": "arn:d"}]}}),
+        # A page without its list is not "nothing there" (a paginator's search() would read it so)
+        (elb_classic, "elb", "DescribeLoadBalancers", {}),
+        (elbv2, "elbv2", "DescribeLoadBalancers", {}),
+        (appsync, "appsync", "ListDomainNames", {}),
     ],
 )
 def test_malformed_response_is_a_lookup_failure(

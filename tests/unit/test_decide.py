@@ -11,6 +11,8 @@ from hypothesis import strategies as st
 from cert_cleanup.decide import decide
 from cert_cleanup.models import Action, Certificate, Evidence, Pending, Policy, Usage
 
+pytestmark = pytest.mark.safety
+
 NOW = datetime(2026, 11, 27, 6, 0, tzinfo=UTC)
 POLICY = Policy(grace_days=7, expiry_warning_days=30, dry_run=False)
 UNUSED = Usage(complete=True)

@@ -10,17 +10,20 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
-from cert_cleanup import digest_handler
 from cert_cleanup.config import names
+from cert_cleanup.config.settings import DigestSettings
 from cert_cleanup.errors import ConfigError
 from cert_cleanup.models import Action, Certificate, CertificateResult, FailedLookup, RunResult
 from cert_cleanup.notify import publish
-from cert_cleanup.org import digest
+from cert_cleanup.org import digest, job
 from tests.support import Fake
 
 NOW = datetime(2026, 11, 28, 8, 0, tzinfo=UTC)
@@ -70,7 +73,7 @@ def central(aws: Fake) -> dict[str, Any]:
         sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn, Attributes=attributes)
         urls[name] = url
     aws.session.client("s3").create_bucket(Bucket="central-reports")
-    settings = digest_handler.DigestSettings.model_validate(
+    settings = DigestSettings.model_validate(
         {
             names.ENV_DIGEST_QUEUE_URL: urls["results"],
             names.ENV_REPORT_BUCKET: "central-reports",
@@ -108,7 +111,7 @@ def test_fifty_members_make_one_email_and_one_report(aws: Fake, central: dict[st
     assert queued(central, "results") == MEMBERS
     assert mail(central) == []  # no member emails a person
 
-    outcome = digest_handler.run(central["settings"], aws.clients, now=NOW)
+    outcome = job.send(central["settings"], aws.clients, now=NOW)
 
     assert outcome["accounts"] == MEMBERS
     assert outcome["needing_action"] == 14
@@ -140,7 +143,7 @@ def test_a_failed_digest_leaves_every_result_queued_for_the_next(aws: Fake, cent
     aws.fail("s3", "PutObject", "ServiceUnavailable", status=503)
 
     with pytest.raises(Exception, match="ServiceUnavailable"):
-        digest_handler.run(central["settings"], aws.clients, now=NOW)
+        job.send(central["settings"], aws.clients, now=NOW)
 
     assert queued(central, "results") == MEMBERS  # released at once, nothing lost
     assert mail(central) == []
@@ -148,7 +151,7 @@ def test_a_failed_digest_leaves_every_result_queued_for_the_next(aws: Fake, cent
 
     # The next digest (the fault gone) reports every account
     aws.heal()
-    outcome = digest_handler.run(central["settings"], aws.clients, now=NOW + timedelta(days=1))
+    outcome = job.send(central["settings"], aws.clients, now=NOW + timedelta(days=1))
     assert outcome["accounts"] == MEMBERS
     assert queued(central, "results") == 0
 
@@ -179,9 +182,23 @@ def test_bad_digest_settings_name_the_variable_before_any_aws_call(aws: Fake) ->
     aws.count_calls()
     environment = {names.ENV_DIGEST_QUEUE_URL: "queue", names.ENV_REPORT_BUCKET: "Bad_Bucket"}
     with pytest.raises(ConfigError) as raised:
-        digest_handler.DigestSettings.from_env(environment)
+        DigestSettings.from_env(environment)
     message = str(raised.value)
-    assert "DIGEST_QUEUE_URL: String should match pattern" in message
-    assert "REPORT_BUCKET: String should match pattern" in message
+    assert "DIGEST_QUEUE_URL: must be an SQS queue URL, got 'queue'" in message
+    assert "REPORT_BUCKET: must be an S3 bucket name, got 'Bad_Bucket'" in message
     assert "SNS_TOPIC_ARN: Field required" in message
     assert sum(aws.calls.values()) == 0
+
+
+def test_the_digest_logs_under_the_service_name_its_stack_gives_it() -> None:
+    # Given the digest function's environment (infra/components/digest.py sets the variable)
+    code = (
+        "from cert_cleanup.config.observability import logger, tracer; print(logger.service, tracer().service, end='')"
+    )
+    environment = {**os.environ, "POWERTOOLS_SERVICE_NAME": f"{names.SERVICE_NAME}-digest"}
+    answer = subprocess.run([sys.executable, "-c", code], env=environment, capture_output=True, text=True, check=True)
+    assert answer.stdout == "cert-cleanup-digest cert-cleanup-digest"
+    # And outside Lambda, with no variable: cert-cleanup
+    environment.pop("POWERTOOLS_SERVICE_NAME")
+    answer = subprocess.run([sys.executable, "-c", code], env=environment, capture_output=True, text=True, check=True)
+    assert answer.stdout == "cert-cleanup cert-cleanup"

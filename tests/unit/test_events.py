@@ -10,6 +10,8 @@ from cert_cleanup.config.events import Invocation, parse_event
 from cert_cleanup.errors import InvalidEventError
 from tests.support import SCHEDULED
 
+pytestmark = pytest.mark.safety
+
 
 def test_a_scheduled_event_runs_as_configured() -> None:
     assert parse_event(SCHEDULED) == Invocation(scheduled=True, dry_run=False)

@@ -1,8 +1,9 @@
-"""The run's fail-closed paths, one small account each: fast enough to run for every mutant of
-``run.run`` and ``job.handle`` (``make mutate``).
+"""The run's fail-closed paths, one test per guarantee, one small account each: fast enough to run for every
+mutant of ``run.cleanup`` and ``job.handle`` (``make mutate``).
 
-The account: two expired, unused certificates, one expired and used by a Classic ELB in eu-west-1,
-one valid. Every region enabled for the account is searched, as in every run that may delete.
+The account: two expired, unused certificates, one expired and used by a Classic ELB in eu-west-1, one valid
+and the default certificate of an ALB's HTTPS listener there. Every region enabled for the account is searched,
+as in every run that may delete.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from __future__ import annotations
 import json
 import threading
 from datetime import UTC, datetime, timedelta
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -18,12 +18,15 @@ from botocore.awsrequest import AWSResponse, HTTPHeaders
 from botocore.exceptions import EndpointConnectionError
 
 from cert_cleanup import job, run
+from cert_cleanup.aws import deployment
 from cert_cleanup.config import observability
 from cert_cleanup.config.settings import Settings
 from cert_cleanup.errors import RunFailed
-from cert_cleanup.models import DELETE_REFUSED, RunResult, Searched
+from cert_cleanup.models import DELETE_REFUSED, DeleteAnswer, RunResult, Searched
 from emulator import aws_fakes, seed
 from tests.support import ACCOUNT, CONTEXT, SCHEDULED, Fake, summary_settings
+
+pytestmark = pytest.mark.safety
 
 REGION = "eu-west-1"
 BUCKET = "archive-bucket"
@@ -36,15 +39,23 @@ def account(aws: Fake) -> Fake:
     for name in UNUSED:
         aws.certificate(name, days=-30)
     used = aws.certificate("used", days=-30)["Arn"]
-    aws.certificate("valid", days=200)
+    valid = aws.certificate("valid", days=200)["Arn"]
     aws.user = seed.classic_elb(aws.session, REGION, "legacy", used)  # type: ignore[attr-defined]
+    seed.alb_with_certificates(aws.session, REGION, "shop", valid, [])  # an HTTPS listener: listener lookups run
     aws.count_calls()
     return aws
 
 
-def _run(aws: Fake, *, dry_run: bool = False, regions: tuple[str, ...] | None = None, **values: Any) -> RunResult:
+def _run(
+    aws: Fake,
+    *,
+    dry_run: bool = False,
+    regions: tuple[str, ...] | None = None,
+    approved: frozenset[str] | None = None,
+    **values: Any,
+) -> RunResult:
     settings = Settings.build(**values)
-    options = run.RunOptions.create(ACCOUNT, dry_run=dry_run, run_id="r1", regions=regions)
+    options = run.RunOptions.create(ACCOUNT, dry_run=dry_run, run_id="r1", regions=regions, approved=approved)
     return run.cleanup(settings, aws.clients, options)
 
 
@@ -220,22 +231,25 @@ def test_an_empty_used_by_never_means_not_looked(aws: Fake) -> None:
 
 
 @pytest.mark.parametrize(
-    ("service", "operation"),
+    ("service", "operation", "code", "region"),
     [
-        ("elb", "DescribeLoadBalancers"),
-        ("elbv2", "DescribeLoadBalancers"),
-        ("appsync", "ListDomainNames"),
-        ("cloudfront", "ListDistributions"),
+        ("elb", "DescribeLoadBalancers", "AccessDenied", "ap-south-1"),
+        ("elbv2", "DescribeLoadBalancers", "Throttling", "ap-south-1"),
+        ("elbv2", "DescribeListeners", "InternalFailure", REGION),
+        ("elbv2", "DescribeListenerCertificates", "ServiceUnavailable", REGION),
+        ("appsync", "ListDomainNames", "UnauthorizedException", "ap-south-1"),
+        ("cloudfront", "ListDistributions", "AccessDenied", "us-east-1"),  # CloudFront's client: the home region's
     ],
 )
-def test_any_failed_usage_lookup_keeps_every_candidate(account: Fake, service: str, operation: str) -> None:
-    region = "us-east-1" if service == "cloudfront" else "ap-south-1"  # CloudFront's client is the home region's
-    account.fail(service, operation, "InternalFailure", "injected", region=region, status=500)
+def test_any_failed_usage_lookup_keeps_every_candidate(
+    account: Fake, service: str, operation: str, code: str, region: str
+) -> None:
+    account.fail(service, operation, code, "injected", region=region)
 
     result = _run(account)
 
     assert _actions(result)["unused-a"] == _actions(result)["unused-b"] == "usage_unknown"
-    assert _error(result) == (service, "global" if service == "cloudfront" else region, operation, "InternalFailure")
+    assert _error(result) == (service, "global" if service == "cloudfront" else region, operation, code)
     assert account.names_left() == EVERY
     assert _deletes(account) == 0
 
@@ -271,6 +285,19 @@ def test_a_dry_run_deletes_nothing(account: Fake) -> None:
     assert account.names_left() == EVERY
 
 
+def test_only_the_approved_certificates_are_deleted(account: Fake) -> None:
+    # Given a person approved one of the two deletable certificates (cert-cleanup run, after its question)
+    listed = account.iam.list_server_certificates()["ServerCertificateMetadataList"]
+    ids = {item["ServerCertificateName"]: item["ServerCertificateId"] for item in listed}
+
+    result = _run(account, approved=frozenset({ids["unused-a"]}))
+
+    assert _actions(result) == {"unused-a": "deleted", "unused-b": "would_delete", "used": "in_use", "valid": "valid"}
+    [kept] = [row for row in result.certificates if row.certificate.name == "unused-b"]
+    assert kept.reason.endswith("; not deleted: not among the certificates you approved")
+    assert account.names_left() == {"unused-b", "used", "valid"}
+
+
 def test_an_exempt_certificate_is_kept(aws: Fake) -> None:
     aws.certificate("pinned", days=-30, tags={"cert-cleanup:exempt": "True"})
     assert _actions(_run(aws)) == {"pinned": "exempt"}
@@ -285,8 +312,9 @@ def test_archiving_reads_tags_and_material_in_one_call_then_writes_then_deletes(
 
     result = _run(account, ARCHIVE_BUCKET=BUCKET)
 
-    # One GetServerCertificate per expired candidate replaces its tag read; one write per deletion
-    assert account.calls[("iam", "us-east-1", "GetServerCertificate")] == 3
+    # One GetServerCertificate per expired candidate replaces its tag read, and one more right before each
+    # deletion checks the name still holds the certificate listed; one write per deletion
+    assert account.calls[("iam", "us-east-1", "GetServerCertificate")] == 3 + 2
     assert account.calls[("iam", "us-east-1", "ListServerCertificateTags")] == 0
     assert account.calls[("s3", "us-east-1", "PutObject")] == 2
     assert account.names_left() == {"used", "valid"}
@@ -349,6 +377,7 @@ def test_a_delete_iam_refuses_is_in_use_naming_the_user_iam_names(aws: Fake, arc
     [row] = _run(aws, **_archive_settings(aws, archive)).certificates
 
     assert (row.certificate.name, row.action.value, row.used_by) == ("hidden", "in_use", (user,))
+    assert row.delete_answer is DeleteAnswer.REFUSED_IN_USE
     assert row.reason.startswith(f"{DELETE_REFUSED}: Certificate: ")
     assert f"is currently in use by {user}. Please remove it first" in row.reason
     assert row.archived_to == _archived_to(archive, "hidden")  # the archive written just before stays named
@@ -357,21 +386,37 @@ def test_a_delete_iam_refuses_is_in_use_naming_the_user_iam_names(aws: Fake, arc
 
 @pytest.mark.parametrize("archive", [False, True], ids=["no-archive", "archive"])
 @pytest.mark.parametrize(
-    ("code", "status", "action", "reason"),
+    ("code", "status", "action", "reason", "answer"),
     [
-        ("NoSuchEntity", 404, "deleted", "already deleted (NoSuchEntity)"),
-        ("ServiceFailure", 500, "failed", "delete failed (ServiceFailure: try later)"),
+        ("NoSuchEntity", 404, "deleted", "already deleted (NoSuchEntity)", DeleteAnswer.ALREADY_GONE),
+        ("ServiceFailure", 500, "failed", "delete failed (ServiceFailure: try later)", None),
     ],
 )
-def test_what_a_failed_delete_means(aws: Fake, code: str, status: int, action: str, reason: str, archive: bool) -> None:
+def test_what_a_failed_delete_means(
+    aws: Fake, code: str, status: int, action: str, reason: str, answer: DeleteAnswer | None, archive: bool
+) -> None:
     aws.certificate("old", days=-30)
     settings = _archive_settings(aws, archive)
     aws.fail("iam", "DeleteServerCertificate", code, "try later", status=status)
 
     [row] = _run(aws, **settings).certificates
 
-    assert (row.certificate.name, row.action.value, row.reason) == ("old", action, reason)
+    assert (row.certificate.name, row.action.value, row.reason, row.delete_answer) == ("old", action, reason, answer)
     assert row.archived_to == _archived_to(archive, "old")
+
+
+def test_a_failed_check_of_the_certificate_before_its_delete_keeps_it(aws: Fake) -> None:
+    # Given tags read alone (no archive), and the check right before the delete failing
+    aws.certificate("old", days=-30)
+    aws.fail("iam", "GetServerCertificate", "ServiceFailure", "try later", status=500)
+
+    [row] = _run(aws).certificates
+
+    assert (row.action.value, row.reason) == (
+        "failed",
+        "not deleted: could not check it is still the certificate listed (ServiceFailure: try later)",
+    )
+    assert aws.names_left() == {"old"}
 
 
 @pytest.mark.parametrize("archive", [False, True], ids=["no-archive", "archive"])
@@ -431,6 +476,7 @@ def test_a_failed_publish_fails_the_invocation_and_the_log_says_why(
 
     with pytest.raises(RunFailed, match="first: sns Publish in us-east-1: AuthorizationError"):
         _handle(account)
+    assert account.names_left() == {"used", "valid"}  # the work was done before the publish
 
     # Nothing was published, so the function's log is the only place that says why
     [logged] = [fields["extra"] for message, fields in errors if message == "summary not published"]
@@ -508,19 +554,12 @@ def test_a_run_by_hand_or_told_every_run_does_not_read_the_deployment_time(aws: 
 
 
 def test_lambda_last_modified_is_read_as_the_api_reference_writes_it() -> None:
-    assert job.parse_last_modified("2019-08-14T22:26:11.234+0000") == datetime(
+    assert deployment.parse_last_modified("2019-08-14T22:26:11.234+0000") == datetime(
         2019, 8, 14, 22, 26, 11, 234000, tzinfo=UTC
     )
-    assert job.parse_last_modified("2026-11-27T06:00:00.000-0130") == datetime(2026, 11, 27, 7, 30, tzinfo=UTC)
+    assert deployment.parse_last_modified("2026-11-27T06:00:00.000-0130") == datetime(2026, 11, 27, 7, 30, tzinfo=UTC)
     with pytest.raises(ValueError, match="not a LastModified time"):
-        job.parse_last_modified("yesterday")
-
-
-def test_outside_lambda_the_account_comes_from_sts(aws: Fake) -> None:
-    aws.certificate("valid", days=200)
-    settings = summary_settings(aws.session)
-    document = job.handle(SCHEDULED, SimpleNamespace(), settings=settings, clients=aws.clients)
-    assert document["account"] == ACCOUNT
+        deployment.parse_last_modified("yesterday")
 
 
 def test_the_summary_is_published_in_the_topic_region(account: Fake) -> None:

@@ -16,6 +16,8 @@ from cert_cleanup.errors import ConfigError, InvalidEventError
 from cert_cleanup.handler import lambda_handler
 from tests.support import CONTEXT, SCHEDULED, Fake, every_call
 
+pytestmark = pytest.mark.safety
+
 
 @pytest.fixture
 def lambda_env(aws: Fake, monkeypatch: pytest.MonkeyPatch) -> Iterator[Fake]:

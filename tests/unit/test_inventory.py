@@ -13,6 +13,8 @@ from emulator import aws_fakes
 from emulator.seed_certs import make_certificate
 from tests.support import Fake
 
+pytestmark = pytest.mark.safety
+
 
 def test_lists_every_certificate_across_short_pages(aws: Fake) -> None:
     # Given 11 certificates and an IAM that returns at most 3 per page

@@ -17,10 +17,12 @@ from botocore.awsrequest import AWSResponse, HTTPHeaders
 
 from cert_cleanup import job
 from cert_cleanup.aws.clients import AwsClients
-from cert_cleanup.config.settings import REGION_PATTERN, check_region_names
+from cert_cleanup.config.types import REGION_PATTERN, check_region_names
 from cert_cleanup.errors import RunFailed
 from emulator import aws_fakes, seed
 from tests.support import ACCOUNT, FAST_RETRIES, SCHEDULED, Fake, summary_settings
+
+pytestmark = pytest.mark.safety
 
 
 class SignedFor:

@@ -12,7 +12,9 @@ import pytest
 from cert_cleanup import job, run
 from cert_cleanup.aws.clients import AwsClients
 from cert_cleanup.config.settings import Settings
-from tests.support import CONTEXT, FAST_RETRIES, SCHEDULED, Fake, summary_settings
+from tests.support import ACCOUNT, CONTEXT, FAST_RETRIES, SCHEDULED, Fake, summary_settings
+
+pytestmark = pytest.mark.safety
 
 BUCKET = "archive-bucket"
 
@@ -146,3 +148,32 @@ def test_summary_is_published_in_the_topic_region(aws: Fake, topic_region: str) 
     # Then the summary reached that topic, in its region
     [published] = sns_backends["123456789012"][topic_region].topics[topic].sent_notifications
     assert "old" in published[1]
+
+
+@pytest.mark.parametrize("archive", [False, True], ids=["no-archive", "archive"])
+def test_a_certificate_replaced_under_the_same_name_during_the_search_is_not_deleted(aws: Fake, archive: bool) -> None:
+    # Given an expired certificate, replaced by a valid one of the same name while the run searches
+    aws.certificate("renewed", days=-5)
+    values = {}
+    if archive:
+        aws.session.client("s3").create_bucket(Bucket=BUCKET)
+        values["ARCHIVE_BUCKET"] = BUCKET
+    replaced: list[str] = []
+
+    def replace_while_searching(**_: Any) -> None:
+        if not replaced:
+            aws.iam.delete_server_certificate(ServerCertificateName="renewed")
+            replaced.append(aws.certificate("renewed", days=365)["ServerCertificateId"])
+
+    aws.hook("before-call.ec2.DescribeRegions", replace_while_searching)
+
+    # When the run deletes what it proved unused
+    [row] = run.cleanup(
+        _settings(aws, **values), aws.clients, run.RunOptions.create(ACCOUNT, dry_run=False)
+    ).certificates
+
+    # Then the new certificate is still there: the name no longer holds the one the run listed
+    assert aws.names_left() == {"renewed"}
+    assert row.action.value == "usage_unknown"
+    assert row.reason.startswith(f"not deleted: the name now holds another certificate ({replaced[0]}, listed as ")
+    assert row.archived_to is None  # nothing archived under the old certificate's name either

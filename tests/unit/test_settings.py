@@ -18,7 +18,6 @@ def test_defaults_when_only_the_topic_is_set() -> None:
     assert settings.expiry_warning_days == 30
     assert settings.exempt_tag_key == "cert-cleanup:exempt"
     assert settings.archive_bucket is None
-    assert settings.archive_prefix == "cert-cleanup/"
 
 
 def test_every_variable_is_read() -> None:
@@ -30,7 +29,6 @@ def test_every_variable_is_read() -> None:
             "EXPIRY_WARNING_DAYS": "45",
             "EXEMPT_TAG_KEY": "team:keep",
             "ARCHIVE_BUCKET": "my-archive.bucket-1",
-            "ARCHIVE_PREFIX": "archive",
         },
         require_topic=True,
     )
@@ -39,7 +37,6 @@ def test_every_variable_is_read() -> None:
     assert settings.expiry_warning_days == 45
     assert settings.exempt_tag_key == "team:keep"
     assert settings.archive_bucket == "my-archive.bucket-1"
-    assert settings.archive_prefix == "archive/"
 
 
 @pytest.mark.parametrize("value", ["eu-west-1", "", " "])
@@ -60,7 +57,7 @@ def test_regions_is_refused_by_name_whatever_its_value(value: str) -> None:
         ("EXPIRY_WARNING_DAYS", "99999", "EXPIRY_WARNING_DAYS: Input should be less than or equal to 3650"),
         ("DRY_RUN", "yes", "DRY_RUN: must be true or false, got 'yes'"),
         ("ARCHIVE_BUCKET", "My_Bucket", "ARCHIVE_BUCKET: must be an S3 bucket name"),
-        ("ARCHIVE_PREFIX", "/abs", "ARCHIVE_PREFIX: must be a relative S3 key prefix"),
+        ("ARCHIVE_PREFIX", "archive/", "ARCHIVE_PREFIX: no longer accepted: archives are always written under"),
         ("EXEMPT_TAG_KEY", "aws:reserved", "EXEMPT_TAG_KEY: must be a valid IAM tag key"),
         ("SNS_TOPIC_ARN", "my-topic", "SNS_TOPIC_ARN: must be an SNS topic ARN, got 'my-topic'"),
     ],

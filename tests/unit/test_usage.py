@@ -21,6 +21,8 @@ from cert_cleanup.usage.scope import Scope
 from emulator import aws_fakes, seed
 from tests.support import ACCOUNT, FAST_RETRIES, Fake, new_session
 
+pytestmark = pytest.mark.safety
+
 EXPIRED = datetime(2026, 1, 1, tzinfo=UTC)
 
 

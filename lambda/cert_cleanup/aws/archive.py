@@ -6,14 +6,20 @@ import json
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from cert_cleanup.aws.permissions import On, Permission
+from cert_cleanup.config import names
 from cert_cleanup.models import Certificate
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
 
-def object_key(prefix: str, account: str, cert: Certificate, run_id: str) -> str:
-    return f"{prefix}{account}/{cert.name}/{run_id}.json"
+PERMISSIONS = (Permission("s3:PutObject", On.ARCHIVE),)
+
+
+def object_key(account: str, cert: Certificate, run_id: str) -> str:
+    """``cert-cleanup/<account>/<certificate name>/<run id>.json``: one object per certificate per run."""
+    return f"{names.ARCHIVE_PREFIX}{account}/{cert.name}/{run_id}.json"
 
 
 def archive_certificate(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import botocore.session
 from botocore.config import Config
@@ -15,7 +15,7 @@ from cert_cleanup.errors import LookupFailed
 from cert_cleanup.models import FailedLookup
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterable, Iterator
 
 MAX_ATTEMPTS = 8
 # The most calls one run has in flight to one service in one region: polite to API rate limits,
@@ -105,7 +105,24 @@ def error_message(exc: BaseException) -> str:
     return str(exc)
 
 
-def lookup(service: str, region: str, operation: str, call: Callable[[], Any]) -> Any:
+T = TypeVar("T")
+
+
+def every(
+    client: Any, operation: str, items: Callable[[Any], Iterable[T]], *, page_size: int | None = None, **params: Any
+) -> Iterator[T]:
+    """Each item of every page of ``operation``; ``items`` takes a page's list out of it (``itemgetter("Key")``).
+
+    A page without its list raises KeyError, which ``lookup`` reports as a malformed response: the lookup fails
+    closed. (Paginators' own ``search()`` reads a missing key as no items, and an answer without its list would
+    then prove a certificate unused.)
+    """
+    config = {"PageSize": page_size} if page_size else {}
+    for page in client.get_paginator(operation).paginate(**params, PaginationConfig=config):
+        yield from items(page)
+
+
+def lookup(service: str, region: str, operation: str, call: Callable[[], T]) -> T:
     """Run one AWS read and parse it; any failure becomes :class:`LookupFailed`.
 
     ``call`` makes the request(s) and parses the response. An AWS error after botocore's retries

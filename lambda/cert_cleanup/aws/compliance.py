@@ -12,11 +12,21 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from cert_cleanup.aws.clients import AWS_ERRORS, error_code, error_message
+from cert_cleanup.aws.permissions import On, Permission
 from cert_cleanup.config import names
 
 if TYPE_CHECKING:
     from mypy_boto3_config import ConfigServiceClient
 
+# IAM.26's rule exists only in these regions: the calls are made there only.
+PERMISSIONS = (
+    Permission("config:DescribeConfigRules", regions=tuple(sorted(set(names.CONFIG_RULE_REGIONS.values())))),
+    Permission(
+        "config:StartConfigRulesEvaluation",
+        On.CONFIG_RULES,
+        regions=tuple(sorted(set(names.CONFIG_RULE_REGIONS.values()))),
+    ),
+)
 # StartConfigRulesEvaluation takes at most 25 rule names per request.
 MAX_RULES_PER_REQUEST = 25
 # An evaluation of the rule is already running: it will see the deletion too.

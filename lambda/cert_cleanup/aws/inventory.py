@@ -1,11 +1,13 @@
-"""IAM: list every server certificate, read exemption tags, archive material, delete."""
+"""IAM: list every server certificate, read exemption tags and archive material, delete; the account's alias."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
-from cert_cleanup.aws.clients import lookup
+from cert_cleanup.aws.clients import every, lookup
+from cert_cleanup.aws.permissions import On, Permission
 from cert_cleanup.models import Certificate
 
 if TYPE_CHECKING:
@@ -13,6 +15,15 @@ if TYPE_CHECKING:
 
 SERVICE = "iam"
 GLOBAL = "global"
+PERMISSIONS = (
+    Permission("iam:ListServerCertificates"),
+    Permission("iam:GetServerCertificate", On.SERVER_CERTIFICATES),
+    Permission("iam:DeleteServerCertificate", On.SERVER_CERTIFICATES),
+)
+# Tags alone, when not archiving (archiving reads them with the material, in GetServerCertificate).
+TAG_PERMISSIONS = (Permission("iam:ListServerCertificateTags", On.SERVER_CERTIFICATES),)
+# Only when the account is named by its alias (organization members).
+ALIAS_PERMISSIONS = (Permission("iam:ListAccountAliases"),)
 PAGE_SIZE = 1000  # IAM's maximum MaxItems; IAM may still return fewer, the paginator follows IsTruncated
 
 
@@ -20,30 +31,20 @@ def list_certificates(iam: IAMClient) -> list[Certificate]:
     """Every IAM server certificate in the account, following every page."""
 
     def fetch() -> list[Certificate]:
-        paginator = iam.get_paginator("list_server_certificates")
-        certificates = []
-        for page in paginator.paginate(PaginationConfig={"PageSize": PAGE_SIZE}):
-            for item in page["ServerCertificateMetadataList"]:
-                certificates.append(_certificate(item))
-        return certificates
+        items = every(iam, "list_server_certificates", itemgetter("ServerCertificateMetadataList"), page_size=PAGE_SIZE)
+        return [_certificate(item) for item in items]
 
-    result: list[Certificate] = lookup(SERVICE, GLOBAL, "ListServerCertificates", fetch)
-    return result
+    return lookup(SERVICE, GLOBAL, "ListServerCertificates", fetch)
 
 
 def list_tags(iam: IAMClient, name: str) -> dict[str, str]:
     """The tags of one certificate (IAM has no batch form)."""
 
     def fetch() -> dict[str, str]:
-        paginator = iam.get_paginator("list_server_certificate_tags")
-        tags: dict[str, str] = {}
-        for page in paginator.paginate(ServerCertificateName=name):
-            for tag in page["Tags"]:
-                tags[tag["Key"]] = tag["Value"]
-        return tags
+        tags = every(iam, "list_server_certificate_tags", itemgetter("Tags"), ServerCertificateName=name)
+        return {tag["Key"]: tag["Value"] for tag in tags}
 
-    result: dict[str, str] = lookup(SERVICE, GLOBAL, "ListServerCertificateTags", fetch)
-    return result
+    return lookup(SERVICE, GLOBAL, "ListServerCertificateTags", fetch)
 
 
 def is_exempt(tags: dict[str, str], exempt_tag_key: str) -> bool:
@@ -64,12 +65,27 @@ def get_material(iam: IAMClient, name: str) -> dict[str, Any]:
             "tags": {tag["Key"]: tag["Value"] for tag in server_certificate.get("Tags", [])},
         }
 
-    result: dict[str, Any] = lookup(SERVICE, GLOBAL, "GetServerCertificate", fetch)
-    return result
+    return lookup(SERVICE, GLOBAL, "GetServerCertificate", fetch)
+
+
+def current_id(iam: IAMClient, name: str) -> str:
+    """The ServerCertificateId the name holds now (raises LookupFailed; NoSuchEntity once it is gone)."""
+
+    def fetch() -> str:
+        metadata = iam.get_server_certificate(ServerCertificateName=name)["ServerCertificate"]
+        return str(metadata["ServerCertificateMetadata"]["ServerCertificateId"])
+
+    return lookup(SERVICE, GLOBAL, "GetServerCertificate", fetch)
 
 
 def delete_certificate(iam: IAMClient, name: str) -> None:
     iam.delete_server_certificate(ServerCertificateName=name)
+
+
+def account_alias(iam: IAMClient) -> str | None:
+    """The account's IAM alias, if it has one (raises the AWS error if it cannot be read)."""
+    aliases = iam.list_account_aliases()["AccountAliases"]
+    return str(aliases[0]) if aliases else None
 
 
 def _certificate(item: Any) -> Certificate:

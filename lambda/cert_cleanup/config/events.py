@@ -13,10 +13,11 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
+from cert_cleanup.config.types import REGION_PATTERN
 from cert_cleanup.errors import InvalidEventError
 
 ACCOUNT_ID = Annotated[str, StringConstraints(pattern=r"^\d{12}$")]
-REGION = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,4}(-[a-z]+)+-\d{1,2}$")]
+REGION = Annotated[str, StringConstraints(pattern=REGION_PATTERN.pattern)]
 # EventBridge's time: ISO 8601 in UTC, "2026-11-27T06:00:00Z".
 TIME = Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$")]
 

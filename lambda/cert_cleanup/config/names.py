@@ -18,7 +18,6 @@ ENV_GRACE_DAYS = "GRACE_DAYS"
 ENV_EXPIRY_WARNING_DAYS = "EXPIRY_WARNING_DAYS"
 ENV_EXEMPT_TAG_KEY = "EXEMPT_TAG_KEY"
 ENV_ARCHIVE_BUCKET = "ARCHIVE_BUCKET"
-ENV_ARCHIVE_PREFIX = "ARCHIVE_PREFIX"
 ENV_ACCOUNT_LABEL = "ACCOUNT_LABEL"
 ENV_READ_ACCOUNT_ALIAS = "READ_ACCOUNT_ALIAS"
 ENV_TELL_PEOPLE = "TELL_PEOPLE"
@@ -31,6 +30,10 @@ REMOVED_SETTINGS = {
         "no longer accepted: every run searches all regions enabled for the account, because a narrowed "
         "search cannot prove a certificate unused; to look at some regions only, use `cert-cleanup scan --region`"
     ),
+    "ARCHIVE_PREFIX": (
+        "no longer accepted: archives are always written under cert-cleanup/<account id>/, the prefix the "
+        "function's permission names"
+    ),
 }
 # The organization digest's function.
 ENV_DIGEST_QUEUE_URL = "DIGEST_QUEUE_URL"
@@ -39,10 +42,11 @@ ENV_REPORT_BUCKET = "REPORT_BUCKET"
 DEFAULT_GRACE_DAYS = 0
 DEFAULT_EXPIRY_WARNING_DAYS = 30
 DEFAULT_EXEMPT_TAG_KEY = "cert-cleanup:exempt"
-DEFAULT_ARCHIVE_PREFIX = "cert-cleanup/"
+# Archives are written under <prefix><account id>/: the function writes there, and its role may write nowhere else.
+ARCHIVE_PREFIX = "cert-cleanup/"
 DEFAULT_REMINDER_DAYS = (30, 14, 7, 3, 1)
 DEFAULT_RUN_INTERVAL_MINUTES = 24 * 60
-# When a person is emailed: on a change or reminder (see attention.py), on every run, or never
+# When a person is emailed: on a change or reminder (see notify/when.py), on every run, or never
 # (organization members: the central digest tells people instead).
 TELL_PEOPLE_CHOICES = ("on-change", "every-run", "never")
 

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import TypeVar
 
-from cert_cleanup.models import Action, CertificateResult, RunResult
+from cert_cleanup.models import Action, CertificateResult, DeleteAnswer, FailedLookup, RunResult
+
+T = TypeVar("T")
 
 SNS_MESSAGE_LIMIT = 256 * 1024
 SUBJECT_LIMIT = 99
@@ -49,6 +52,21 @@ def subject(result: RunResult) -> str:
     return text if len(text) <= SUBJECT_LIMIT else text[: SUBJECT_LIMIT - 3] + "..."
 
 
+def bullets(
+    items: Sequence[T], limit: int, describe: Callable[[T], str], see: str = " (see the JSON result)"
+) -> list[str]:
+    """A "  - " line for each of the first ``limit`` items, then how many more there are and where to see them."""
+    lines = [f"  - {describe(item)}" for item in items[:limit]]
+    if len(items) > limit:
+        lines.append(f"  ... and {len(items) - limit} more{see}")
+    return lines
+
+
+def _failure_line(error: FailedLookup) -> str:
+    line = f"{error.service} {error.operation} in {error.region}: {error.code}"
+    return f"{line} ({error.hint})" if error.hint else line
+
+
 def email_text(result: RunResult, *, section_limit: int = SECTION_LIMIT) -> str:
     """A summary a person reads in ten seconds: what went, what stayed and why, what is next."""
     account = result.account + (f" ({result.account_label})" if result.account_label else "")
@@ -59,10 +77,7 @@ def email_text(result: RunResult, *, section_limit: int = SECTION_LIMIT) -> str:
             f"INCIDENT: {len(in_use)} EXPIRED CERTIFICATE{'S' if len(in_use) != 1 else ''} STILL IN USE. Clients of "
             "these resources see TLS errors now: replace the certificate on each resource, then this run deletes it."
         )
-        for row in in_use[:section_limit]:
-            lines.append(f"  - {_in_use_line(row)}")
-        if len(in_use) > section_limit:
-            lines.append(f"  ... and {len(in_use) - section_limit} more (see the JSON result)")
+        lines.extend(bullets(in_use, section_limit, _in_use_line))
         lines.append("")
     lines.append(f"IAM server certificate clean-up for account {account}, {_when(result.started_at)}.")
     if result.dry_run:
@@ -81,10 +96,7 @@ def email_text(result: RunResult, *, section_limit: int = SECTION_LIMIT) -> str:
         if not selected:
             return
         lines.append(f"{title} ({len(selected)}):")
-        for row in selected[:section_limit]:
-            lines.append(f"  - {describe(row)}")
-        if len(selected) > section_limit:
-            lines.append(f"  ... and {len(selected) - section_limit} more (see the JSON result)")
+        lines.extend(bullets(selected, section_limit, describe))
         lines.append("")
 
     section("Deleted", Action.DELETED, _deleted_line)
@@ -93,13 +105,7 @@ def email_text(result: RunResult, *, section_limit: int = SECTION_LIMIT) -> str:
     section("Could not check, kept", Action.USAGE_UNKNOWN, lambda row: f"{_expired_line(row)}: {row.reason}")
     if result.errors:
         lines.append("Lookups that failed:")
-        for error in result.errors[:section_limit]:
-            line = f"  - {error.service} {error.operation} in {error.region}: {error.code}"
-            if error.hint:
-                line += f" ({error.hint})"
-            lines.append(line)
-        if len(result.errors) > section_limit:
-            lines.append(f"  ... and {len(result.errors) - section_limit} more")
+        lines.extend(bullets(result.errors, section_limit, _failure_line, see=""))
         lines.append("")
     section("Expiring soon: renew or replace", Action.EXPIRING_SOON, _expiring_line)
     section("Kept: expired, in grace period", Action.GRACE_PERIOD, _grace_line)
@@ -187,7 +193,7 @@ def _deleted_line(row: CertificateResult) -> str:
     line = _expired_line(row)
     if row.archived_to:
         line += f", archived to {row.archived_to}"
-    if row.reason.startswith("already"):
+    if row.delete_answer is DeleteAnswer.ALREADY_GONE:
         line += f", {row.reason}"
     return line
 

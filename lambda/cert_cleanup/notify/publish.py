@@ -4,12 +4,21 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from cert_cleanup.aws.permissions import On, Permission
 from cert_cleanup.config import names
 from cert_cleanup.models import RunResult
 from cert_cleanup.notify import message
 
 if TYPE_CHECKING:
     from mypy_boto3_sns import SNSClient
+
+
+# Publishing to the encrypted topic needs the key too (SNS Developer Guide, key management).
+PERMISSIONS = (
+    Permission("sns:Publish", On.TOPIC),
+    Permission("kms:Decrypt", On.TOPIC_KEY),
+    Permission("kms:GenerateDataKey*", On.TOPIC_KEY),
+)
 
 
 def topic_region(topic_arn: str) -> str:
@@ -30,6 +39,20 @@ def publish_summary(sns: SNSClient, topic_arn: str, result: RunResult) -> str:
         MessageAttributes={
             names.AUDIENCE_ATTRIBUTE: {"DataType": "String", "StringValue": result.audience},
             names.KIND_ATTRIBUTE: {"DataType": "String", "StringValue": names.KIND_RUN_RESULT},
+        },
+    )
+    return response["MessageId"]
+
+
+def publish_digest(sns: SNSClient, topic_arn: str, subject: str, text: str) -> str:
+    """Publish the organization's digest: one email for people, the same text for every protocol."""
+    response = sns.publish(
+        TopicArn=topic_arn,
+        Subject=subject,
+        Message=text,
+        MessageAttributes={
+            names.AUDIENCE_ATTRIBUTE: {"DataType": "String", "StringValue": names.AUDIENCE_PEOPLE},
+            names.KIND_ATTRIBUTE: {"DataType": "String", "StringValue": names.KIND_DIGEST},
         },
     )
     return response["MessageId"]

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from cert_cleanup.models import DELETE_REFUSED, Action, CertificateResult, RunResult
+from cert_cleanup.models import Action, CertificateResult, DeleteAnswer, RunResult
 
 WEEK = timedelta(days=7)
 DAY = timedelta(days=1)
@@ -56,7 +56,7 @@ def reasons_to_tell(
     reasons: list[str] = []
     if not scheduled:
         reasons.append("the run was started by hand")
-    elif deployed_at is not None and now - calendar.interval < deployed_at <= now:
+    elif deployed_at is not None and now - calendar.interval - first_run_margin(calendar) < deployed_at <= now:
         reasons.append(
             f"the first scheduled run since cert-cleanup was deployed or changed ({deployed_at:%Y-%m-%d %H:%M} UTC): "
             "the whole current state"
@@ -78,6 +78,12 @@ def reasons_to_tell(
     return reasons
 
 
+def first_run_margin(calendar: Calendar) -> timedelta:
+    """How much later than one interval after the deploy the first scheduled run may come: CloudFormation
+    creates the schedule after the function, and a rate() schedule first fires one interval after its creation."""
+    return min(timedelta(hours=1), calendar.interval / 2)
+
+
 def _row_reason(
     row: CertificateResult, calendar: Calendar, now: datetime, since_last_run: Callable[[datetime], bool]
 ) -> str | None:
@@ -95,7 +101,7 @@ def _row_reason(
         if now < grace_end <= now + calendar.interval:
             return "grace period ends before the next run, which deletes it if it is unused"
         return None
-    if row.action is Action.IN_USE and row.reason.startswith(DELETE_REFUSED):
+    if row.delete_answer is DeleteAnswer.REFUSED_IN_USE:
         return "IAM refused the delete: a user the search did not find"
     if row.action in {Action.IN_USE, Action.WOULD_DELETE}:
         what = "expired and still in use" if row.action is Action.IN_USE else "would be deleted (dry run)"

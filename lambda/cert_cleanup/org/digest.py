@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from cert_cleanup.notify.message import bullets
+
 REPORT_COLUMNS = (
     "account",
     "account_label",
@@ -187,6 +189,18 @@ def subject(digest: Digest) -> str:
     return text if len(text) <= 99 else text[:96] + "..."
 
 
+def _needing_lines(report: AccountReport) -> str:
+    """The account and what it needs, then each expired certificate still in use, on lines of its own."""
+    name = report.account + (f" ({report.label})" if report.label else "")
+    facts = [f"{value} {label}" for label, value in needs(report.counts, report.errors).items() if value]
+    lines = [f"{name}: {', '.join(facts)}"]
+    for row in report.rows():
+        if row.get("action") == "in_use":
+            users = ", ".join(row.get("used_by", [])[:3])
+            lines.append(f"      {row['name']} expired {row['expiration'][:10]}, used by {users}")
+    return "\n".join(lines)
+
+
 def email_text(digest: Digest, *, report_links: list[str]) -> str:
     needing = digest.needing_action()
     lines = [
@@ -196,16 +210,7 @@ def email_text(digest: Digest, *, report_links: list[str]) -> str:
     ]
     if needing:
         lines.append(f"Accounts needing action ({len(needing)}), most urgent first:")
-        for report in needing[:SECTION_LIMIT]:
-            name = report.account + (f" ({report.label})" if report.label else "")
-            facts = [f"{value} {label}" for label, value in needs(report.counts, report.errors).items() if value]
-            lines.append(f"  - {name}: {', '.join(facts)}")
-            for row in report.rows():
-                if row.get("action") == "in_use":
-                    users = ", ".join(row.get("used_by", [])[:3])
-                    lines.append(f"      {row['name']} expired {row['expiration'][:10]}, used by {users}")
-        if len(needing) > SECTION_LIMIT:
-            lines.append(f"  ... and {len(needing) - SECTION_LIMIT} more (see the report)")
+        lines.extend(bullets(needing, SECTION_LIMIT, _needing_lines, see=" (see the report)"))
         lines.append("")
     lines.append(f"Accounts with nothing to do: {len(digest.quiet())}.")
     if digest.rejected:

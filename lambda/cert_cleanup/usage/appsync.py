@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from operator import itemgetter
+from typing import TYPE_CHECKING, Any
 
-from cert_cleanup.aws.clients import lookup
+from cert_cleanup.aws.clients import every, lookup
+from cert_cleanup.aws.permissions import Permission
 from cert_cleanup.models import Use
 from cert_cleanup.usage.scope import Scope
 
@@ -12,24 +14,25 @@ if TYPE_CHECKING:
     from mypy_boto3_appsync import AppSyncClient
 
 SERVICE = "appsync"
+PERMISSIONS = (Permission("appsync:ListDomainNames"),)
 REGIONAL = True
 PAGE_SIZE = 25  # ListDomainNames' maximum maxResults
 
 
 def find_uses(client: AppSyncClient, scope: Scope) -> list[Use]:
     def fetch() -> list[Use]:
-        uses = []
-        paginator = client.get_paginator("list_domain_names")
-        for page in paginator.paginate(PaginationConfig={"PageSize": PAGE_SIZE}):
-            for config in page["domainNameConfigs"]:
-                certificate_arn = config.get("certificateArn")
-                if not certificate_arn:
-                    continue
-                domain_arn = config.get("domainNameArn") or (
-                    f"arn:{scope.partition}:appsync:{scope.region}:{scope.account}:domainnames/{config['domainName']}"
-                )
-                uses.append(Use(SERVICE, scope.region, domain_arn, certificate_arn=certificate_arn))
-        return uses
+        configs = every(client, "list_domain_names", itemgetter("domainNameConfigs"), page_size=PAGE_SIZE)
+        return [
+            Use(SERVICE, scope.region, _domain_arn(config, scope), certificate_arn=config["certificateArn"])
+            for config in configs
+            if config.get("certificateArn")
+        ]
 
-    result: list[Use] = lookup(SERVICE, scope.region, "ListDomainNames", fetch)
-    return result
+    return lookup(SERVICE, scope.region, "ListDomainNames", fetch)
+
+
+def _domain_arn(config: Any, scope: Scope) -> str:
+    return str(
+        config.get("domainNameArn")
+        or f"arn:{scope.partition}:appsync:{scope.region}:{scope.account}:domainnames/{config['domainName']}"
+    )

@@ -6,9 +6,11 @@
 
 from __future__ import annotations
 
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
-from cert_cleanup.aws.clients import lookup
+from cert_cleanup.aws.clients import every, lookup
+from cert_cleanup.aws.permissions import Permission
 from cert_cleanup.models import Use
 from cert_cleanup.usage.scope import Scope
 
@@ -16,6 +18,10 @@ if TYPE_CHECKING:
     from mypy_boto3_elbv2 import ElasticLoadBalancingv2Client
 
 SERVICE = "elbv2"
+PERMISSIONS = tuple(
+    Permission(f"elasticloadbalancing:{operation}")
+    for operation in ("DescribeLoadBalancers", "DescribeListeners", "DescribeListenerCertificates")
+)
 REGIONAL = True
 PAGE_SIZE = 400  # the maximum PageSize of all three operations
 SECURE_PROTOCOLS = frozenset({"HTTPS", "TLS"})
@@ -32,30 +38,22 @@ def find_uses(client: ElasticLoadBalancingv2Client, scope: Scope) -> list[Use]:
 
 def _load_balancers(client: ElasticLoadBalancingv2Client, region: str) -> list[str]:
     def fetch() -> list[str]:
-        arns = []
-        paginator = client.get_paginator("describe_load_balancers")
-        for page in paginator.paginate(PaginationConfig={"PageSize": PAGE_SIZE}):
-            for balancer in page["LoadBalancers"]:
-                if balancer.get("Type") not in NO_CERTIFICATE_TYPES:
-                    arns.append(balancer["LoadBalancerArn"])
-        return arns
+        balancers = every(client, "describe_load_balancers", itemgetter("LoadBalancers"), page_size=PAGE_SIZE)
+        return [
+            balancer["LoadBalancerArn"] for balancer in balancers if balancer.get("Type") not in NO_CERTIFICATE_TYPES
+        ]
 
-    result: list[str] = lookup(SERVICE, region, "DescribeLoadBalancers", fetch)
-    return result
+    return lookup(SERVICE, region, "DescribeLoadBalancers", fetch)
 
 
 def _secure_listeners(client: ElasticLoadBalancingv2Client, region: str, balancer_arn: str) -> list[dict[str, Any]]:
     def fetch() -> list[dict[str, Any]]:
-        listeners = []
-        paginator = client.get_paginator("describe_listeners")
-        for page in paginator.paginate(LoadBalancerArn=balancer_arn, PaginationConfig={"PageSize": PAGE_SIZE}):
-            for listener in page["Listeners"]:
-                if listener["Protocol"] in SECURE_PROTOCOLS:
-                    listeners.append(dict(listener))
-        return listeners
+        listeners = every(
+            client, "describe_listeners", itemgetter("Listeners"), page_size=PAGE_SIZE, LoadBalancerArn=balancer_arn
+        )
+        return [dict(listener) for listener in listeners if listener["Protocol"] in SECURE_PROTOCOLS]
 
-    result: list[dict[str, Any]] = lookup(SERVICE, region, "DescribeListeners", fetch)
-    return result
+    return lookup(SERVICE, region, "DescribeListeners", fetch)
 
 
 def _listener_uses(client: ElasticLoadBalancingv2Client, region: str, listener: dict[str, Any]) -> list[Use]:
@@ -63,10 +61,14 @@ def _listener_uses(client: ElasticLoadBalancingv2Client, region: str, listener: 
 
     def fetch() -> list[Use]:
         certificate_arns = [cert["CertificateArn"] for cert in listener.get("Certificates", [])]
-        paginator = client.get_paginator("describe_listener_certificates")
-        for page in paginator.paginate(ListenerArn=listener_arn, PaginationConfig={"PageSize": PAGE_SIZE}):
-            certificate_arns.extend(cert["CertificateArn"] for cert in page["Certificates"])
+        attached = every(
+            client,
+            "describe_listener_certificates",
+            itemgetter("Certificates"),
+            page_size=PAGE_SIZE,
+            ListenerArn=listener_arn,
+        )
+        certificate_arns.extend(cert["CertificateArn"] for cert in attached)
         return [Use(SERVICE, region, listener_arn, certificate_arn=arn) for arn in dict.fromkeys(certificate_arns)]
 
-    result: list[Use] = lookup(SERVICE, region, "DescribeListenerCertificates", fetch)
-    return result
+    return lookup(SERVICE, region, "DescribeListenerCertificates", fetch)

@@ -1,8 +1,9 @@
-"""Services that can use an IAM server certificate: one module per service.
+"""What a consumer is (a service that can use an IAM server certificate: one module per service) and where it
+searches (the account, the region, how to fan out its calls).
 
-Each module exposes ``SERVICE`` (the boto3 service name), ``REGIONAL`` (searched in every region,
-or once globally) and ``find_uses(client, scope)``, which turns that service's pages into the list
-of :class:`~cert_cleanup.models.Use` found. A failed or malformed call raises
+Each consumer module declares ``SERVICE`` (the boto3 service name), ``PERMISSIONS`` (what its calls need),
+``REGIONAL`` (searched in every region, or once globally) and ``find_uses(client, scope)``, which turns that
+service's pages into the list of :class:`~cert_cleanup.models.Use` found. A failed or malformed call raises
 :class:`~cert_cleanup.errors.LookupFailed` (via :func:`cert_cleanup.aws.clients.lookup`).
 """
 
@@ -11,6 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
+
+from cert_cleanup.aws.permissions import Permission
+from cert_cleanup.models import Use
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -37,7 +41,13 @@ class Scope:
 
 
 class Consumer(Protocol):
+    """What a consumer module declares (usage/elb_classic.py, ...): its service, the permissions its calls need,
+    whether it is searched in every region or once, and how it finds the resources that use a certificate."""
+
     SERVICE: str
     REGIONAL: bool
 
-    def find_uses(self, client: Any, scope: Scope) -> list[Any]: ...
+    @property
+    def PERMISSIONS(self) -> tuple[Permission, ...]: ...
+
+    def find_uses(self, client: Any, scope: Scope) -> list[Use]: ...

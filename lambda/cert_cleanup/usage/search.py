@@ -11,18 +11,19 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from types import ModuleType
 from typing import Any, TypeVar
 
 from cert_cleanup.aws.clients import MAX_IN_FLIGHT, AwsClients, lookup
+from cert_cleanup.aws.permissions import Permission
 from cert_cleanup.errors import LookupFailed
 from cert_cleanup.models import Certificate, FailedLookup, Skipped, Usage, Use
 from cert_cleanup.usage import appsync, cloudfront, elb_classic, elbv2
-from cert_cleanup.usage.scope import Scope
+from cert_cleanup.usage.scope import Consumer, Scope
 
-CONSUMERS: tuple[ModuleType, ...] = (elb_classic, elbv2, appsync, cloudfront)
+CONSUMERS: tuple[Consumer, ...] = (elb_classic, elbv2, appsync, cloudfront)
 MAX_TASKS_IN_FLIGHT = 16
 NO_REGIONS = "no enabled region was listed"
+PERMISSIONS = (Permission("ec2:DescribeRegions"),)
 NOT_ENABLED = "not enabled for the account: nothing runs there"
 
 T = TypeVar("T")
@@ -112,8 +113,7 @@ def enabled_regions(clients: AwsClients) -> list[str]:
         response = clients.client("ec2").describe_regions(AllRegions=False)  # in the home region
         return sorted(item["RegionName"] for item in response["Regions"])
 
-    result: list[str] = lookup("ec2", region, "DescribeRegions", fetch)
-    return result
+    return lookup("ec2", region, "DescribeRegions", fetch)
 
 
 def search_usage(
@@ -121,7 +121,7 @@ def search_usage(
     *,
     account: str,
     regions: Sequence[str],
-    consumers: Sequence[ModuleType] = CONSUMERS,
+    consumers: Sequence[Consumer] = CONSUMERS,
     on_progress: ProgressCallback | None = None,
     max_tasks: int = MAX_TASKS_IN_FLIGHT,
     per_task_concurrency: int = MAX_IN_FLIGHT,
@@ -131,7 +131,7 @@ def search_usage(
     partition = clients.partition
     tasks = _plan(clients, partition, regions, consumers, search.skipped)
 
-    def run(task: tuple[ModuleType, str]) -> list[Use]:
+    def run(task: tuple[Consumer, str]) -> list[Use]:
         consumer, region = task
         # A global service's client is built for the home region: botocore resolves the partition's
         # own endpoint (CloudFront in aws-cn: cloudfront.cn-northwest-1.amazonaws.com.cn).
@@ -165,16 +165,16 @@ def _plan(
     clients: AwsClients,
     partition: str | None,
     regions: Sequence[str],
-    consumers: Sequence[ModuleType],
+    consumers: Sequence[Consumer],
     skipped: list[Skipped],
-) -> list[tuple[ModuleType, str]]:
+) -> list[tuple[Consumer, str]]:
     """One task per (consumer, region) to search; what is not searched goes to ``skipped``, with why.
 
     Only what botocore's endpoint data says does not exist is skipped. A partition botocore does not
     know is searched everywhere (a failure there fails the run closed), and so is a region it does
     not know yet.
     """
-    tasks: list[tuple[ModuleType, str]] = []
+    tasks: list[tuple[Consumer, str]] = []
     known_regions = clients.service_regions("ec2", partition) if partition else frozenset()
     for consumer in consumers:
         if not consumer.REGIONAL:

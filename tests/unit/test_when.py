@@ -18,7 +18,7 @@ from cert_cleanup import job
 from cert_cleanup.config import names
 from cert_cleanup.config.settings import Settings
 from cert_cleanup.errors import RunFailed
-from cert_cleanup.models import DELETE_REFUSED, Action, Certificate, CertificateResult, FailedLookup, RunResult
+from cert_cleanup.models import Action, Certificate, CertificateResult, DeleteAnswer, FailedLookup, RunResult
 from cert_cleanup.notify import when
 from emulator import seed
 from tests.support import CONTEXT, SCHEDULED, Fake
@@ -28,15 +28,17 @@ DAY = timedelta(days=1)
 CALENDAR = when.Calendar(interval=DAY, reminder_days=(30, 14, 7, 3, 1), expiry_warning_days=30, grace_days=3)
 
 
-def one_row(action: Action, expiration: datetime, now: datetime, reason: str = "r") -> RunResult:
+def one_row(action: Action, expiration: datetime, now: datetime, answer: DeleteAnswer | None = None) -> RunResult:
     run = RunResult(run_id="r", account="123456789012", account_label=None, dry_run=False, started_at=now)
     cert = Certificate("c", "ASCAC", "arn:aws:iam::123456789012:server-certificate/c", "/", expiration)
-    run.certificates.append(CertificateResult(cert, action, reason))
+    run.certificates.append(CertificateResult(cert, action, "r", delete_answer=answer))
     return run
 
 
-def told(action: Action, expiration: datetime, now: datetime, *, scheduled: bool = True, reason: str = "r") -> bool:
-    return bool(when.reasons_to_tell(one_row(action, expiration, now, reason), CALENDAR, scheduled=scheduled))
+def told(
+    action: Action, expiration: datetime, now: datetime, *, scheduled: bool = True, answer: DeleteAnswer | None = None
+) -> bool:
+    return bool(when.reasons_to_tell(one_row(action, expiration, now, answer), CALENDAR, scheduled=scheduled))
 
 
 @pytest.mark.parametrize("action", [Action.DELETED, Action.FAILED, Action.USAGE_UNKNOWN])
@@ -70,6 +72,9 @@ def test_the_first_scheduled_run_after_a_deploy_tells_the_whole_current_state() 
     assert reason.startswith(
         "the first scheduled run since cert-cleanup was deployed or changed (2025-12-31 20:00 UTC)"
     )
+    # a rate() schedule's first run comes one interval after the schedule was created, just after the function
+    late_first = one_row(Action.VALID, T0 + 300 * DAY, T0)
+    assert when.reasons_to_tell(late_first, CALENDAR, scheduled=True, deployed_at=T0 - DAY - timedelta(minutes=3))
     # the next scheduled run, and a run after a deploy older than one interval, are quiet again
     tomorrow = one_row(Action.VALID, T0 + 300 * DAY, T0 + DAY)
     assert when.reasons_to_tell(tomorrow, CALENDAR, scheduled=True, deployed_at=deployed) == []
@@ -79,8 +84,9 @@ def test_the_first_scheduled_run_after_a_deploy_tells_the_whole_current_state() 
 
 
 def test_a_delete_iam_refused_is_told_whatever_the_date() -> None:
-    assert told(Action.IN_USE, T0 - 40 * DAY, T0, reason=f"{DELETE_REFUSED}: in use by arn:aws:...")
-    assert not told(Action.IN_USE, T0 - 40 * DAY, T0, reason="expired but used by 1 resource(s)")
+    # what the code reads is IAM's answer, not the reason's wording
+    assert told(Action.IN_USE, T0 - 40 * DAY, T0, answer=DeleteAnswer.REFUSED_IN_USE)
+    assert not told(Action.IN_USE, T0 - 40 * DAY, T0)
 
 
 @pytest.fixture

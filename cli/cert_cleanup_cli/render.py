@@ -1,0 +1,108 @@
+"""What a person reads: a run's result as a table, one table across accounts, failures with what to do."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from cert_cleanup.models import Action
+from cert_cleanup_cli.accounts import REACH
+
+ACTION_STYLE = {
+    Action.DELETED: "bold red",
+    Action.WOULD_DELETE: "red",
+    Action.FAILED: "bold magenta",
+    Action.USAGE_UNKNOWN: "magenta",
+    Action.IN_USE: "yellow",
+    Action.EXPIRING_SOON: "yellow",
+    Action.GRACE_PERIOD: "cyan",
+    Action.EXEMPT: "cyan",
+    Action.VALID: "green",
+}
+COLUMNS = ("certificate", "expires", "action", "reason", "used by")
+
+
+def table(document: dict[str, Any], console: Console) -> None:
+    """A run's JSON result (as the handler returns it) as a table, then its counts, what it did not search, and
+    what failed."""
+    title = f"IAM server certificates in {document['account']}" + (" (dry run)" if document["dry_run"] else "")
+    grid = Table(title=title)
+    for column in COLUMNS:
+        grid.add_column(column, overflow="fold")
+    for cells in _rows(document):
+        grid.add_row(*cells)
+    console.print(grid)
+    console.print(f"Counts: {_counts(document)}. Regions searched: {len(document['regions'])}.", highlight=False)
+    _not_searched(document, console, indent="")
+    _failures(document, console, indent="")
+
+
+def combined(documents: list[dict[str, Any]], console: Console) -> None:
+    """One table across accounts: the account first, then each certificate as in a single scan."""
+    grid = Table(title=f"IAM server certificates in {len(documents)} accounts")
+    for column in ("account", *COLUMNS):
+        grid.add_column(column, overflow="fold")
+    for document in documents:
+        for cells in _rows(document):
+            grid.add_row(document["account"], *cells)
+    console.print(grid)
+    for document in documents:
+        console.print(f"{document['account']}: {_counts(document)}", highlight=False)
+        _not_searched(document, console, indent="  ")
+        _failures(document, console, indent="  ")
+
+
+def _counts(document: dict[str, Any]) -> str:
+    if any(error["service"] == REACH for error in document["errors"]):
+        return "not reached"
+    counts = ", ".join(f"{action}: {count}" for action, count in document["counts"].items() if count)
+    return counts or "no certificates"
+
+
+def _rows(document: dict[str, Any]) -> list[tuple[str, ...]]:
+    """A table row per certificate, most urgent action first."""
+    order = [action.value for action in ACTION_STYLE]
+    rows: list[tuple[str, ...]] = []
+    for row in sorted(document["certificates"], key=lambda r: (order.index(r["action"]), r["name"])):
+        style = ACTION_STYLE[Action(row["action"])]
+        rows.append(
+            (
+                row["name"],
+                row["expiration"][:10],
+                f"[{style}]{row['action']}[/]",
+                row["reason"],
+                "\n".join(short_arn(arn) for arn in row["used_by"]),
+            )
+        )
+    return rows
+
+
+def _not_searched(document: dict[str, Any], console: Console, *, indent: str) -> None:
+    if document.get("regions_left_out"):
+        left_out = document["regions_left_out"]
+        console.print(f"{indent}Left out by --region: {len(left_out)} enabled region(s): {', '.join(left_out)}.")
+    for item in document.get("skipped", []):
+        if item["service"] == "all":
+            console.print(f"{indent}Not searched: {item['region']} ({item['reason']}).", highlight=False)
+
+
+def _failures(document: dict[str, Any], console: Console, *, indent: str) -> None:
+    for error in document["errors"]:
+        console.print(
+            f"{indent}[magenta]failed[/]: {error['service']} {error['operation']} in {error['region']}: "
+            f"{error['code']}: {error['message']}",
+            markup=True,
+            highlight=False,
+        )
+        if error.get("hint"):
+            console.print(f"{indent}  {error['hint']}", highlight=False)
+
+
+def short_arn(arn: str) -> str:
+    """``service region resource`` of an ARN, for a narrow table column."""
+    parts = arn.split(":", 5)
+    if len(parts) != 6:
+        return arn
+    return f"{parts[2]} {parts[3] or 'global'} {parts[5]}"

@@ -1,0 +1,32 @@
+"""The IAM permissions a module's calls need, declared beside the calls (each module's ``PERMISSIONS``).
+
+The stack grants exactly these (``cert_cleanup.job.permissions`` says which apply under which settings):
+a call cannot ship without its permission, and a removed call leaves no stale grant. Resources are
+named here by what they are; the stack writes their ARNs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class On(StrEnum):
+    """What a permission is granted on."""
+
+    ANY = "*"  # IAM's authorization reference lists no resource type for the action: "*" is the only one
+    SERVER_CERTIFICATES = "server-certificates"  # this account's IAM server certificates
+    ARCHIVE = "archive"  # the archive bucket's objects under this account's prefix
+    TOPIC = "topic"  # the results topic
+    TOPIC_KEY = "topic-key"  # the results topic's KMS key
+    CONFIG_RULES = "config-rules"  # this account's AWS Config rules
+    THIS_FUNCTION = "this-function"  # the function itself
+
+
+@dataclass(frozen=True, slots=True)
+class Permission:
+    """One IAM action on ``on``; ``regions``: the only regions the call is made in (aws:RequestedRegion)."""
+
+    action: str
+    on: On = On.ANY
+    regions: tuple[str, ...] = ()
