@@ -20,6 +20,8 @@ BENCH_ARGS ?=
 # Example organization for an offline `make synth-org`; pass your own to deploy-org.
 EXAMPLE_ORG := -c organizationId=o-exampleorg1 -c organizationalUnitIds=ou-abcd-11111111
 ORG_ARGS ?= $(EXAMPLE_ORG) -c memberRegion=us-east-1
+# Example subscriber for an offline synth: a stack that deletes must tell someone.
+EXAMPLE_EMAIL := -c notificationEmails=secops@example.com
 # `cdk deploy` with credentials gives the app CDK_DEFAULT_ACCOUNT and CDK_DEFAULT_REGION; `make test`
 # synthesizes both apps that way in a region of each partition (and without them: synth, synth-org).
 DEPLOY_REGIONS := us-east-1 cn-north-1 us-gov-west-1
@@ -87,11 +89,11 @@ infra-test: $(STAMP) $(WHEELS)
 # cdk-nag runs inside synth: an unacknowledged finding fails it. cfn-lint then checks the template;
 # W3005 (a DependsOn that CDK itself generates next to a GetAtt) is the one check ignored.
 synth: $(STAMP) $(WHEELS) $(NODE_STAMP)
-	$(CDK) synth --quiet $(CDK_ARGS)
+	$(CDK) synth --quiet $(if $(CDK_ARGS),$(CDK_ARGS),$(EXAMPLE_EMAIL))
 	$(VENV)/bin/cfn-lint --ignore-checks W3005 -- cdk.out/*.template.json
 
 synth-org: $(STAMP) $(WHEELS) $(NODE_STAMP)
-	$(CDK) synth --quiet -o cdk.out.org -c mode=organization $(ORG_ARGS) $(CDK_ARGS)
+	$(CDK) synth --quiet -o cdk.out.org -c mode=organization $(ORG_ARGS) $(if $(CDK_ARGS),$(CDK_ARGS),$(EXAMPLE_EMAIL))
 	$(VENV)/bin/cfn-lint --ignore-checks W3005 -- cdk.out.org/*.template.json
 
 # Both apps as `cdk deploy` with credentials synthesizes them, in a region of each partition; cfn-lint checks
@@ -100,8 +102,8 @@ synth-as-deploy: $(STAMP) $(WHEELS) $(NODE_STAMP)
 	@set -e; for region in $(DEPLOY_REGIONS); do \
 	  echo "synth with CDK_DEFAULT_ACCOUNT=$(EXAMPLE_ACCOUNT) CDK_DEFAULT_REGION=$$region"; \
 	  export CDK_DEFAULT_ACCOUNT=$(EXAMPLE_ACCOUNT) CDK_DEFAULT_REGION=$$region; \
-	  $(CDK) synth --quiet -o cdk.out.deploy/$$region/account; \
-	  $(CDK) synth --quiet -o cdk.out.deploy/$$region/organization -c mode=organization $(EXAMPLE_ORG); \
+	  $(CDK) synth --quiet -o cdk.out.deploy/$$region/account $(EXAMPLE_EMAIL); \
+	  $(CDK) synth --quiet -o cdk.out.deploy/$$region/organization -c mode=organization $(EXAMPLE_ORG) $(EXAMPLE_EMAIL); \
 	  $(VENV)/bin/cfn-lint --regions $$region --ignore-checks W3005 -- cdk.out.deploy/$$region/*/*.template.json; \
 	done
 

@@ -7,20 +7,28 @@ arrive as strings: lists may be JSON (``'["a@example.com"]'``) or comma-separate
 from __future__ import annotations
 
 import difflib
-import json
 import re
 from typing import Annotated, Any, Literal
 
+from aws_cdk import aws_logs as logs
 from constructs import Node
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
-from cert_cleanup.config.settings import (
-    MAX_DAYS,
-    REGION_PATTERN,
-    check_tag_key,
+from cert_cleanup.config import names
+from cert_cleanup.config.types import (
+    Blank,
+    DayList,
+    Days,
+    Flag,
+    Minutes,
+    Percent,
+    RegionName,
+    TagKey,
+    TellPeople,
     describe_errors,
-    parse_bool,
-    parse_whole_number,
+    listed,
+    matching,
+    whole_number,
 )
 from infra import schedule
 
@@ -28,32 +36,52 @@ EMAIL_PATTERN = re.compile(r"^[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*
 ORGANIZATION_ID_PATTERN = re.compile(r"^o-[a-z0-9]{10,32}$")
 OU_ID_PATTERN = re.compile(r"^(ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}|r-[a-z0-9]{4,32})$")
 BUCKET_PREFIX_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,40}[a-z0-9]$")
-LOG_RETENTION_DAYS = (
-    1,
-    3,
-    5,
-    7,
-    14,
-    30,
-    60,
-    90,
-    120,
-    150,
-    180,
-    365,
-    400,
-    545,
-    731,
-    1096,
-    1827,
-    2192,
-    2557,
-    2922,
-    3288,
-    3653,
-)
+# CloudWatch Logs' retention periods, in days, and CDK's name for each.
+LOG_RETENTION = {
+    1: logs.RetentionDays.ONE_DAY,
+    3: logs.RetentionDays.THREE_DAYS,
+    5: logs.RetentionDays.FIVE_DAYS,
+    7: logs.RetentionDays.ONE_WEEK,
+    14: logs.RetentionDays.TWO_WEEKS,
+    30: logs.RetentionDays.ONE_MONTH,
+    60: logs.RetentionDays.TWO_MONTHS,
+    90: logs.RetentionDays.THREE_MONTHS,
+    120: logs.RetentionDays.FOUR_MONTHS,
+    150: logs.RetentionDays.FIVE_MONTHS,
+    180: logs.RetentionDays.SIX_MONTHS,
+    365: logs.RetentionDays.ONE_YEAR,
+    400: logs.RetentionDays.THIRTEEN_MONTHS,
+    545: logs.RetentionDays.EIGHTEEN_MONTHS,
+    731: logs.RetentionDays.TWO_YEARS,
+    1096: logs.RetentionDays.THREE_YEARS,
+    1827: logs.RetentionDays.FIVE_YEARS,
+    2192: logs.RetentionDays.SIX_YEARS,
+    2557: logs.RetentionDays.SEVEN_YEARS,
+    2922: logs.RetentionDays.EIGHT_YEARS,
+    3288: logs.RetentionDays.NINE_YEARS,
+    3653: logs.RetentionDays.TEN_YEARS,
+}
 
-Days = Annotated[int, Field(ge=0, le=MAX_DAYS)]
+
+def _retention(value: int) -> int:
+    if value not in LOG_RETENTION:
+        raise ValueError(f"must be one of CloudWatch Logs' retention periods {tuple(LOG_RETENTION)}, got {value}")
+    return value
+
+
+Email = Annotated[str, AfterValidator(matching(EMAIL_PATTERN, "an email address"))]
+Emails = Annotated[tuple[Email, ...], BeforeValidator(listed("email addresses"))]
+UnitId = Annotated[str, AfterValidator(matching(OU_ID_PATTERN, "an OU or root id ('ou-xxxx-xxxxxxxx' or 'r-xxxx')"))]
+UnitIds = Annotated[tuple[UnitId, ...], BeforeValidator(listed("OU or root ids"))]
+OrganizationId = Annotated[
+    str, AfterValidator(matching(ORGANIZATION_ID_PATTERN, "an AWS Organizations id like 'o-a1b2c3d4e5'"))
+]
+AssetPrefix = Annotated[
+    str, AfterValidator(matching(BUCKET_PREFIX_PATTERN, "3-42 lowercase letters, digits or hyphens"))
+]
+# ScheduleError is a ValueError: reported naming the key.
+Schedule = Annotated[str, AfterValidator(schedule.check)]
+RetentionDays = Annotated[int, BeforeValidator(whole_number("a whole number of days")), AfterValidator(_retention)]
 
 
 class ContextError(ValueError):
@@ -61,97 +89,59 @@ class ContextError(ValueError):
 
 
 class DeployConfig(BaseModel):
-    """What ``cdk deploy`` builds. Aliases are the context keys."""
+    """What ``cdk deploy`` builds. Aliases are the context keys; value types are the function's (types.py)."""
 
     model_config = ConfigDict(frozen=True, populate_by_name=True, extra="forbid")
 
-    notification_emails: tuple[str, ...] = Field(default=(), alias="notificationEmails")
-    schedule: str = Field(default="rate(1 day)", alias="schedule")
-    dry_run: bool = Field(default=False, alias="dryRun")
-    grace_days: Days = Field(default=0, alias="graceDays")
-    expiry_warning_days: Days = Field(default=30, alias="expiryWarningDays")
-    exempt_tag_key: str = Field(default="cert-cleanup:exempt", alias="exemptTagKey")
-    archive: bool = Field(default=True, alias="archive")
-    log_retention_days: int = Field(default=365, alias="logRetentionDays")
-    account_label: str | None = Field(default=None, alias="accountLabel", max_length=64)
+    notification_emails: Emails = Field(default=(), alias="notificationEmails")
+    # Deploy without any email subscription, on purpose: someone subscribes to the topics' outputs.
+    no_subscribers: Flag = Field(default=False, alias="noSubscribers")
+    schedule: Schedule = Field(default="rate(1 day)", alias="schedule")
+    dry_run: Flag = Field(default=False, alias="dryRun")
+    grace_days: Days = Field(default=names.DEFAULT_GRACE_DAYS, alias="graceDays")
+    expiry_warning_days: Days = Field(default=names.DEFAULT_EXPIRY_WARNING_DAYS, alias="expiryWarningDays")
+    exempt_tag_key: TagKey = Field(default=names.DEFAULT_EXEMPT_TAG_KEY, alias="exemptTagKey")
+    archive: Flag = Field(default=True, alias="archive")
+    log_retention_days: RetentionDays = Field(default=365, alias="logRetentionDays")
+    account_label: Annotated[str | None, Blank] = Field(default=None, alias="accountLabel", max_length=64)
     # Opt-in: accounts whose Lambda concurrency quota is 10 refuse any reservation.
-    reserved_concurrency: bool = Field(default=False, alias="reservedConcurrency")
-    # When people are emailed (see the function's attention.py): default on-change for one account,
+    reserved_concurrency: Flag = Field(default=False, alias="reservedConcurrency")
+    # When people are emailed (see the function's notify/when.py): default on-change for one account,
     # never for organization members (the central digest tells people).
-    tell_people: Literal["on-change", "every-run", "never"] | None = Field(default=None, alias="tellPeople")
-    reminder_days: tuple[Days, ...] = Field(default=(30, 14, 7, 3, 1), alias="reminderDays")
+    tell_people: TellPeople | None = Field(default=None, alias="tellPeople")
+    reminder_days: DayList = Field(default=names.DEFAULT_REMINDER_DAYS, alias="reminderDays")
     # Minutes between scheduled runs, for a cron schedule that does not run once a day.
-    run_interval_minutes: int | None = Field(default=None, ge=1, le=MAX_DAYS * 24 * 60, alias="runIntervalMinutes")
-    reevaluate_config_rule: bool = Field(default=True, alias="reevaluateConfigRule")
+    run_interval_minutes: Minutes | None = Field(default=None, alias="runIntervalMinutes")
+    reevaluate_config_rule: Flag = Field(default=True, alias="reevaluateConfigRule")
     mode: Literal["account", "organization"] = Field(default="account", alias="mode")
-    # Organization mode only (see OrganizationConfig.check).
-    organization_id: str | None = Field(default=None, alias="organizationId")
-    organizational_unit_ids: tuple[str, ...] = Field(default=(), alias="organizationalUnitIds")
-    member_region: str | None = Field(default=None, alias="memberRegion")
-    max_concurrent_percentage: int = Field(default=100, ge=1, le=100, alias="maxConcurrentPercentage")
-    failure_tolerance_percentage: int = Field(default=10, ge=0, le=100, alias="failureTolerancePercentage")
-    delegated_admin: bool = Field(default=True, alias="delegatedAdmin")
-    asset_bucket_prefix: str | None = Field(default=None, alias="assetBucketPrefix")
-    digest_schedule: str = Field(default="cron(0 8 * * ? *)", alias="digestSchedule")
-
-    @field_validator("notification_emails", "organizational_unit_ids", "reminder_days", mode="before")
-    @classmethod
-    def _list(cls, value: object) -> object:
-        if isinstance(value, str):
-            text = value.strip()
-            if text.startswith("["):
-                try:
-                    return json.loads(text)
-                except json.JSONDecodeError as exc:
-                    raise ValueError(f"not a JSON list: {value!r}") from exc
-            return [part.strip() for part in text.split(",") if part.strip()]
-        return value
-
-    @field_validator("notification_emails")
-    @classmethod
-    def _emails(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        bad = [email for email in value if not EMAIL_PATTERN.fullmatch(email)]
-        if bad:
-            raise ValueError(f"not an email address: {', '.join(repr(b) for b in bad)}")
-        return value
-
-    @field_validator("organization_id")
-    @classmethod
-    def _organization(cls, value: str | None) -> str | None:
-        if value is not None and not ORGANIZATION_ID_PATTERN.fullmatch(value):
-            raise ValueError(f"must be an AWS Organizations id like 'o-a1b2c3d4e5', got {value!r}")
-        return value
-
-    @field_validator("organizational_unit_ids")
-    @classmethod
-    def _units(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        bad = [unit for unit in value if not OU_ID_PATTERN.fullmatch(unit)]
-        if bad:
-            raise ValueError(
-                f"not an OU or root id ('ou-xxxx-xxxxxxxx' or 'r-xxxx'): {', '.join(repr(b) for b in bad)}"
-            )
-        return value
-
-    @field_validator("member_region")
-    @classmethod
-    def _member_region(cls, value: str | None) -> str | None:
-        if value is not None and not REGION_PATTERN.fullmatch(value):
-            raise ValueError(f"not a region name: {value!r}")
-        return value
-
-    @field_validator("asset_bucket_prefix")
-    @classmethod
-    def _asset_prefix(cls, value: str | None) -> str | None:
-        if value is not None and not BUCKET_PREFIX_PATTERN.fullmatch(value):
-            raise ValueError(f"must be 3-42 lowercase letters, digits or hyphens, got {value!r}")
-        return value
+    # Organization mode only (see _organization_needs).
+    organization_id: OrganizationId | None = Field(default=None, alias="organizationId")
+    organizational_unit_ids: UnitIds = Field(default=(), alias="organizationalUnitIds")
+    member_region: RegionName | None = Field(default=None, alias="memberRegion")
+    max_concurrent_percentage: Annotated[Percent, Field(ge=1, le=100)] = Field(
+        default=100, alias="maxConcurrentPercentage"
+    )
+    failure_tolerance_percentage: Annotated[Percent, Field(ge=0, le=100)] = Field(
+        default=10, alias="failureTolerancePercentage"
+    )
+    delegated_admin: Flag = Field(default=True, alias="delegatedAdmin")
+    asset_bucket_prefix: AssetPrefix | None = Field(default=None, alias="assetBucketPrefix")
+    digest_schedule: Schedule = Field(default="cron(0 8 * * ? *)", alias="digestSchedule")
 
     @model_validator(mode="after")
     def _interval_known(self) -> DeployConfig:
-        if self.run_interval_minutes is None and schedule.interval_minutes(self.schedule) is None:
+        read = schedule.interval_minutes(self.schedule)
+        if self.run_interval_minutes is None and read is None:
             raise ValueError(
                 f"context 'runIntervalMinutes': required when the schedule {self.schedule!r} does not run once a "
-                "day (reminders are placed by the time between runs)"
+                "day: a person is told of a moment that fell within this many minutes before a run, so give the "
+                "longest gap between two runs (a weekday schedule: 4320, Friday to Monday; a moment is then never "
+                "missed, and may be told twice)"
+            )
+        if self.run_interval_minutes is not None and read is not None and self.run_interval_minutes != read:
+            raise ValueError(
+                f"context 'runIntervalMinutes': the schedule {self.schedule!r} runs every {read} minutes; leave "
+                f"runIntervalMinutes out (it is read from the schedule), or set it to {read}"
             )
         return self
 
@@ -162,6 +152,12 @@ class DeployConfig(BaseModel):
 
     @model_validator(mode="after")
     def _organization_needs(self) -> DeployConfig:
+        given = sorted(_FIELD_TO_KEY[field] or field for field in self.model_fields_set & ORGANIZATION_ONLY)
+        if self.mode == "account" and given:
+            raise ValueError(
+                f"context {', '.join(repr(key) for key in given)}: used only with -c mode=organization (add it, or "
+                "leave these out)"
+            )
         if self.mode == "organization":
             if self.organization_id is None:
                 raise ValueError("context 'organizationId': required when mode=organization")
@@ -169,42 +165,19 @@ class DeployConfig(BaseModel):
                 raise ValueError("context 'organizationalUnitIds': required when mode=organization")
         return self
 
-    @field_validator(
-        "dry_run", "archive", "delegated_admin", "reserved_concurrency", "reevaluate_config_rule", mode="before"
-    )
-    @classmethod
-    def _bool(cls, value: object) -> object:
-        return parse_bool(value)
+    @model_validator(mode="after")
+    def _someone_is_told(self) -> DeployConfig:
+        if not self.notification_emails and not self.no_subscribers:
+            raise ValueError(
+                "context 'notificationEmails': required: a stack that deletes must tell someone; give one or more "
+                "addresses (-c notificationEmails=secops@example.com), or -c noSubscribers=true if you subscribe "
+                "to the TopicArn and AlarmTopicArn outputs yourself"
+            )
+        return self
 
-    @field_validator(
-        "grace_days",
-        "expiry_warning_days",
-        "log_retention_days",
-        "max_concurrent_percentage",
-        "failure_tolerance_percentage",
-        "run_interval_minutes",
-        mode="before",
-    )
-    @classmethod
-    def _int(cls, value: object) -> object:
-        return parse_whole_number(value)
-
-    @field_validator("schedule", "digest_schedule")
-    @classmethod
-    def _schedule(cls, value: str) -> str:
-        return schedule.check(value)  # ScheduleError is a ValueError: reported naming the key
-
-    @field_validator("exempt_tag_key")
-    @classmethod
-    def _tag_key(cls, value: str) -> str:
-        return check_tag_key(value)
-
-    @field_validator("log_retention_days")
-    @classmethod
-    def _retention(cls, value: int) -> int:
-        if value not in LOG_RETENTION_DAYS:
-            raise ValueError(f"must be one of CloudWatch Logs' retention periods {LOG_RETENTION_DAYS}, got {value}")
-        return value
+    @property
+    def log_retention(self) -> logs.RetentionDays:
+        return LOG_RETENTION[self.log_retention_days]
 
     @property
     def asset_prefix(self) -> str:
@@ -260,6 +233,18 @@ def unknown_key(key: str) -> str:
 
 
 _FIELD_TO_KEY = {name: field.alias for name, field in DeployConfig.model_fields.items()}
+ORGANIZATION_ONLY = frozenset(
+    {
+        "organization_id",
+        "organizational_unit_ids",
+        "member_region",
+        "max_concurrent_percentage",
+        "failure_tolerance_percentage",
+        "delegated_admin",
+        "asset_bucket_prefix",
+        "digest_schedule",
+    }
+)
 KEYS = tuple(key for key in _FIELD_TO_KEY.values() if key)
 
 

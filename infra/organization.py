@@ -26,11 +26,11 @@ from constructs import Construct
 from cert_cleanup.config import names
 from infra.arns import ANY, arn
 from infra.components.archive import private_bucket
+from infra.components.cleanup import add_cleanup
 from infra.components.digest import OrganizationDigest
 from infra.components.monitoring import alarm_arn_pattern
 from infra.components.notifications import Notifications
 from infra.config import ContextError, DeployConfig
-from infra.stack import LOG_RETENTION, add_cleanup
 
 CENTRAL_TOPIC_PARAMETER = "CentralTopicArn"
 CENTRAL_ALARM_TOPIC_PARAMETER = "CentralAlarmTopicArn"
@@ -54,7 +54,7 @@ class MemberStack(StackSetStack):
         topic = sns.Topic.from_topic_arn(self, "CentralTopic", topic_arn)
         alarm_topic = sns.Topic.from_topic_arn(self, "CentralAlarmTopic", alarm_topic_arn)
         # Members email no one by default: the central digest tells people once a day (tellPeople overrides).
-        self.cleanup, _ = add_cleanup(
+        self.cleanup = add_cleanup(
             self,
             config,
             topic=topic,
@@ -133,7 +133,7 @@ class OrganizationStack(Stack):
             alarm_topic=notifications.alarm_topic,
             topic_key_arn=notifications.key.key_arn,
             schedule=config.digest_schedule,
-            log_retention=LOG_RETENTION[config.log_retention_days],
+            log_retention=config.log_retention,
         )
 
         self.member = MemberStack(

@@ -79,9 +79,14 @@ def check(expression: str) -> str:
             raise ScheduleError(f"cron {field.name}: {problem} in {expression!r}")
     day_of_month, day_of_week = parts[2], parts[4]
     if (day_of_month == "?") == (day_of_week == "?"):
+        fixed = list(parts)
+        if day_of_month == "?":
+            fixed[2] = "*"
+        else:
+            fixed[4] = "?"
         raise ScheduleError(
             "cron: exactly one of day-of-month and day-of-week must be '?' (EventBridge cannot use both), "
-            f"got {expression!r}"
+            f"got {expression!r}; for example cron({' '.join(fixed)})"
         )
     return expression
 

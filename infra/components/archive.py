@@ -9,6 +9,8 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from cert_cleanup.config import names
+
 NONCURRENT_VERSION_DAYS = 90
 EXPIRE_AFTER_DAYS = 3 * 365
 
@@ -36,9 +38,8 @@ class Archive(Construct):
     128 KB by default, and the colder classes bill at least 128 KB per object.
     """
 
-    def __init__(self, scope: Construct, construct_id: str, *, prefix: str) -> None:
+    def __init__(self, scope: Construct, construct_id: str) -> None:
         super().__init__(scope, construct_id)
-        self.prefix = prefix
         self.bucket = private_bucket(
             self,
             "Bucket",
@@ -68,5 +69,5 @@ class Archive(Construct):
         )
 
     def objects_arn(self) -> str:
-        """The objects the function may write: only under ``<prefix><this account>/``."""
-        return self.bucket.arn_for_objects(f"{self.prefix}{Aws.ACCOUNT_ID}/*")
+        """The objects the function may write: only under ``cert-cleanup/<this account>/``, where it writes them."""
+        return self.bucket.arn_for_objects(f"{names.ARCHIVE_PREFIX}{Aws.ACCOUNT_ID}/*")

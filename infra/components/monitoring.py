@@ -11,9 +11,7 @@ from __future__ import annotations
 from aws_cdk import Aws, Duration
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as actions
-from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
-from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from cert_cleanup.config import names
@@ -45,30 +43,3 @@ def count_alarm(
     )
     alarm.add_alarm_action(actions.SnsAction(topic))
     return alarm
-
-
-class Monitoring(Construct):
-    """The function's errors, and every failed invocation sent to its failure queue."""
-
-    def __init__(
-        self, scope: Construct, construct_id: str, *, function: lambda_.IFunction, queue: sqs.IQueue, topic: sns.ITopic
-    ) -> None:
-        super().__init__(scope, construct_id)
-        self.errors = count_alarm(
-            self,
-            "FunctionErrors",
-            name="function-errors",
-            description="cert-cleanup run failed: a lookup, a delete or the summary failed. See the email or the logs.",
-            metric=function.metric_errors(period=PERIOD, statistic="Sum"),
-            topic=topic,
-        )
-        # Messages sent, not messages visible: nothing consumes the queue, so its depth stays up for the
-        # 14 days it keeps them, and an alarm on it would stay in ALARM and be silent for every later failure.
-        self.failed_runs = count_alarm(
-            self,
-            "FailedRunsQueued",
-            name="failed-runs-queued",
-            description="cert-cleanup: a failed invocation was sent to the failure queue.",
-            metric=queue.metric_number_of_messages_sent(period=PERIOD, statistic="Sum"),
-            topic=topic,
-        )

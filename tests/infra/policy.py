@@ -29,6 +29,8 @@ class Resolver:
     url_suffix: str = "amazonaws.com"
     stack_name: str = "CertCleanup"
     parameters: dict[str, Any] = field(default_factory=dict)
+    # Logical ID -> the ARN (or, for a bucket, the name) of the resource it became, where a test knows it
+    physical: dict[str, str] = field(default_factory=dict)
 
     def __call__(self, value: Any) -> Any:
         if isinstance(value, list):
@@ -57,6 +59,8 @@ class Resolver:
             return pseudo[name]
         if name in self.parameters:
             return self.parameters[name]
+        if name in self.physical:
+            return self.physical[name]
         resource = self.template["Resources"][name]
         if resource["Type"] == "AWS::SNS::Topic":
             return f"arn:{self.partition}:sns:{self.region}:{self.account}:{name}"
@@ -65,6 +69,9 @@ class Resolver:
     def attribute(self, logical_id: str, attribute: str) -> str:
         resource = self.template["Resources"][logical_id]
         service = resource["Type"].split("::")[1].lower()
+        if attribute == "Arn" and logical_id in self.physical:
+            known = self.physical[logical_id]
+            return f"arn:{self.partition}:s3:::{known}" if service == "s3" else known
         if attribute == "Arn":
             return f"arn:{self.partition}:{service}:{self.region}:{self.account}:{logical_id}"
         return f"{logical_id}.{attribute}"

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import pytest
+from aws_cdk import aws_logs as logs
 
-from infra.config import LOG_RETENTION_DAYS, ContextError, DeployConfig
-from infra.stack import LOG_RETENTION
+from infra.config import LOG_RETENTION, ContextError, DeployConfig
+from infra.schedule import interval_minutes as schedule_interval
 from tests.infra.conftest import synthesize
+
+TOLD = {"notificationEmails": "secops@example.com"}
 
 
 def test_defaults() -> None:
-    config = DeployConfig.from_values({})
+    config = DeployConfig.from_values(TOLD)
     assert config.schedule == "rate(1 day)"
     assert config.dry_run is False
     assert config.archive is True
-    assert config.notification_emails == ()
+    assert config.notification_emails == ("secops@example.com",)
 
 
 def test_command_line_strings_are_parsed() -> None:
@@ -39,7 +42,7 @@ def test_command_line_strings_are_parsed() -> None:
         (
             "notificationEmails",
             ["ops@example.com", "not-an-email"],
-            "context 'notificationEmails': not an email address: 'not-an-email'",
+            "context 'notificationEmails': must be an email address, got 'not-an-email'",
         ),
         ("notificationEmails", "[broken", "context 'notificationEmails': not a JSON list"),
         ("schedule", "every day", "context 'schedule': must be 'rate(N unit)' or 'cron(minutes hours day-of-month"),
@@ -52,7 +55,11 @@ def test_command_line_strings_are_parsed() -> None:
         ("schedule", "cron(0 6 32 * ? *)", "context 'schedule': cron day-of-month: must be 1-31, got '32'"),
         ("schedule", "cron(0 6 ? 13 MON *)", "context 'schedule': cron month: must be 1-12 or JAN-DEC, got '13'"),
         ("schedule", "cron(0 6 ? * FUNDAY *)", "context 'schedule': cron day-of-week: must be 1-7 or SUN-SAT"),
-        ("schedule", "cron(0 6 * * * *)", "context 'schedule': cron: exactly one of day-of-month and day-of-week"),
+        (
+            "schedule",
+            "cron(0 6 * * * *)",
+            "must be '?' (EventBridge cannot use both), got 'cron(0 6 * * * *)'; for example cron(0 6 * * ? *)",
+        ),
         ("schedule", "cron(0 6 ? * ? *)", "context 'schedule': cron: exactly one of day-of-month and day-of-week"),
         ("schedule", "cron(? 6 * * ? *)", "context 'schedule': cron minutes: '?' is allowed in day-of-month"),
         ("schedule", "cron(0/0 6 * * ? *)", "context 'schedule': cron minutes: the step after '/' must be"),
@@ -60,7 +67,7 @@ def test_command_line_strings_are_parsed() -> None:
         ("schedule", "cron(0 6 * * ? 2300)", "context 'schedule': cron year: must be 1970-2199, got '2300'"),
         ("digestSchedule", "cron(0 8 * * ? *", "context 'digestSchedule': must be 'rate(N unit)'"),
         ("graceDays", -1, "context 'graceDays': Input should be greater than or equal to 0, got -1"),
-        ("graceDays", "ten", "context 'graceDays': must be a whole number, got 'ten'"),
+        ("graceDays", "ten", "context 'graceDays': must be a whole number of days, got 'ten'"),
         ("expiryWarningDays", 100000, "context 'expiryWarningDays': Input should be less than or equal to 3650"),
         ("dryRun", "yes", "context 'dryRun': must be true or false, got 'yes'"),
         ("regions", "eu-west-1", "context 'regions': removed: every run searches all regions enabled for the account"),
@@ -78,7 +85,7 @@ def test_command_line_strings_are_parsed() -> None:
 )
 def test_bad_value_names_the_context_key(key: str, value: object, message: str) -> None:
     with pytest.raises(ContextError) as raised:
-        DeployConfig.from_values({key: value})
+        DeployConfig.from_values({**TOLD, key: value})
     assert message in str(raised.value)
 
 
@@ -87,8 +94,10 @@ def test_bad_context_fails_synth_naming_the_key() -> None:
         synthesize({"graceDays": "-5"})
 
 
-def test_every_allowed_retention_maps_to_a_cdk_retention() -> None:
-    assert set(LOG_RETENTION_DAYS) == set(LOG_RETENTION)
+def test_every_retention_cloudwatch_offers_is_accepted_by_its_days() -> None:
+    offered = {member for member in logs.RetentionDays if member is not logs.RetentionDays.INFINITE}
+    assert set(LOG_RETENTION.values()) == offered
+    assert DeployConfig.from_values({**TOLD, "logRetentionDays": "30"}).log_retention is logs.RetentionDays.ONE_MONTH
 
 
 @pytest.mark.parametrize(
@@ -103,26 +112,26 @@ def test_every_allowed_retention_maps_to_a_cdk_retention() -> None:
     ],
 )
 def test_the_time_between_runs_is_read_from_the_schedule(schedule: str, minutes: int) -> None:
-    assert DeployConfig.from_values({"schedule": schedule}).interval_minutes == minutes
+    assert DeployConfig.from_values({**TOLD, "schedule": schedule}).interval_minutes == minutes
 
 
 @pytest.mark.parametrize("schedule", ["cron(0 */6 * * ? *)", "cron(0 6 ? * MON *)", "cron(0 6 1 * ? *)"])
 def test_a_cron_that_does_not_run_once_a_day_needs_its_interval(schedule: str) -> None:
     with pytest.raises(ContextError, match="context 'runIntervalMinutes': required when the schedule"):
-        DeployConfig.from_values({"schedule": schedule})
-    given = DeployConfig.from_values({"schedule": schedule, "runIntervalMinutes": "360"})
+        DeployConfig.from_values({**TOLD, "schedule": schedule})
+    given = DeployConfig.from_values({**TOLD, "schedule": schedule, "runIntervalMinutes": "360"})
     assert given.interval_minutes == 360
 
 
 def test_people_settings_from_the_command_line() -> None:
     config = DeployConfig.from_values(
-        {"tellPeople": "every-run", "reminderDays": "14,3", "reevaluateConfigRule": "false"}
+        {**TOLD, "tellPeople": "every-run", "reminderDays": "14,3", "reevaluateConfigRule": "false"}
     )
     assert (config.tell_people, config.reminder_days, config.reevaluate_config_rule) == ("every-run", (14, 3), False)
     with pytest.raises(ContextError, match="context 'tellPeople'"):
-        DeployConfig.from_values({"tellPeople": "sometimes"})
+        DeployConfig.from_values({**TOLD, "tellPeople": "sometimes"})
     with pytest.raises(ContextError, match="context 'reminderDays'"):
-        DeployConfig.from_values({"reminderDays": "14,-1"})
+        DeployConfig.from_values({**TOLD, "reminderDays": "14,-1"})
 
 
 @pytest.mark.parametrize(
@@ -143,7 +152,8 @@ def test_people_settings_from_the_command_line() -> None:
     ],
 )
 def test_schedules_eventbridge_accepts_are_accepted(schedule: str) -> None:
-    assert DeployConfig.from_values({"schedule": schedule, "runIntervalMinutes": 60}).schedule == schedule
+    interval = {} if schedule_interval(schedule) else {"runIntervalMinutes": 60}
+    assert DeployConfig.from_values({**TOLD, "schedule": schedule, **interval}).schedule == schedule
 
 
 def test_a_mistyped_key_fails_synth_and_the_cdk_own_keys_do_not() -> None:
@@ -160,3 +170,38 @@ def test_a_mistyped_key_fails_synth_and_the_cdk_own_keys_do_not() -> None:
         }
     )
     assert stack.node.try_get_context("aws:cdk:enable-path-metadata") is True
+
+
+def test_a_stack_that_would_tell_nobody_is_refused_unless_said_on_purpose() -> None:
+    with pytest.raises(ContextError, match="context 'notificationEmails': required: a stack that deletes must tell"):
+        DeployConfig.from_values({})
+    assert DeployConfig.from_values({"noSubscribers": "true"}).notification_emails == ()
+
+
+def test_a_run_interval_that_contradicts_the_schedule_is_refused() -> None:
+    # Reminders are placed by the interval: 60 minutes against a daily schedule would drop 23 of 24
+    with pytest.raises(
+        ContextError, match="context 'runIntervalMinutes': the schedule 'rate\\(1 day\\)' runs every 1440"
+    ):
+        DeployConfig.from_values({**TOLD, "runIntervalMinutes": "60"})
+    assert DeployConfig.from_values({**TOLD, "runIntervalMinutes": "1440"}).interval_minutes == 1440
+
+
+@pytest.mark.parametrize("key", ["organizationId", "organizationalUnitIds", "memberRegion", "digestSchedule"])
+def test_organization_keys_without_organization_mode_are_refused(key: str) -> None:
+    value = {
+        "organizationId": "o-a1b2c3d4e5",
+        "organizationalUnitIds": "ou-ab12-11111111",
+        "memberRegion": "eu-west-1",
+        "digestSchedule": "rate(1 day)",
+    }[key]
+    with pytest.raises(ContextError, match=f"context '{key}': used only with -c mode=organization"):
+        DeployConfig.from_values({**TOLD, key: value})
+
+
+@pytest.mark.parametrize("value", ["", "[]", "14,,3"])
+def test_an_empty_reminder_list_fails_synth_instead_of_every_run(value: str) -> None:
+    # An empty list would set REMINDER_DAYS="", which the function refuses at every invocation
+    with pytest.raises(ContextError) as raised:
+        DeployConfig.from_values({**TOLD, "reminderDays": value})
+    assert "context 'reminderDays': " in str(raised.value)

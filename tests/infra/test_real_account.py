@@ -127,6 +127,7 @@ def test_the_app_command_runs_from_an_activated_venv(tmp_path: Path) -> None:
         "PATH": f"{venv_bin}{os.pathsep}{os.environ.get('PATH', '')}",
         "HOME": os.environ.get("HOME", str(tmp_path)),
         "CDK_OUTDIR": str(tmp_path / "out"),
+        "CDK_CONTEXT_JSON": json.dumps({"notificationEmails": ["secops@example.com"]}),  # what `-c` passes
     }  # no PYTHONPATH and no JSII_* variable: the Makefile's are not there for a user who runs `cdk synth` by hand
     # When the CDK CLI would run it
     completed = subprocess.run(

@@ -10,7 +10,7 @@ from aws_cdk.assertions import Capture, Match, Template
 from cert_cleanup.config import names
 from cert_cleanup.config.settings import Settings
 from infra.components.archive import EXPIRE_AFTER_DAYS, NONCURRENT_VERSION_DAYS
-from infra.components.function import MEMORY_MB, TIMEOUT
+from infra.components.cleanup import MEMORY_MB, TIMEOUT
 from tests.infra.conftest import synthesize
 from tests.infra.policy import role_statements
 
@@ -182,6 +182,7 @@ def expected_statements(template: Template) -> list[dict[str, Any]]:
         return logical_id(template, resource_type)
 
     return [
+        {"Effect": "Allow", "Action": ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], "Resource": "*"},
         {
             "Sid": "DiscoverCertificatesAndTheirUsers",
             "Effect": "Allow",
@@ -191,15 +192,15 @@ def expected_statements(template: Template) -> list[dict[str, Any]]:
                 "elasticloadbalancing:DescribeLoadBalancers",
                 "elasticloadbalancing:DescribeListeners",
                 "elasticloadbalancing:DescribeListenerCertificates",
-                "cloudfront:ListDistributions",
                 "appsync:ListDomainNames",
+                "cloudfront:ListDistributions",
             ],
             "Resource": "*",
         },
         {
             "Sid": "ReadArchiveAndDeleteServerCertificates",
             "Effect": "Allow",
-            "Action": ["iam:GetServerCertificate", "iam:ListServerCertificateTags", "iam:DeleteServerCertificate"],
+            "Action": ["iam:GetServerCertificate", "iam:DeleteServerCertificate"],
             "Resource": {
                 "Fn::Join": [
                     "",
@@ -208,35 +209,32 @@ def expected_statements(template: Template) -> list[dict[str, Any]]:
             },
         },
         {
-            "Sid": "NeverDeleteExemptCertificates",
-            "Effect": "Deny",
-            "Action": "iam:DeleteServerCertificate",
-            "Resource": "*",
-            "Condition": {"StringEqualsIgnoreCase": {"aws:ResourceTag/cert-cleanup:exempt": "true"}},
-        },
-        {
-            "Sid": "WriteOwnLogs",
-            "Effect": "Allow",
-            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-            "Resource": {"Fn::GetAtt": [ref("AWS::Logs::LogGroup"), "Arn"]},
-        },
-        {
             "Sid": "PublishSummary",
             "Effect": "Allow",
             "Action": "sns:Publish",
             "Resource": {"Ref": results_topic(template)},
         },
         {
-            "Sid": "ReportFailedRun",
-            "Effect": "Allow",
-            "Action": "sqs:SendMessage",
-            "Resource": {"Fn::GetAtt": [ref("AWS::SQS::Queue"), "Arn"]},
-        },
-        {
             "Sid": "EncryptForTopicAndQueue",
             "Effect": "Allow",
             "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
             "Resource": {"Fn::GetAtt": [ref("AWS::KMS::Key"), "Arn"]},
+        },
+        {
+            "Sid": "ArchiveBeforeDelete",
+            "Effect": "Allow",
+            "Action": "s3:PutObject",
+            "Resource": {
+                "Fn::Join": [
+                    "",
+                    [
+                        {"Fn::GetAtt": [ref("AWS::S3::Bucket"), "Arn"]},
+                        "/cert-cleanup/",
+                        {"Ref": "AWS::AccountId"},
+                        "/*",
+                    ],
+                ]
+            },
         },
         {
             "Sid": "FindComplianceRule",
@@ -258,22 +256,24 @@ def expected_statements(template: Template) -> list[dict[str, Any]]:
             "Condition": {"StringEquals": {"aws:RequestedRegion": ["cn-north-1", "us-east-1"]}},
         },
         {
-            "Sid": "ArchiveBeforeDelete",
+            "Sid": "WriteOwnLogs",
             "Effect": "Allow",
-            "Action": "s3:PutObject",
-            "Resource": {
-                "Fn::Join": [
-                    "",
-                    [
-                        {"Fn::GetAtt": [ref("AWS::S3::Bucket"), "Arn"]},
-                        "/cert-cleanup/",
-                        {"Ref": "AWS::AccountId"},
-                        "/*",
-                    ],
-                ]
-            },
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+            "Resource": {"Fn::GetAtt": [ref("AWS::Logs::LogGroup"), "Arn"]},
         },
-        {"Effect": "Allow", "Action": ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], "Resource": "*"},
+        {
+            "Sid": "ReportFailedRun",
+            "Effect": "Allow",
+            "Action": "sqs:SendMessage",
+            "Resource": {"Fn::GetAtt": [ref("AWS::SQS::Queue"), "Arn"]},
+        },
+        {
+            "Sid": "NeverDeleteExemptCertificates",
+            "Effect": "Deny",
+            "Action": "iam:DeleteServerCertificate",
+            "Resource": "*",
+            "Condition": {"StringEqualsIgnoreCase": {"aws:ResourceTag/cert-cleanup:exempt": "true"}},
+        },
     ]
 
 
@@ -356,7 +356,7 @@ def test_environment_comes_from_the_shared_names_and_the_function_accepts_it(tem
     assert environment[names.ENV_EXEMPT_TAG_KEY] == "cert-cleanup:exempt"
     assert "REGIONS" not in environment
     assert environment[names.ENV_ACCOUNT_LABEL] == "prod-edge"
-    assert environment[names.ENV_ARCHIVE_PREFIX] == names.DEFAULT_ARCHIVE_PREFIX
+    assert "ARCHIVE_PREFIX" not in environment
     assert environment[names.ENV_SNS_TOPIC_ARN] == {"Ref": results_topic(template)}
     assert environment[names.ENV_ARCHIVE_BUCKET] == {"Ref": logical_id(template, "AWS::S3::Bucket")}
     # What CloudFormation will resolve, the function's own settings rules accept
@@ -391,7 +391,7 @@ def test_without_archive_there_is_no_bucket_and_no_s3_permission() -> None:
 
 
 def test_defaults_are_a_daily_deleting_run() -> None:
-    _, default = synthesize({})
+    _, default = synthesize({"noSubscribers": "true"})
     template = Template.from_stack(default)
     template.has_resource_properties("AWS::Events::Rule", {"ScheduleExpression": "rate(1 day)"})
     variables = next(iter(template.find_resources("AWS::Lambda::Function").values()))["Properties"]["Environment"]

@@ -1,0 +1,249 @@
+"""The clean-up: its scheduled function (role from the permissions its code declares), failure queue, alarms and
+archive. One body for the single-account stack and every organization member."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import jsii
+from aws_cdk import Duration
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from cert_cleanup import job
+from cert_cleanup.aws.permissions import On, Permission
+from cert_cleanup.config import names
+from cert_cleanup.config.settings import Settings
+from infra.arns import ANY, arn
+from infra.components.archive import Archive
+from infra.components.monitoring import PERIOD, count_alarm
+from infra.components.scheduled_function import ScheduledFunction
+from infra.config import DeployConfig
+
+TIMEOUT = Duration.minutes(10)
+MEMORY_MB = names.FUNCTION_MEMORY_MB
+# One statement per kind of resource, in the order the code's modules declare them.
+SIDS = {
+    On.ANY: "DiscoverCertificatesAndTheirUsers",
+    On.SERVER_CERTIFICATES: "ReadArchiveAndDeleteServerCertificates",
+    On.TOPIC: "PublishSummary",
+    On.TOPIC_KEY: "EncryptForTopicAndQueue",
+    On.ARCHIVE: "ArchiveBeforeDelete",
+    On.CONFIG_RULES: "RefreshComplianceAfterDelete",
+    On.THIS_FUNCTION: "ReadOwnDeploymentTime",
+}
+SIDS_IN_REGIONS = {On.ANY: "FindComplianceRule"}  # the same, for calls made in named regions only
+
+
+@jsii.implements(lambda_.IDestination)
+class QueueDestination:
+    """An on-failure SQS destination that grants nothing by itself: the role's policy says it all."""
+
+    def __init__(self, queue: sqs.IQueue) -> None:
+        self.queue = queue
+
+    def bind(
+        self, scope: Construct, fn: lambda_.IFunction, *, type: lambda_.DestinationType
+    ) -> lambda_.DestinationConfig:
+        return lambda_.DestinationConfig(destination=self.queue.queue_arn)
+
+
+def function_environment(config: DeployConfig, *, tell_people: str = "on-change") -> dict[str, str]:
+    """The function's settings as environment variables, checked by the function's own rules.
+
+    ``tell_people`` is the default when the context does not set ``tellPeople``.
+    """
+    environment = {
+        names.ENV_DRY_RUN: str(config.dry_run).lower(),
+        names.ENV_GRACE_DAYS: str(config.grace_days),
+        names.ENV_EXPIRY_WARNING_DAYS: str(config.expiry_warning_days),
+        names.ENV_EXEMPT_TAG_KEY: config.exempt_tag_key,
+        names.ENV_TELL_PEOPLE: config.tell_people or tell_people,
+        names.ENV_REMINDER_DAYS: ",".join(str(days) for days in config.reminder_days),
+        names.ENV_RUN_INTERVAL_MINUTES: str(config.interval_minutes),
+        names.ENV_REEVALUATE_CONFIG_RULE: str(config.reevaluate_config_rule).lower(),
+    }
+    if config.account_label:
+        environment[names.ENV_ACCOUNT_LABEL] = config.account_label
+    Settings.build(**environment)  # the function would refuse what this refuses
+    return environment
+
+
+class CleanupFunction(ScheduledFunction):
+    """The clean-up on its schedule, its failure queue, and a role granting exactly what its code declares."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        environment: dict[str, str],
+        topic: sns.ITopic,
+        alarm_topic: sns.ITopic,
+        topic_key_arn: str,
+        queue_key: kms.IKey | None,
+        archive: Archive | None,
+        config: DeployConfig,
+        alarm_scope: Construct,
+        read_account_alias: bool = False,
+        role_name: str | None = None,
+    ) -> None:
+        """``queue_key`` encrypts the failure queue; ``None`` uses SQS-managed encryption (no key to pay for).
+
+        ``config.reserved_concurrency`` reserves one concurrent execution; off by default, because an account
+        whose concurrency quota is 10 refuses any reservation (Lambda keeps 10 unreserved). Overlapping runs are
+        safe without it: a second delete of the same certificate ends ``deleted`` (NoSuchEntity), and archive
+        keys hold the run id.
+        """
+        queues: list[sqs.Queue] = []
+
+        def failure_queue(owner: Construct) -> dict[str, Any]:
+            queue = sqs.Queue(
+                owner,
+                "FailedRuns",
+                encryption=sqs.QueueEncryption.KMS if queue_key else sqs.QueueEncryption.SQS_MANAGED,
+                encryption_master_key=queue_key,
+                enforce_ssl=True,
+                retention_period=Duration.days(14),
+            )
+            queues.append(queue)
+            return {"on_failure": QueueDestination(queue)}
+
+        super().__init__(
+            scope,
+            construct_id,
+            description="Deletes expired IAM server certificates proven unused (CIS AWS 1.19, Security Hub IAM.26)",
+            role_description="cert-cleanup: read certificate users everywhere, delete expired unused IAM certificates",
+            handler=names.HANDLER,
+            timeout=TIMEOUT,
+            memory_mb=MEMORY_MB,
+            environment={
+                **environment,
+                names.ENV_SNS_TOPIC_ARN: topic.topic_arn,
+                "POWERTOOLS_SERVICE_NAME": names.SERVICE_NAME,
+                "POWERTOOLS_METRICS_NAMESPACE": names.METRICS_NAMESPACE,
+            },
+            schedule=config.schedule,
+            log_retention=config.log_retention,
+            alarm_topic=alarm_topic,
+            alarm_name="function-errors",
+            alarm_description=(
+                "cert-cleanup run failed: a lookup, a delete or the summary failed. See the email or the logs."
+            ),
+            alarm_scope=alarm_scope,
+            alarm_id="FunctionErrors",
+            role_name=role_name,
+            owned_options=failure_queue,
+            reserved_concurrent_executions=1 if config.reserved_concurrency else None,
+            max_event_age=Duration.hours(1),
+            tracing=lambda_.Tracing.ACTIVE,
+        )
+        [self.failure_queue] = queues
+        resources = {
+            On.ANY: ["*"],
+            On.SERVER_CERTIFICATES: [arn("iam", "server-certificate/*")],
+            On.TOPIC: [topic.topic_arn],
+            On.TOPIC_KEY: list(dict.fromkeys([topic_key_arn, *([queue_key.key_arn] if queue_key else [])])),
+            On.ARCHIVE: [archive.objects_arn()] if archive else [],
+            On.CONFIG_RULES: [arn("config", "config-rule/*", region=ANY)],
+        }
+        permissions = job.permissions(
+            archive=archive is not None,
+            reevaluate_config_rule=config.reevaluate_config_rule,
+            read_account_alias=read_account_alias,
+            tell_people=environment[names.ENV_TELL_PEOPLE],
+        )
+        for (on, regions), actions in _grouped(permissions).items():
+            if on is On.THIS_FUNCTION:
+                # The first scheduled run after a deploy reads the function's own LastModified. On this function
+                # only, in a policy of its own: the role's default policy cannot name the function created after it.
+                iam.Policy(
+                    self,
+                    "ReadOwnDeploymentTime",
+                    roles=[self.role],
+                    statements=[
+                        iam.PolicyStatement(sid=SIDS[on], actions=actions, resources=[self.function.function_arn])
+                    ],
+                )
+                continue
+            conditions = {"StringEquals": {"aws:RequestedRegion": list(regions)}} if regions else None
+            sid = SIDS_IN_REGIONS[on] if regions and on in SIDS_IN_REGIONS else SIDS[on]
+            self.grant(sid, actions, resources[on], conditions=conditions)
+        # What the code does not call itself: Lambda writes the logs and sends a failed invocation to the queue
+        # with the function's role. And, defence in depth, IAM itself refuses to delete a certificate tagged
+        # exempt, whatever the code decides.
+        self.grant_own_logs()
+        self.grant("ReportFailedRun", ["sqs:SendMessage"], [self.failure_queue.queue_arn])
+        self.grant(
+            "NeverDeleteExemptCertificates",
+            ["iam:DeleteServerCertificate"],
+            ["*"],
+            effect=iam.Effect.DENY,
+            conditions={"StringEqualsIgnoreCase": {f"aws:ResourceTag/{config.exempt_tag_key}": "true"}},
+        )
+
+
+def _grouped(permissions: tuple[Permission, ...]) -> dict[tuple[On, tuple[str, ...]], list[str]]:
+    groups: dict[tuple[On, tuple[str, ...]], list[str]] = {}
+    for permission in permissions:
+        groups.setdefault((permission.on, permission.regions), []).append(permission.action)
+    return {key: list(dict.fromkeys(actions)) for key, actions in groups.items()}
+
+
+@dataclass(frozen=True)
+class Cleanup:
+    function: CleanupFunction
+    archive: Archive | None
+
+
+def add_cleanup(
+    scope: Construct,
+    config: DeployConfig,
+    *,
+    topic: sns.ITopic,
+    alarm_topic: sns.ITopic,
+    topic_key_arn: str,
+    queue_key: kms.IKey | None,
+    read_account_alias: bool = False,
+    role_name: str | None = None,
+    tell_people: str = "on-change",
+) -> Cleanup:
+    """The function stack's body, shared by one account and every organization member: the archive (if on), the
+    function with its role, queue and schedule, and its alarms (under ``Monitoring``)."""
+    archive = Archive(scope, "Archive") if config.archive else None
+    environment = function_environment(config, tell_people=tell_people)
+    if archive:
+        environment[names.ENV_ARCHIVE_BUCKET] = archive.bucket.bucket_name
+    if read_account_alias:
+        environment[names.ENV_READ_ACCOUNT_ALIAS] = "true"
+    monitoring = Construct(scope, "Monitoring")
+    function = CleanupFunction(
+        scope,
+        "Cleanup",
+        environment=environment,
+        topic=topic,
+        alarm_topic=alarm_topic,
+        topic_key_arn=topic_key_arn,
+        queue_key=queue_key,
+        archive=archive,
+        config=config,
+        alarm_scope=monitoring,
+        read_account_alias=read_account_alias,
+        role_name=role_name,
+    )
+    # Messages sent, not messages visible: nothing consumes the queue, so its depth stays up for the 14 days it
+    # keeps them, and an alarm on it would stay in ALARM and be silent for every later failure.
+    count_alarm(
+        monitoring,
+        "FailedRunsQueued",
+        name="failed-runs-queued",
+        description="cert-cleanup: a failed invocation was sent to the failure queue.",
+        metric=function.failure_queue.metric_number_of_messages_sent(period=PERIOD, statistic="Sum"),
+        topic=alarm_topic,
+    )
+    return Cleanup(function, archive)

@@ -1,0 +1,229 @@
+"""Every AWS call the function makes is allowed by the role the stack gives it, as IAM evaluates it; and the
+role allows nothing the function does not call. moto enforces no IAM, so this is where a call without its
+permission shows: the real invocation runs on the emulated account, configured with the environment the
+template sets, and each call it made (action, resource ARN, region) is evaluated against the template's
+policies (``tests/infra/policy.py``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aws_cdk.assertions import Template
+
+from cert_cleanup import job
+from cert_cleanup.config import names
+from cert_cleanup.config.settings import Settings
+from emulator import seed
+from infra.stack import CertCleanupStack
+from tests.infra.conftest import synthesize
+from tests.infra.policy import Request, Resolver, allowed, role_statements
+from tests.support import ACCOUNT, CONTEXT, SCHEDULED, Fake, fake_aws
+
+KEY_ARN = f"arn:aws:kms:us-east-1:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+# What Lambda does with the function's role, not the code: its logs, X-Ray, the failure queue. KMS: SNS encrypts
+# a publish with the publisher's permissions.
+NOT_CALLED_BY_THE_CODE = {
+    "logs:CreateLogStream",
+    "logs:PutLogEvents",
+    "xray:PutTraceSegments",
+    "xray:PutTelemetryRecords",
+    "sqs:SendMessage",
+    "kms:Decrypt",
+    "kms:GenerateDataKey*",
+}
+
+
+@pytest.fixture
+def account() -> Iterator[Fake]:
+    """Every kind of certificate, users in eu-west-1 (Classic ELB, ALB), an archive bucket, IAM.26's rule,
+    the deployed function."""
+    with fake_aws() as aws:
+        aws.certificate("old", days=-30)
+        aws.certificate("cdn-old", days=-30, path="/cloudfront/")
+        aws.certificate("pinned", days=-30, tags={seed.EXEMPT_TAG: "true"})
+        used = aws.certificate("used", days=-30)["Arn"]
+        default = aws.certificate("soon", days=10)["Arn"]
+        seed.classic_elb(aws.session, "eu-west-1", "legacy", used)
+        seed.alb_with_certificates(aws.session, "eu-west-1", "shop", default, [used])
+        aws.session.client("s3").create_bucket(Bucket="archive-bucket")
+        aws.session.client("config").put_config_rule(
+            ConfigRule={
+                "ConfigRuleName": "securityhub-iam-server-certificate-expiration-check-1a2b3c",
+                "Source": {"Owner": "AWS", "SourceIdentifier": names.CONFIG_RULE_IDENTIFIER},
+            }
+        )
+        aws.iam.create_account_alias(AccountAlias="shop-prod")
+        yield aws
+
+
+def _calls(aws: Fake) -> list[dict[str, Any]]:
+    calls: list[dict[str, Any]] = []
+
+    def record(model: Any, params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+        signing = model.service_model.signing_name
+        calls.append({"action": f"{signing}:{model.name}", "params": dict(params), "region": context["client_region"]})
+
+    aws.hook("provide-client-params.*.*", record)
+    return calls
+
+
+def _resources(aws: Fake, call: dict[str, Any]) -> list[str]:
+    """The ARNs IAM authorizes a call on, from its parameters."""
+    params, action = call["params"], call["action"]
+    if "ServerCertificateName" in params:
+        name = params["ServerCertificateName"]
+        paths = {
+            item["ServerCertificateName"]: item["Path"]
+            for item in aws.iam.list_server_certificates()["ServerCertificateMetadataList"]
+        }
+        return [f"arn:aws:iam::{ACCOUNT}:server-certificate{paths.get(name, '/')}{name}"]
+    if action == "s3:PutObject":
+        return [f"arn:aws:s3:::{params['Bucket']}/{params['Key']}"]
+    if action == "sns:Publish":
+        return [params["TopicArn"]]
+    if action == "lambda:GetFunctionConfiguration":
+        return [params["FunctionName"]]
+    if action == "config:StartConfigRulesEvaluation":
+        rules = aws.session.client("config").describe_config_rules()["ConfigRules"]
+        arns = {rule["ConfigRuleName"]: rule["ConfigRuleArn"] for rule in rules}
+        return [arns[name] for name in params["ConfigRuleNames"]]
+    return ["*"]
+
+
+def _requests(aws: Fake, calls: list[dict[str, Any]], role_arn: str) -> Iterator[Request]:
+    principal = {"AWS": role_arn}
+    for call in calls:
+        context = {"aws:RequestedRegion": call["region"], "aws:SecureTransport": "true"}
+        for resource in _resources(aws, call):
+            yield Request(call["action"], resource, principal, context)
+        if call["action"] == "sns:Publish":  # SNS encrypts with the publisher's permissions on the topic's key
+            for action in ("kms:GenerateDataKey", "kms:Decrypt"):
+                yield Request(action, KEY_ARN, principal, context)
+
+
+def _allowed_actions(statements: list[dict[str, Any]]) -> set[str]:
+    return {
+        action
+        for statement in statements
+        if statement["Effect"] == "Allow"
+        for action in ([statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"])
+    }
+
+
+def _check(aws: Fake, template: dict[str, Any], resolve: Resolver, event: dict[str, Any], alias: bool) -> set[str]:
+    [function] = [r for r in template["Resources"].values() if r["Type"] == "AWS::Lambda::Function"]
+    environment = {
+        key: str(resolve(value)) for key, value in function["Properties"]["Environment"]["Variables"].items()
+    }
+    settings = Settings.from_env(environment, require_topic=True)
+    assert settings.read_account_alias is alias
+    calls = _calls(aws)
+
+    job.handle(event, CONTEXT, settings=settings, clients=aws.clients)
+
+    statements = resolve(role_statements(template))
+    role_arn = f"arn:aws:iam::{ACCOUNT}:role/cert-cleanup"
+    refused = [request for request in _requests(aws, calls, role_arn) if not allowed(statements, request)]
+    assert refused == []
+    return {call["action"] for call in calls}
+
+
+def _topic(aws: Fake) -> str:
+    return str(aws.session.client("sns").create_topic(Name="cert-cleanup")["TopicArn"])
+
+
+def test_every_call_of_one_account_is_allowed_and_nothing_else_is(account: Fake, stack: CertCleanupStack) -> None:
+    template = dict(Template.from_stack(stack).to_json())
+    ids = {value["Type"]: key for key, value in template["Resources"].items()}
+    [results_topic] = [
+        k for k, v in template["Resources"].items() if v["Type"] == "AWS::SNS::Topic" and "Alarm" not in k
+    ]
+    resolve = Resolver(
+        template,
+        region="us-east-1",
+        physical={
+            results_topic: _topic(account),
+            ids["AWS::S3::Bucket"]: "archive-bucket",
+            ids["AWS::KMS::Key"]: KEY_ARN,
+            ids["AWS::Lambda::Function"]: CONTEXT.invoked_function_arn,
+        },
+    )
+
+    called = _check(account, template, resolve, SCHEDULED, alias=False)
+
+    # Every call the code made is granted (above); and every grant is a call the code made
+    expected = called | NOT_CALLED_BY_THE_CODE
+    assert _allowed_actions(role_statements(template)) == expected - {"iam:ListAccountAliases"}
+    assert {"iam:DeleteServerCertificate", "s3:PutObject", "config:StartConfigRulesEvaluation"} <= called
+    assert "lambda:GetFunctionConfiguration" in called
+
+
+def test_every_call_of_an_organization_member_is_allowed_and_nothing_else_is(
+    account: Fake, member: dict[str, Any]
+) -> None:
+    ids = {value["Type"]: key for key, value in member["Resources"].items()}
+    topic = _topic(account)
+    resolve = Resolver(
+        member,
+        region="us-east-1",
+        parameters={"CentralTopicArn": topic, "CentralAlarmTopicArn": topic, "CentralKeyArn": KEY_ARN},
+        physical={ids["AWS::S3::Bucket"]: "archive-bucket", ids["AWS::Lambda::Function"]: CONTEXT.invoked_function_arn},
+    )
+
+    called = _check(account, member, resolve, SCHEDULED, alias=True)
+
+    assert _allowed_actions(role_statements(member)) == called | NOT_CALLED_BY_THE_CODE
+    assert "iam:ListAccountAliases" in called
+    assert "lambda:GetFunctionConfiguration" not in called  # members tell nobody: no first-run email to prepare
+
+
+def test_without_an_archive_tags_are_read_alone_and_allowed(account: Fake) -> None:
+    _, stack = synthesize({"notificationEmails": ["secops@example.com"], "archive": "false"})
+    template = dict(Template.from_stack(stack).to_json())
+    ids = {value["Type"]: key for key, value in template["Resources"].items()}
+    [results_topic] = [
+        k for k, v in template["Resources"].items() if v["Type"] == "AWS::SNS::Topic" and "Alarm" not in k
+    ]
+    resolve = Resolver(
+        template,
+        region="us-east-1",
+        physical={
+            results_topic: _topic(account),
+            ids["AWS::KMS::Key"]: KEY_ARN,
+            ids["AWS::Lambda::Function"]: CONTEXT.invoked_function_arn,
+        },
+    )
+
+    called = _check(account, template, resolve, SCHEDULED, alias=False)
+
+    assert "iam:ListServerCertificateTags" in called
+    assert not [action for action in called if action.startswith("s3:")]
+    assert _allowed_actions(role_statements(template)) == called | NOT_CALLED_BY_THE_CODE
+
+
+def _documented() -> dict[str, set[str]]:
+    """The actions of docs/deploy.md's permissions table: Allow and Deny."""
+    text = (Path(__file__).resolve().parents[2] / "docs" / "deploy.md").read_text()
+    table = text.split("**The function's permissions, exactly**", 1)[1].split("\n\n", 2)[1]
+    found: dict[str, set[str]] = {"Allow": set(), "Deny": set()}
+    for row in table.splitlines()[2:]:
+        actions = row.split("|")[1]
+        effect = "Deny" if "**Deny**" in actions else "Allow"
+        found[effect] |= set(re.findall(r"`([a-z0-9-]+:[A-Za-z*]+)`", actions))
+    return found
+
+
+def test_the_documented_permissions_are_the_template_s(template: Template) -> None:
+    statements = role_statements(dict(template.to_json()))
+    denied = {
+        action
+        for statement in statements
+        if statement["Effect"] == "Deny"
+        for action in ([statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"])
+    }
+    assert _documented() == {"Allow": _allowed_actions(statements), "Deny": denied}
