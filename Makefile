@@ -54,14 +54,14 @@ install: $(STAMP)
 # Docker (synth downloads them itself when they are missing; this target does it ahead of time).
 $(WHEELS): lambda/requirements.lock $(STAMP)
 	rm -rf $(WHEELHOUSE)
-	$(PY) -m infra.bundling download
+	$(PY) -m infra.wheels download
 	touch $(WHEELS)
 
 wheelhouse: $(WHEELS)
 
 # After changing lambda/requirements.txt: write the sha256 of each Lambda wheel into lambda/requirements.lock.
 lock: $(STAMP)
-	$(PY) -m infra.bundling lock
+	$(PY) -m infra.wheels lock
 
 $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --silent

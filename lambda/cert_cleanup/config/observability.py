@@ -1,16 +1,19 @@
-"""Logger, Metrics and Tracer: created here, used everywhere.
+"""Logger and Metrics: created here, used everywhere.
 
-Each function's stack sets POWERTOOLS_SERVICE_NAME (the digest logs as ``cert-cleanup-digest``); Powertools
-reads it when no service is passed, so none is passed where the variable is set. Outside Lambda (the command
-line, the tests) the service is ``cert-cleanup``.
+Each function's stack sets POWERTOOLS_SERVICE_NAME (the digest logs as ``cert-cleanup-digest``); outside Lambda
+(the command line, the tests) the service is ``cert-cleanup``.
+
+No tracer: the function is traced by Lambda's active tracing (the stack turns it on), which records every
+invocation and its duration in X-Ray with no SDK in the function. Powertools' Tracer is built on the X-Ray SDK
+for Python, in maintenance since 2026-02-25 (end of support 2027-02-25), and importing it cost about 100 ms of
+each cold start.
 """
 
 from __future__ import annotations
 
-import functools
 import os
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 
 from cert_cleanup.config import names
 
@@ -21,13 +24,3 @@ def service_name() -> str:
 
 logger = Logger(service=service_name())
 metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE") or names.METRICS_NAMESPACE)
-
-
-@functools.cache
-def tracer() -> Tracer:
-    """The X-Ray tracer (disabled outside Lambda), made on first use.
-
-    Only the Lambda handler uses it; creating it imports the X-Ray SDK (about 150 ms), which the
-    command-line tool and the tests do not need.
-    """
-    return Tracer(service=service_name())
