@@ -12,7 +12,9 @@ from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from cert_cleanup.aws.permissions import On
 from cert_cleanup.config import names
+from cert_cleanup.org import job as digest_job
 from infra.components.archive import private_bucket
 from infra.components.scheduled_function import ScheduledFunction
 
@@ -21,6 +23,12 @@ TIMEOUT = Duration.minutes(15)
 VISIBILITY = Duration.minutes(20)
 MEMORY_MB = 1024
 REPORT_DAYS = 400
+SIDS = {
+    On.DIGEST_QUEUE: "ReadAndRemoveResults",
+    On.REPORTS: "WriteReports",
+    On.TOPIC: "EmailDigest",
+    On.TOPIC_KEY: "EncryptForTopic",
+}
 
 
 class OrganizationDigest(ScheduledFunction):
@@ -96,12 +104,15 @@ class OrganizationDigest(ScheduledFunction):
         assert isinstance(cfn, sns.CfnSubscription)
         cfn.filter_policy = names.RESULTS_FILTER_POLICY  # run results only: not alarms, not the digest itself
 
-        self.grant(
-            "ReadAndRemoveResults",
-            ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility"],
-            [self.queue.queue_arn],
-        )
-        self.grant("WriteReports", ["s3:PutObject"], [self.bucket.arn_for_objects("digests/*")])
-        self.grant("EmailDigest", ["sns:Publish"], [topic.topic_arn])
-        self.grant("EncryptForTopic", ["kms:Decrypt", "kms:GenerateDataKey*"], [topic_key_arn])
+        # Exactly what the digest's modules declare (cert_cleanup.org.job.PERMISSIONS), one statement per resource.
+        resources = {
+            On.DIGEST_QUEUE: [self.queue.queue_arn],
+            On.REPORTS: [self.bucket.arn_for_objects("digests/*")],
+            On.TOPIC: [topic.topic_arn],
+            On.TOPIC_KEY: [topic_key_arn],
+        }
+        for on, sid in SIDS.items():
+            self.grant(
+                sid, [permission.action for permission in digest_job.PERMISSIONS if permission.on is on], resources[on]
+            )
         self.grant_own_logs()

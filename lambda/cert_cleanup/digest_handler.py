@@ -24,4 +24,4 @@ def _clients() -> AwsClients:
 
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    return job.send(_settings(), _clients())
+    return job.send(_settings(), _clients(), seconds_left=job.remaining(context))

@@ -17,7 +17,8 @@ from aws_cdk.assertions import Template
 
 from cert_cleanup import job
 from cert_cleanup.config import names
-from cert_cleanup.config.settings import Settings
+from cert_cleanup.config.settings import DigestSettings, Settings
+from cert_cleanup.org import job as digest_job
 from emulator import seed
 from infra.stack import CertCleanupStack
 from tests.infra.conftest import synthesize
@@ -227,3 +228,78 @@ def test_the_documented_permissions_are_the_template_s(template: Template) -> No
         for action in ([statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"])
     }
     assert _documented() == {"Allow": _allowed_actions(statements), "Deny": denied}
+
+
+def test_every_call_of_the_digest_is_allowed_and_nothing_else_is(central: Template) -> None:
+    template = dict(central.to_json())
+    ids = {value["Type"]: key for key, value in template["Resources"].items()}
+    [digest_role] = [
+        key
+        for key, value in template["Resources"].items()
+        if key.startswith("DigestRole") and value["Type"] == "AWS::IAM::Role"
+    ]
+    [results_topic] = [
+        k for k, v in template["Resources"].items() if v["Type"] == "AWS::SNS::Topic" and "Alarm" not in k
+    ]
+    [reports] = [
+        key
+        for key, value in template["Resources"].items()
+        if key.startswith("DigestReports") and value["Type"] == "AWS::S3::Bucket"
+    ]
+    with fake_aws() as aws:
+        sqs, topic = aws.session.client("sqs"), _topic(aws)
+        queue_url = sqs.create_queue(QueueName="results")["QueueUrl"]
+        queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        aws.session.client("s3").create_bucket(Bucket="digest-reports")
+        body = '{"account": "111122223333", "run_id": "r", "started_at": "2026-12-01T06:00:00+00:00", "counts": {}}'
+        sqs.send_message(QueueUrl=queue_url, MessageBody=body)
+        settings = DigestSettings.model_validate(
+            {
+                names.ENV_DIGEST_QUEUE_URL: queue_url,
+                names.ENV_REPORT_BUCKET: "digest-reports",
+                names.ENV_SNS_TOPIC_ARN: topic,
+            }
+        )
+        calls = _calls(aws)
+        # A digest short of time also reads the queue's depth (to say how many results it left)
+        digest_job.send(settings, aws.clients, seconds_left=iter([1000.0, 0.0]).__next__)
+        digest_job.send(settings, aws.clients)  # and one that reads the queue to its end and releases on failure
+        resolve = Resolver(
+            template,
+            region="us-east-1",
+            physical={
+                results_topic: topic,
+                reports: "digest-reports",
+                ids["AWS::SQS::Queue"]: queue_arn,
+                ids["AWS::KMS::Key"]: KEY_ARN,
+            },
+        )
+        statements = resolve(role_statements(template, digest_role))
+        principal = {"AWS": f"arn:aws:iam::{ACCOUNT}:role/digest"}
+        requests = []
+        for call in calls:
+            context = {"aws:RequestedRegion": call["region"], "aws:SecureTransport": "true"}
+            params = call["params"]
+            if call["action"].startswith("sqs:"):
+                resources = [queue_arn]
+                # SQS authorizes a batch call with its single action's permission (SQS Developer Guide, "Amazon SQS
+                # API permissions: Actions and resource reference": DeleteMessageBatch -> sqs:DeleteMessage)
+                call["action"] = call["action"].removesuffix("Batch")
+            elif call["action"] == "s3:PutObject":
+                resources = [f"arn:aws:s3:::{params['Bucket']}/{params['Key']}"]
+            else:
+                resources = [params["TopicArn"]]
+                requests += [
+                    Request(action, KEY_ARN, principal, context) for action in ("kms:GenerateDataKey", "kms:Decrypt")
+                ]
+            requests += [Request(call["action"], resource, principal, context) for resource in resources]
+        assert [request for request in requests if not allowed(statements, request)] == []
+        called = {call["action"] for call in calls}
+        assert "sqs:GetQueueAttributes" in called
+        assert _allowed_actions(role_statements(template, digest_role)) == called | {
+            "sqs:ChangeMessageVisibility",  # releasing after a failure: tests/unit/test_digest.py
+            "kms:Decrypt",
+            "kms:GenerateDataKey*",
+            "logs:CreateLogStream",
+            "logs:PutLogEvents",
+        }

@@ -114,15 +114,18 @@ def test_fifty_members_make_one_email_and_one_report(aws: Fake, central: dict[st
     outcome = job.send(central["settings"], aws.clients, now=NOW)
 
     assert outcome["accounts"] == MEMBERS
-    assert outcome["needing_action"] == 14
+    assert outcome["needing_a_person"] == len(INCIDENTS) + len(FAILED) + len(EXPIRING)
     [email] = mail(central)
     lines = email.splitlines()
     first = [line for line in lines if line.startswith("  - ")]
-    # Accounts needing action, most urgent first: incidents, failures, deletions, expiring soon
+    # Accounts that need a person, most urgent first (incidents, failures, expiring soon); then those whose
+    # only news is what was deleted for them
     assert [line.split(" ")[3] for line in first] == [
-        f"{100000000000 + index}" for index in [*INCIDENTS, *FAILED, *DELETED, *EXPIRING]
+        f"{100000000000 + index}" for index in [*INCIDENTS, *FAILED, *EXPIRING, *DELETED]
     ]
-    assert "1 incident: expired certificate in use" in first[0]
+    assert first[0].endswith(": 1 expired certificate in use")
+    assert first[-1].endswith(": 1 deleted")
+    assert f"Cleaned up, nothing to do ({len(DELETED)}):" in lines
     assert "Accounts with nothing to do: 36." in lines
     # The report: JSON and CSV, one CSV row per certificate per account, linked from the email
     files = reports(aws)
@@ -160,15 +163,16 @@ def test_an_account_with_two_queued_runs_keeps_both_runs_deletions() -> None:
     first, second = member_result(5), member_result(5)
     second.run_id, second.started_at = "run-later", NOW
     second.certificates = [row for row in second.certificates if row.action is not Action.DELETED]
-    documents = [json.loads(json.dumps(run.as_dict())) for run in (second, first)]
+    bodies = [json.dumps(run.as_dict()) for run in (second, first)]
 
-    summary = digest.build(documents, rejected=0, now=NOW)
+    summary = digest.build(bodies, now=NOW)
 
     [report] = summary.accounts
     assert report.runs == 2
-    assert report.latest["run_id"] == "run-later"
+    assert report.run_id == "run-later"
     assert [row["name"] for row in report.rows() if row["action"] == "deleted"] == ["gone"]
-    assert "deleted" in report.kinds()
+    assert report.kinds() == []  # nothing for a person: the deletion is news, not work
+    assert summary.done_for_them() == [report]
 
 
 def test_a_message_that_is_not_a_result_is_counted_not_fatal() -> None:
@@ -192,13 +196,113 @@ def test_bad_digest_settings_name_the_variable_before_any_aws_call(aws: Fake) ->
 
 def test_the_digest_logs_under_the_service_name_its_stack_gives_it() -> None:
     # Given the digest function's environment (infra/components/digest.py sets the variable)
-    code = (
-        "from cert_cleanup.config.observability import logger, tracer; print(logger.service, tracer().service, end='')"
-    )
+    code = "from cert_cleanup.config.observability import logger; print(logger.service, end='')"
     environment = {**os.environ, "POWERTOOLS_SERVICE_NAME": f"{names.SERVICE_NAME}-digest"}
     answer = subprocess.run([sys.executable, "-c", code], env=environment, capture_output=True, text=True, check=True)
-    assert answer.stdout == "cert-cleanup-digest cert-cleanup-digest"
+    assert answer.stdout == "cert-cleanup-digest"
     # And outside Lambda, with no variable: cert-cleanup
     environment.pop("POWERTOOLS_SERVICE_NAME")
     answer = subprocess.run([sys.executable, "-c", code], env=environment, capture_output=True, text=True, check=True)
-    assert answer.stdout == "cert-cleanup cert-cleanup"
+    assert answer.stdout == "cert-cleanup"
+
+
+def _queue_bodies(central: dict[str, Any], bodies: list[str]) -> None:
+    for start in range(0, len(bodies), 10):
+        entries = [{"Id": str(index), "MessageBody": body} for index, body in enumerate(bodies[start : start + 10])]
+        central["sqs"].send_message_batch(QueueUrl=central["results"], Entries=entries)
+
+
+def _small_result(index: int) -> str:
+    return json.dumps(
+        {"account": f"{200000000000 + index}", "run_id": f"r{index}", "started_at": NOW.isoformat(), "counts": {}}
+    )
+
+
+class DeepQueue:
+    """An SQS queue of many messages, as the SQS API reference describes ReceiveMessage: up to
+    MaxNumberOfMessages (10) per call, each received message invisible until deleted, none left: no message.
+    moto's in-process queue takes minutes at this depth (it scans every message per call)."""
+
+    def __init__(self, bodies: list[str]) -> None:
+        self.waiting = {str(index): body for index, body in enumerate(bodies)}
+        self.deleted = 0
+
+    def receive_message(self, *, MaxNumberOfMessages: int, **_: Any) -> dict[str, Any]:
+        ids = list(self.waiting)[:MaxNumberOfMessages]
+        messages = [{"MessageId": i, "ReceiptHandle": i, "Body": self.waiting.pop(i)} for i in ids]
+        return {"Messages": messages} if messages else {}
+
+    def delete_message_batch(self, *, Entries: list[dict[str, str]], **_: Any) -> dict[str, Any]:
+        assert len(Entries) <= 10  # SQS refuses more: TooManyEntriesInBatchRequest
+        self.deleted += len(Entries)
+        return {"Successful": [{"Id": entry["Id"]} for entry in Entries], "Failed": []}
+
+
+def test_every_queued_result_is_read_past_ten_thousand(
+    aws: Fake, central: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given 10,050 results queued (the digest used to stop at 10,000 and say nothing of the rest)
+    deep = DeepQueue([_small_result(index) for index in range(10_050)])
+    clients = aws.clients
+    real = clients.client
+
+    def client(service: str, region: str | None = None) -> Any:
+        return deep if service == "sqs" else real(service, region)
+
+    monkeypatch.setattr(clients, "client", client)
+    outcome = job.send(central["settings"], clients, now=NOW)
+
+    assert (outcome["accounts"], outcome["messages"], outcome["left_queued"]) == (10_050, 10_050, 0)
+    assert (deep.waiting, deep.deleted) == ({}, 10_050)
+    [email] = mail(central)
+    assert "10050 accounts reported since the last digest." in email
+    assert "NOT ALL RESULTS WERE READ" not in email
+
+
+def test_a_digest_short_of_time_stops_reading_says_so_and_loses_nothing(aws: Fake, central: dict[str, Any]) -> None:
+    # Given 100 results, and an invocation whose time runs short after the first 3 batches
+    _queue_bodies(central, [_small_result(index) for index in range(100)])
+    checks = iter([1000.0] * 3 + [job.FINISH_SECONDS - 1] * 100)
+
+    outcome = job.send(central["settings"], aws.clients, now=NOW, seconds_left=lambda: next(checks))
+
+    # Then what was read is reported and removed, the rest stays queued, and the email says how many
+    assert outcome["messages"] == 30
+    assert outcome["left_queued"] == 70
+    assert queued(central, "results") == 70
+    [email] = mail(central)
+    assert "NOT ALL RESULTS WERE READ: about 70 results stay queued for the next digest" in email
+    # And the next digest reads them
+    outcome = job.send(central["settings"], aws.clients, now=NOW)
+    assert (outcome["messages"], outcome["left_queued"]) == (70, 0)
+
+
+def test_the_email_stays_within_sns_limits_however_many_certificates_are_in_use(
+    aws: Fake, central: dict[str, Any]
+) -> None:
+    # Given 150 accounts with 20 expired certificates in use each (the email once listed them all, and SNS
+    # refused it: "Message too long", so there was no digest while the incident lasted)
+    bodies = []
+    for index in range(150):
+        run = member_result(index)
+        run.certificates = []
+        for number in range(20):
+            name = f"legacy-api-certificate-{number:02d}"
+            arn = f"arn:aws:iam::{run.account}:server-certificate/{name}"
+            cert = Certificate(name, f"ASCA{index:04d}{number:04d}", arn, "/", NOW - timedelta(days=20))
+            users = tuple(
+                f"arn:aws:elasticloadbalancing:eu-west-1:{run.account}:loadbalancer/app/lb-{n}" for n in range(5)
+            )
+            run.certificates.append(CertificateResult(cert, Action.IN_USE, "expired; in use", users))
+        bodies.append(json.dumps(run.as_dict()))
+    _queue_bodies(central, bodies)
+
+    outcome = job.send(central["settings"], aws.clients, now=NOW)
+
+    [email] = mail(central)
+    assert outcome["email_bytes"] == len(email.encode()) < 64 * 1024  # SNS's limit is 256 KB; an email, far less
+    assert "... and 17 more certificates in use (see the report)" in email
+    assert "... and 100 more (see the report)" in email  # 150 accounts, 50 listed
+    assert "used by " in email
+    assert " and 2 more" in email
+    assert queued(central, "results") == 0

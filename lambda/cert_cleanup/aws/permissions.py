@@ -21,6 +21,8 @@ class On(StrEnum):
     TOPIC_KEY = "topic-key"  # the results topic's KMS key
     CONFIG_RULES = "config-rules"  # this account's AWS Config rules
     THIS_FUNCTION = "this-function"  # the function itself
+    DIGEST_QUEUE = "digest-queue"  # the organization's queue of member results
+    REPORTS = "reports"  # the digest's report bucket's objects under digests/
 
 
 @dataclass(frozen=True, slots=True)

@@ -52,6 +52,11 @@ def subject(result: RunResult) -> str:
     return text if len(text) <= SUBJECT_LIMIT else text[: SUBJECT_LIMIT - 3] + "..."
 
 
+def plural(count: int, noun: str, nouns: str | None = None) -> str:
+    """``1 certificate``, ``2 certificates``: the count and the noun that agrees with it."""
+    return f"{count} {noun if count == 1 else nouns or noun + 's'}"
+
+
 def bullets(
     items: Sequence[T], limit: int, describe: Callable[[T], str], see: str = " (see the JSON result)"
 ) -> list[str]:

@@ -1,20 +1,25 @@
-"""The organization's daily digest: every member's latest result in one email and one report. Pure functions.
+"""The organization's daily digest: every member's latest result in one email and one report. No AWS calls.
 
-Members publish their run result (JSON) to the central topic; a queue collects them; once a day the
-digest reads the queue, writes the full report (JSON and CSV) and emails people one summary:
-accounts needing action first, then how many had nothing to do.
+Members publish their run result (JSON) to the central topic; a queue collects them; once a day the digest
+reads the queue, writes the full report (JSON and CSV) and emails people one summary: the accounts that need a
+person first, then what was done for them, then how many had nothing to do.
+
+It is built for thousands of accounts: each result is folded into a small per-account summary as it is read,
+and only the latest result of each account is kept, compressed, for the report, which is written row by row to
+a file. Every section of the email is bounded; the report has the rest.
 """
 
 from __future__ import annotations
 
 import csv
-import io
 import json
+import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TextIO
 
-from cert_cleanup.notify.message import bullets
+from cert_cleanup.notify.message import bullets, plural
 
 REPORT_COLUMNS = (
     "account",
@@ -28,24 +33,36 @@ REPORT_COLUMNS = (
     "reason",
     "used_by",
 )
-INCIDENT = "incident: expired certificate in use"
-# Why an account needs a person, most urgent first.
-ACTION_KINDS = (INCIDENT, "failed or unchecked", "deleted", "expiring soon", "would delete (dry run)")
+# What an account needs from a person, most urgent first.
+INCIDENT = "in_use"
+NEEDS_A_PERSON = (INCIDENT, "unchecked", "expiring_soon", "would_delete")
+DONE = "deleted"
+# The email's bounds: accounts per section, in-use certificates per account. The report lists everything.
+SECTION_LIMIT = 50
+IN_USE_LINES = 3
+USERS_PER_LINE = 3
+
+
+def fact(kind: str, count: int) -> str:
+    """``count`` of ``kind`` as a person reads it: "1 expired certificate in use", "2 expiring soon"."""
+    if kind == INCIDENT:
+        return f"{plural(count, 'expired certificate')} in use"
+    if kind == "unchecked":
+        return f"{count} failed or unchecked"
+    if kind == "would_delete":
+        return f"{count} would be deleted (dry run)"
+    return f"{count} {kind.replace('_', ' ')}"
 
 
 def needs(counts: dict[str, int], errors: int) -> dict[str, int]:
-    """How much of each kind of action an account needs, in ACTION_KINDS order (zero: none)."""
+    """How much of each kind an account needs from a person, in NEEDS_A_PERSON order (zero: none)."""
     values = (
         counts.get("in_use", 0),
         counts.get("failed", 0) + counts.get("usage_unknown", 0) + errors,
-        counts.get("deleted", 0),
         counts.get("expiring_soon", 0),
         counts.get("would_delete", 0),
     )
-    return dict(zip(ACTION_KINDS, values, strict=True))
-
-
-SECTION_LIMIT = 100
+    return dict(zip(NEEDS_A_PERSON, values, strict=True))
 
 
 class NotAResult(ValueError):
@@ -54,37 +71,39 @@ class NotAResult(ValueError):
 
 @dataclass
 class AccountReport:
-    """One member account: its latest result, and every certificate any of its queued runs deleted."""
+    """One member account: its latest result (compressed) and what the email needs of it, and every certificate
+    any of its queued runs deleted."""
 
     account: str
     label: str | None
-    latest: dict[str, Any]
+    run_id: str
+    started_at: str
+    counts: dict[str, int]
+    errors: int
+    in_use: list[dict[str, Any]]  # the latest run's in-use rows, trimmed to what the email shows
+    latest: bytes  # the latest result's JSON, zlib-compressed: read again only to write the report
     runs: int = 1
     deleted: list[dict[str, Any]] = field(default_factory=list)
 
     @property
-    def counts(self) -> dict[str, int]:
-        counts: dict[str, int] = dict(self.latest.get("counts", {}))
-        counts["deleted"] = len(self.deleted)
-        return counts
-
-    @property
-    def errors(self) -> int:
-        return len(self.latest.get("errors", []))
+    def total(self) -> dict[str, int]:
+        """The latest counts, with every queued run's deletions."""
+        return {**self.counts, DONE: len(self.deleted)}
 
     def kinds(self) -> list[str]:
-        return [label for label, value in needs(self.counts, self.errors).items() if value]
+        return [kind for kind, value in needs(self.total, self.errors).items() if value]
 
-    def rows(self) -> list[dict[str, Any]]:
-        """The latest state of each certificate, plus those deleted by an earlier queued run."""
-        latest = self.latest
-        rows = [
-            dict(row, run_id=latest["run_id"], started_at=latest["started_at"])
-            for row in latest.get("certificates", [])
-        ]
-        latest_names = {row["name"] for row in rows}
-        rows.extend(row for row in self.deleted if row["name"] not in latest_names)
-        return rows
+    def document(self) -> dict[str, Any]:
+        return dict(json.loads(zlib.decompress(self.latest)))
+
+    def rows(self) -> Iterator[dict[str, Any]]:
+        """The latest state of each certificate, then those an earlier queued run deleted."""
+        latest = self.document()
+        names = set()
+        for row in latest.get("certificates", []):
+            names.add(row["name"])
+            yield dict(row, run_id=latest["run_id"], started_at=latest["started_at"])
+        yield from (row for row in self.deleted if row["name"] not in names)
 
 
 @dataclass
@@ -92,16 +111,78 @@ class Digest:
     accounts: list[AccountReport]
     rejected: int
     now: datetime
+    left_queued: int = 0  # results not read this time (about), said in the email
 
-    def needing_action(self) -> list[AccountReport]:
+    def needing_a_person(self) -> list[AccountReport]:
         def urgency(report: AccountReport) -> tuple[int, str]:
-            kinds = report.kinds()
-            return ACTION_KINDS.index(kinds[0]) if kinds else len(ACTION_KINDS), report.account
+            return NEEDS_A_PERSON.index(report.kinds()[0]), report.account
 
         return sorted((report for report in self.accounts if report.kinds()), key=urgency)
 
+    def done_for_them(self) -> list[AccountReport]:
+        """Accounts whose only news is what was deleted: nothing for a person to do."""
+        return [report for report in self.accounts if not report.kinds() and report.deleted]
+
     def quiet(self) -> list[AccountReport]:
-        return [report for report in self.accounts if not report.kinds()]
+        return [report for report in self.accounts if not report.kinds() and not report.deleted]
+
+
+class Collector:
+    """Folds member results into one AccountReport per account, one message at a time."""
+
+    def __init__(self) -> None:
+        self.accounts: dict[str, AccountReport] = {}
+        self.rejected = 0
+
+    def add(self, body: str) -> None:
+        """Fold one queued message in (raises NotAResult; the caller counts it)."""
+        document = parse_result(body)
+        deleted = [_row(document, row) for row in document.get("certificates", []) if row.get("action") == DONE]
+        account = str(document["account"])
+        report = self.accounts.get(account)
+        if report is None:
+            self.accounts[account] = _report(document, body, deleted)
+            return
+        report.runs += 1
+        report.deleted.extend(deleted)
+        if str(document["started_at"]) > report.started_at:  # the latest run gives the state
+            newer = _report(document, body, [])
+            newer.label = newer.label or report.label
+            newer.runs, newer.deleted = report.runs, report.deleted
+            self.accounts[account] = newer
+        else:
+            report.label = report.label or document.get("account_label")
+
+    def digest(self, now: datetime, *, left_queued: int = 0) -> Digest:
+        accounts = sorted(self.accounts.values(), key=lambda item: item.account)
+        return Digest(accounts, self.rejected, now, left_queued)
+
+
+def _row(document: dict[str, Any], row: dict[str, Any]) -> dict[str, Any]:
+    return dict(row, run_id=document["run_id"], started_at=document["started_at"])
+
+
+def _report(document: dict[str, Any], body: str, deleted: list[dict[str, Any]]) -> AccountReport:
+    rows = [row for row in document.get("certificates", []) if row.get("action") == "in_use"]
+    return AccountReport(
+        account=str(document["account"]),
+        label=document.get("account_label"),
+        run_id=str(document["run_id"]),
+        started_at=str(document["started_at"]),
+        counts={key: int(value) for key, value in document["counts"].items()},
+        errors=len(document.get("errors", [])),
+        in_use=[
+            {
+                "name": row["name"],
+                "expiration": row["expiration"],
+                "used_by": row.get("used_by", [])[:USERS_PER_LINE],
+                "users": len(row.get("used_by", [])),
+            }
+            for row in rows[:IN_USE_LINES]
+        ],
+        latest=zlib.compress(body.encode()),
+        deleted=deleted,
+    )
 
 
 def parse_result(body: str) -> dict[str, Any]:
@@ -112,57 +193,44 @@ def parse_result(body: str) -> dict[str, Any]:
         raise NotAResult(f"not JSON: {exc}") from exc
     if not isinstance(document, dict) or not {"account", "run_id", "started_at", "counts"} <= document.keys():
         raise NotAResult("not a cert-cleanup run result")
+    if not isinstance(document["counts"], dict):
+        raise NotAResult("not a cert-cleanup run result: counts is not an object")
     return document
 
 
-def build(documents: list[dict[str, Any]], *, rejected: int, now: datetime) -> Digest:
-    """Group results by account: the latest run gives the state; deletions of every run are kept."""
-    by_account: dict[str, AccountReport] = {}
-    for document in sorted(documents, key=lambda item: str(item["started_at"])):
-        deleted = [
-            dict(row, run_id=document["run_id"], started_at=document["started_at"])
-            for row in document.get("certificates", [])
-            if row.get("action") == "deleted"
-        ]
-        report = by_account.get(document["account"])
-        if report is None:
-            by_account[document["account"]] = AccountReport(
-                document["account"], document.get("account_label"), document, deleted=deleted
-            )
-        else:
-            report.latest = document
-            report.label = document.get("account_label") or report.label
-            report.runs += 1
-            report.deleted.extend(deleted)
-    return Digest(sorted(by_account.values(), key=lambda item: item.account), rejected, now)
+def build(bodies: list[str], *, now: datetime) -> Digest:
+    """The digest of ``bodies`` (queued messages), each folded in as the digest function does."""
+    collector = Collector()
+    for body in bodies:
+        try:
+            collector.add(body)
+        except NotAResult:
+            collector.rejected += 1
+    return collector.digest(now)
 
 
-def report_json(digest: Digest) -> str:
-    return json.dumps(
-        {
-            "generated_at": digest.now.isoformat(),
-            "accounts": [
-                {
-                    "account": report.account,
-                    "account_label": report.label,
-                    "runs": report.runs,
-                    "needs": report.kinds(),
-                    "counts": report.counts,
-                    "errors": report.latest.get("errors", []),
-                    "latest_run": report.latest["run_id"],
-                    "certificates": report.rows(),
-                }
-                for report in digest.accounts
-            ],
-            "rejected_messages": digest.rejected,
-        },
-        indent=1,
-    )
+def write_json(digest: Digest, out: TextIO) -> None:
+    """The report as one JSON document, written an account at a time."""
+    out.write(f'{{"generated_at": {json.dumps(digest.now.isoformat())}, "rejected_messages": {digest.rejected}, ')
+    out.write(f'"left_queued": {digest.left_queued}, "accounts": [\n')
+    for index, report in enumerate(digest.accounts):
+        latest = report.document()
+        entry = {
+            "account": report.account,
+            "account_label": report.label,
+            "runs": report.runs,
+            "needs": report.kinds(),
+            "counts": report.total,
+            "errors": latest.get("errors", []),
+            "latest_run": report.run_id,
+            "certificates": list(report.rows()),
+        }
+        out.write(("," if index else "") + json.dumps(entry) + "\n")
+    out.write("]}\n")
 
 
-def report_csv(digest: Digest) -> str:
+def write_csv(digest: Digest, out: TextIO) -> None:
     """One row per certificate per account."""
-    out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=REPORT_COLUMNS, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
     for report in digest.accounts:
@@ -175,42 +243,65 @@ def report_csv(digest: Digest) -> str:
                     "used_by": " ".join(row.get("used_by", [])),
                 }
             )
-    return out.getvalue()
 
 
 def subject(digest: Digest) -> str:
-    needing = digest.needing_action()
+    needing = digest.needing_a_person()
     incidents = sum(1 for report in needing if INCIDENT in report.kinds())
-    head = f"INCIDENT in {incidents} account(s) - " if incidents else ""
+    head = f"INCIDENT: expired certificates in use in {plural(incidents, 'account')} - " if incidents else ""
     text = (
-        f"{head}cert-cleanup organization digest: {len(needing)} account(s) need action, "
-        f"{len(digest.quiet())} nothing to do"
+        f"{head}cert-cleanup organization digest: {plural(len(needing), 'account')} need a person, "
+        f"{len(digest.done_for_them())} cleaned up, {len(digest.quiet())} nothing to do"
     )
     return text if len(text) <= 99 else text[:96] + "..."
 
 
+def _name(report: AccountReport) -> str:
+    return report.account + (f" ({report.label})" if report.label else "")
+
+
 def _needing_lines(report: AccountReport) -> str:
-    """The account and what it needs, then each expired certificate still in use, on lines of its own."""
-    name = report.account + (f" ({report.label})" if report.label else "")
-    facts = [f"{value} {label}" for label, value in needs(report.counts, report.errors).items() if value]
-    lines = [f"{name}: {', '.join(facts)}"]
-    for row in report.rows():
-        if row.get("action") == "in_use":
-            users = ", ".join(row.get("used_by", [])[:3])
-            lines.append(f"      {row['name']} expired {row['expiration'][:10]}, used by {users}")
+    """The account and what it needs, then its expired certificates still in use (the first few)."""
+    facts = [fact(kind, value) for kind, value in needs(report.total, report.errors).items() if value]
+    if report.deleted:
+        facts.append(fact(DONE, len(report.deleted)))
+    lines = [f"{_name(report)}: {', '.join(facts)}"]
+    for row in report.in_use:
+        users = ", ".join(row["used_by"])
+        if row["users"] > len(row["used_by"]):
+            users += f" and {row['users'] - len(row['used_by'])} more"
+        lines.append(f"      {row['name']} expired {row['expiration'][:10]}, used by {users}")
+    hidden = report.total.get("in_use", 0) - len(report.in_use)
+    if hidden > 0:
+        lines.append(f"      ... and {plural(hidden, 'more certificate')} in use (see the report)")
     return "\n".join(lines)
 
 
+def _done_line(report: AccountReport) -> str:
+    return f"{_name(report)}: {fact(DONE, len(report.deleted))}"
+
+
 def email_text(digest: Digest, *, report_links: list[str]) -> str:
-    needing = digest.needing_action()
+    """What a person reads: bounded whatever the number of accounts (the report has everything)."""
+    needing, done = digest.needing_a_person(), digest.done_for_them()
     lines = [
         f"IAM server certificate clean-up across the organization, {digest.now.strftime('%Y-%m-%d %H:%M UTC')}.",
-        f"{len(digest.accounts)} account(s) reported since the last digest.",
+        f"{plural(len(digest.accounts), 'account')} reported since the last digest.",
         "",
     ]
+    if digest.left_queued:
+        lines += [
+            f"NOT ALL RESULTS WERE READ: about {plural(digest.left_queued, 'result')} stay queued for the next "
+            "digest (this one stopped reading to finish in time). Nothing is lost; they are kept 14 days.",
+            "",
+        ]
     if needing:
-        lines.append(f"Accounts needing action ({len(needing)}), most urgent first:")
+        lines.append(f"Accounts that need a person ({len(needing)}), most urgent first:")
         lines.extend(bullets(needing, SECTION_LIMIT, _needing_lines, see=" (see the report)"))
+        lines.append("")
+    if done:
+        lines.append(f"Cleaned up, nothing to do ({len(done)}):")
+        lines.extend(bullets(done, SECTION_LIMIT, _done_line, see=" (see the report)"))
         lines.append("")
     lines.append(f"Accounts with nothing to do: {len(digest.quiet())}.")
     if digest.rejected:
