@@ -42,6 +42,8 @@ from moto.iam.responses import IamResponse
 from moto.sns.utils import FilterPolicyMatcher
 from moto.sqs.models import SQSBackend
 
+from emulator import securityhub
+
 
 @dataclass
 class FakeSettings:
@@ -84,6 +86,7 @@ def install() -> None:
         _patch_sns()
         _patch_lambda()
         _patch_sqs()
+        securityhub.install()
         _installed.add("all")
 
 

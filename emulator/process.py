@@ -41,6 +41,10 @@ class Emulator:
     def reset(self) -> None:
         self.post("/emulator/reset")
 
+    def add_ocsf_findings(self, account: str, region: str, findings: list[dict[str, Any]]) -> None:
+        """Seed OCSF findings in the server (emulator.securityhub.add_ocsf_findings there)."""
+        self.post("/emulator/securityhub-v2", {"account": account, "region": region, "findings": findings})
+
     def sns_messages(self, topic_arn: str) -> list[dict[str, str]]:
         """What moto recorded as published to ``topic_arn``: subject and message, oldest first."""
         messages: list[dict[str, str]] = self.get("/emulator/sns").get(topic_arn, [])

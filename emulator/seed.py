@@ -34,6 +34,109 @@ def scheduled_event(
     }
 
 
+def iam26_finding(
+    account: str = "123456789012",
+    region: str = "us-east-1",
+    *,
+    status: str = "FAILED",
+    workflow: str = "NEW",
+    record_state: str = "ACTIVE",
+    control: str = "IAM.26",
+) -> dict[str, Any]:
+    """Security Hub CSPM's IAM.26 control finding in ASFF, as the user guide's sample control finding (consolidated
+    control findings on) shapes it: an account-level finding from the periodic Config rule."""
+    finding_id = f"arn:aws:securityhub:{region}:{account}:security-control/{control}/finding/4f4d1e3c-iam26-example"
+    return {
+        "SchemaVersion": "2018-10-08",
+        "Id": finding_id,
+        "ProductArn": f"arn:aws:securityhub:{region}::product/aws/securityhub",
+        "ProductName": "Security Hub",
+        "CompanyName": "AWS",
+        "Region": region,
+        "GeneratorId": f"security-control/{control}",
+        "AwsAccountId": account,
+        "Types": ["Software and Configuration Checks/Industry and Regulatory Standards"],
+        "CreatedAt": "2026-11-20T06:00:00.000Z",
+        "UpdatedAt": "2026-11-27T06:00:00.000Z",
+        "Severity": {"Label": "MEDIUM", "Original": "MEDIUM"},
+        "Title": "Expired SSL/TLS certificates managed in IAM should be removed",
+        "Description": "This controls checks whether an active SSL/TLS server certificate that is managed in IAM has "
+        "expired. The control fails if the expired SSL/TLS server certificate isn't removed.",
+        "Resources": [{"Type": "AwsAccount", "Id": f"AWS::::Account:{account}", "Partition": "aws", "Region": region}],
+        "Compliance": {
+            "Status": status,
+            "SecurityControlId": control,
+            "RelatedRequirements": ["CIS AWS Foundations Benchmark v3.0.0/1.19"],
+        },
+        "WorkflowState": "NEW",
+        "Workflow": {"Status": workflow},
+        "RecordState": record_state,
+    }
+
+
+def iam26_ocsf_finding(
+    account: str = "123456789012", region: str = "us-east-1", *, status: str = "Fail", status_id: int = 1
+) -> dict[str, Any]:
+    """The same finding in OCSF, as the new Security Hub sends it (class 2003, Compliance Finding). AWS publishes no
+    sample of a control finding in OCSF: the fields are the ones its API model filters on (compliance.control,
+    compliance.status, cloud.account.uid, finding_info.uid, metadata.product.uid, status_id)."""
+    return {
+        "class_uid": 2003,
+        "class_name": "Compliance Finding",
+        "activity_id": 1,
+        "status_id": status_id,
+        "severity": "Medium",
+        "cloud": {"account": {"uid": account}, "region": region, "provider": "AWS"},
+        "compliance": {"control": "IAM.26", "status": status, "standards": ["cis-aws-foundations-benchmark/v/3.0.0"]},
+        "finding_info": {
+            "uid": f"arn:aws:securityhub:{region}:{account}:security-control/IAM.26/finding/4f4d1e3c-iam26-example",
+            "title": "Expired SSL/TLS certificates managed in IAM should be removed",
+        },
+        "metadata": {
+            "product": {"uid": f"arn:aws:securityhub:{region}::productv2/aws/securityhub", "name": "Security Hub"}
+        },
+    }
+
+
+def finding_event(finding: dict[str, Any], *, detail_type: str = "Security Hub Findings - Imported") -> dict[str, Any]:
+    """The EventBridge event Security Hub sends for ``finding`` (one finding per event), as its user guide shows."""
+    ocsf = detail_type == "Findings Imported V2"
+    account = finding["cloud"]["account"]["uid"] if ocsf else finding["AwsAccountId"]
+    region = finding["cloud"]["region"] if ocsf else finding["Region"]
+    return {
+        "version": "0",
+        "id": "8e5622f9-d81c-4d81-612a-9319e7ee2506",
+        "detail-type": detail_type,
+        "source": "aws.securityhub",
+        "account": account,
+        "time": "2026-11-27T06:05:00Z",
+        "region": region,
+        "resources": ["e51603d1054aad9d9f498d82d6e81acf4cf6bc88140e8ad2273123c73b81084"]
+        if ocsf
+        else [f"arn:aws:securityhub:{region}::product/aws/securityhub/{finding['Id']}"],
+        "detail": {"findings": [finding]},
+    }
+
+
+def custom_action_event(finding: dict[str, Any], action_arn: str) -> dict[str, Any]:
+    """The event a Security Hub custom action sends for one selected finding."""
+    return {
+        "version": "0",
+        "id": "1a1111a1-b22b-3c33-444d-5555e5ee5555",
+        "detail-type": "Security Hub Findings - Custom Action",
+        "source": "aws.securityhub",
+        "account": finding["AwsAccountId"],
+        "time": "2026-11-27T09:12:00Z",
+        "region": finding["Region"],
+        "resources": [action_arn],
+        "detail": {
+            "actionName": "Run cert-cleanup",
+            "actionDescription": "Delete the expired IAM server certificates nothing uses (IAM.26)",
+            "findings": [finding],
+        },
+    }
+
+
 def deployed_function(session: boto3.Session, name: str = FUNCTION_NAME) -> str:
     """The function as a deploy leaves it (and its role), if not there yet; its ARN. Its LastModified is now."""
     lambda_ = session.client("lambda")

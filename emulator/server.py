@@ -10,6 +10,8 @@ and serves until terminated. Besides moto's own ``/moto-api/`` it answers:
   name (IAM's account-wide, as AWS's; ``{}`` turns them off); throttled calls answer ``Throttling``
   and are counted apart in ``GET /emulator/calls`` (``throttled``);
 - ``GET /emulator/sns``: every message SNS recorded as published, per topic ARN;
+- ``POST /emulator/securityhub-v2`` (``{"account", "region", "findings"}``): seed OCSF findings (AWS has no import
+  API for them) and enable the new Security Hub there;
 - ``GET /emulator/calls``: every AWS call counted by service, region and operation, and the most
   calls seen in flight at once per service and region; ``POST /emulator/calls/reset`` clears them.
 """
@@ -29,7 +31,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import parse_qs
 
-from emulator import aws_fakes
+from emulator import aws_fakes, securityhub
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
@@ -41,6 +43,11 @@ REST_OPERATIONS = (
     ("appsync", "GET", re.compile(r"^/v1/domainnames/?$"), "ListDomainNames"),
     ("appsync", "POST", re.compile(r"^/v1/domainnames/?$"), "CreateDomainName"),
     ("lambda", "GET", re.compile(r"^/2015-03-31/functions/[^/]+/configuration/?$"), "GetFunctionConfiguration"),
+    ("securityhub", "POST", re.compile(r"^/findings/?$"), "GetFindings"),
+    ("securityhub", "PATCH", re.compile(r"^/findings/batchupdate/?$"), "BatchUpdateFindings"),
+    ("securityhub", "POST", re.compile(r"^/findings/import/?$"), "BatchImportFindings"),
+    ("securityhub", "POST", re.compile(r"^/findingsv2/?$"), "GetFindingsV2"),
+    ("securityhub", "PATCH", re.compile(r"^/findingsv2/batchupdatev2/?$"), "BatchUpdateFindingsV2"),
     ("s3", "PUT", re.compile(r"^/[^/]+/.+"), "PutObject"),
     ("s3", "GET", re.compile(r"^/[^/]+/.+"), "GetObject"),
 )
@@ -196,6 +203,12 @@ def control_middleware(app: WsgiApp, meter: CallMeter) -> WsgiApp:
                     start_response("400 Bad Request", [("Content-Type", "text/plain")])
                     return [f"unknown setting {name}".encode()]
                 setattr(aws_fakes.SETTINGS, name, value)
+            start_response("200 OK", [("Content-Type", "application/json")])
+            return [b"{}"]
+        if path == "/emulator/securityhub-v2" and environ.get("REQUEST_METHOD") == "POST":
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+            payload = json.loads(environ["wsgi.input"].read(length) or b"{}")
+            securityhub.add_ocsf_findings(payload["account"], payload["region"], payload["findings"])
             start_response("200 OK", [("Content-Type", "application/json")])
             return [b"{}"]
         if path == "/emulator/sns" and environ.get("REQUEST_METHOD") == "GET":

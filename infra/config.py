@@ -113,6 +113,10 @@ class DeployConfig(BaseModel):
     # Minutes between scheduled runs, for a cron schedule that does not run once a day.
     run_interval_minutes: Minutes | None = Field(default=None, alias="runIntervalMinutes")
     reevaluate_config_rule: Flag = Field(default=True, alias="reevaluateConfigRule")
+    # Security Hub: IAM.26 findings start a run; runs write back onto them; the console's custom action.
+    findings_start_runs: Flag = Field(default=True, alias="findingsStartRuns")
+    update_findings: Flag = Field(default=True, alias="updateFindings")
+    security_hub_custom_action: Flag = Field(default=False, alias="securityHubCustomAction")
     mode: Literal["account", "organization"] = Field(default="account", alias="mode")
     # Organization mode only (see _organization_needs).
     organization_id: OrganizationId | None = Field(default=None, alias="organizationId")
@@ -157,6 +161,12 @@ class DeployConfig(BaseModel):
             raise ValueError(
                 f"context {', '.join(repr(key) for key in given)}: used only with -c mode=organization (add it, or "
                 "leave these out)"
+            )
+        if self.mode == "organization" and self.security_hub_custom_action:
+            raise ValueError(
+                "context 'securityHubCustomAction': single-account mode only: a custom action sends findings to the "
+                "account where an analyst clicks it, and a member's function can only clean its own account "
+                "(docs/organization.md, Security Hub)"
             )
         if self.mode == "organization":
             if self.organization_id is None:

@@ -30,6 +30,17 @@ ACKNOWLEDGMENTS = {
         "ARN holds an id AWS Config chooses (config-rule-xxxx), so the grant covers this account's rules, and a "
         "condition limits it to the only regions where IAM.26's rule exists (aws:RequestedRegion)."
     ),
+    "AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:securityhub:*:<AWS::AccountId>:hub/default]": (
+        "securityhub:GetFindings and BatchUpdateFindings on this account's hub, to write the run onto its IAM.26 "
+        "finding; the region is the one where IAM.26's findings are made (us-east-1, cn-north-1), held by an "
+        "aws:RequestedRegion condition, and Deny statements limit the update to the note and workflow, never "
+        "SUPPRESSED."
+    ),
+    "AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:securityhub:*:<AWS::AccountId>:hubv2/*]": (
+        "The same two actions for the new Security Hub (GetFindingsV2, BatchUpdateFindingsV2 are authorized as "
+        "GetFindings and BatchUpdateFindings): its hub's ARN ends in an id Security Hub chooses; same region "
+        "condition and field denials."
+    ),
     "AwsSolutions::AwsSolutions-S1": (
         "The archive bucket receives one small object per deleted certificate from the function only; its writes "
         "are recorded in the function's logs and by CloudTrail. A separate access-log bucket would cost more "

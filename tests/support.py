@@ -42,6 +42,7 @@ SERVICE_IDS = {
     "sts": "sts",
     "config": "config-service",
     "lambda": "lambda",
+    "securityhub": "securityhub",
 }
 SCHEDULED = seed.scheduled_event(ACCOUNT)
 

@@ -44,10 +44,6 @@ EXIT_CODES = (
     "Exit codes: 0 nothing needs attention; 1 you answered no; 2 a bad option, setting or profile (nothing was "
     "called); 3 a lookup or a delete failed; 4 expired certificates remain."
 )
-# Actions that leave an expired certificate in the account: Security Hub IAM.26 stays FAILED.
-EXPIRED_LEFT = frozenset(
-    {Action.IN_USE, Action.EXEMPT, Action.GRACE_PERIOD, Action.WOULD_DELETE, Action.USAGE_UNKNOWN, Action.FAILED}
-)
 # The function's settings the command line reads from the environment (the others concern publishing),
 # and the option that overrides each one.
 CLI_SETTINGS = {
@@ -177,7 +173,7 @@ def exit_code(results: list[RunResult]) -> ExitCode:
     """FAILED when a lookup or a delete failed; else EXPIRED_REMAIN when an expired certificate is left; else OK."""
     if any(result.errors or result.count(Action.FAILED) for result in results):
         return ExitCode.FAILED
-    if any(row.action in EXPIRED_LEFT for result in results for row in result.certificates):
+    if any(result.expired_left() for result in results):
         return ExitCode.EXPIRED_REMAIN
     return ExitCode.OK
 
@@ -207,8 +203,18 @@ def _quiet_logs() -> None:
     POWERTOOLS_LOG_LEVEL asks for: the table already says what failed."""
     handler = logger.registered_handler
     if isinstance(handler, logging.StreamHandler):
-        handler.stream = sys.stderr  # assigned, not setStream(): that flushes the old stream, perhaps closed
+        handler.stream = _CurrentStderr()  # assigned, not setStream(): that flushes the old stream, perhaps closed
     logger.setLevel(os.environ.get("POWERTOOLS_LOG_LEVEL", "CRITICAL"))
+
+
+class _CurrentStderr:
+    """Whatever sys.stderr is when a line is written (a test runner swaps it for each command)."""
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
 
 
 def _show(results: list[RunResult], as_json: bool) -> None:

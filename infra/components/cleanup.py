@@ -16,6 +16,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from cert_cleanup import job
+from cert_cleanup.aws import securityhub
 from cert_cleanup.aws.permissions import On, Permission
 from cert_cleanup.config import names
 from cert_cleanup.config.settings import Settings
@@ -23,6 +24,7 @@ from infra.arns import ANY, arn
 from infra.components.archive import Archive
 from infra.components.monitoring import PERIOD, count_alarm
 from infra.components.scheduled_function import ScheduledFunction
+from infra.components.security_hub import SecurityHubTriggers
 from infra.config import DeployConfig
 
 TIMEOUT = Duration.minutes(10)
@@ -36,6 +38,7 @@ SIDS = {
     On.ARCHIVE: "ArchiveBeforeDelete",
     On.CONFIG_RULES: "RefreshComplianceAfterDelete",
     On.THIS_FUNCTION: "ReadOwnDeploymentTime",
+    On.SECURITY_HUB: "NoteRunOnIam26Findings",
 }
 SIDS_IN_REGIONS = {On.ANY: "FindComplianceRule"}  # the same, for calls made in named regions only
 
@@ -67,6 +70,7 @@ def function_environment(config: DeployConfig, *, tell_people: str = "on-change"
         names.ENV_REMINDER_DAYS: ",".join(str(days) for days in config.reminder_days),
         names.ENV_RUN_INTERVAL_MINUTES: str(config.interval_minutes),
         names.ENV_REEVALUATE_CONFIG_RULE: str(config.reevaluate_config_rule).lower(),
+        names.ENV_UPDATE_FINDINGS: str(config.update_findings).lower(),
     }
     if config.account_label:
         environment[names.ENV_ACCOUNT_LABEL] = config.account_label
@@ -151,12 +155,17 @@ class CleanupFunction(ScheduledFunction):
             On.TOPIC_KEY: list(dict.fromkeys([topic_key_arn, *([queue_key.key_arn] if queue_key else [])])),
             On.ARCHIVE: [archive.objects_arn()] if archive else [],
             On.CONFIG_RULES: [arn("config", "config-rule/*", region=ANY)],
+            On.SECURITY_HUB: [
+                arn("securityhub", "hub/default", region=ANY),
+                arn("securityhub", "hubv2/*", region=ANY),
+            ],
         }
         permissions = job.permissions(
             archive=archive is not None,
             reevaluate_config_rule=config.reevaluate_config_rule,
             read_account_alias=read_account_alias,
             tell_people=environment[names.ENV_TELL_PEOPLE],
+            update_findings=config.update_findings,
         )
         for (on, regions), actions in _grouped(permissions).items():
             if on is On.THIS_FUNCTION:
@@ -177,6 +186,11 @@ class CleanupFunction(ScheduledFunction):
         # What the code does not call itself: Lambda writes the logs and sends a failed invocation to the queue
         # with the function's role. And, defence in depth, IAM itself refuses to delete a certificate tagged
         # exempt, whatever the code decides.
+        if config.update_findings:
+            for sid, condition in finding_field_denials():
+                self.grant(
+                    sid, ["securityhub:BatchUpdateFindings"], ["*"], effect=iam.Effect.DENY, conditions=condition
+                )
         self.grant_own_logs()
         self.grant("ReportFailedRun", ["sqs:SendMessage"], [self.failure_queue.queue_arn])
         self.grant(
@@ -186,6 +200,25 @@ class CleanupFunction(ScheduledFunction):
             effect=iam.Effect.DENY,
             conditions={"StringEqualsIgnoreCase": {f"aws:ResourceTag/{config.exempt_tag_key}": "true"}},
         )
+
+
+def finding_field_denials() -> list[tuple[str, dict[str, Any]]]:
+    """Deny statements that leave BatchUpdateFindings(V2) able to write the note and the workflow only, never
+    SUPPRESSED: the condition keys the Security Hub user guide documents for restricting it ("Configuring access
+    to BatchUpdateFindings": a Deny with ``Null`` false on a field's key, or ``StringEquals`` on its value).
+    One statement per field: keys of one Null condition are ANDed."""
+    denials: list[tuple[str, dict[str, Any]]] = []
+    for field in securityhub.ASFF_DENIED:
+        key = f"securityhub:ASFFSyntaxPath/{field}"
+        denials.append((f"NeverWriteFinding{field.replace('.', '')}", {"Null": {key: "false"}}))
+    for field in securityhub.OCSF_DENIED:
+        key = f"securityhub:OCSFSyntaxPath/{field}"
+        denials.append((f"NeverWriteFindingV2{field}", {"Null": {key: "false"}}))
+    workflow = {"securityhub:ASFFSyntaxPath/Workflow.Status": securityhub.NEVER_WORKFLOW}
+    denials.append(("NeverSuppressFinding", {"StringEquals": workflow}))
+    status = {"securityhub:OCSFSyntaxPath/StatusId": str(securityhub.OCSF_SUPPRESSED)}
+    denials.append(("NeverSuppressFindingV2", {"StringEquals": status}))
+    return denials
 
 
 def _grouped(permissions: tuple[Permission, ...]) -> dict[tuple[On, tuple[str, ...]], list[str]]:
@@ -246,4 +279,12 @@ def add_cleanup(
         metric=function.failure_queue.metric_number_of_messages_sent(period=PERIOD, statistic="Sum"),
         topic=alarm_topic,
     )
+    if config.findings_start_runs or config.security_hub_custom_action:
+        SecurityHubTriggers(
+            scope,
+            "SecurityHub",
+            function=function.function,
+            findings=config.findings_start_runs,
+            custom_action=config.security_hub_custom_action,
+        )
     return Cleanup(function, archive)

@@ -9,15 +9,15 @@ from typing import Any
 
 from cert_cleanup import run
 from cert_cleanup.aws import archive as aws_archive
-from cert_cleanup.aws import compliance, deployment, inventory
+from cert_cleanup.aws import compliance, deployment, inventory, securityhub
 from cert_cleanup.aws.clients import AWS_ERRORS, AwsClients, error_code, error_message, failure_of
 from cert_cleanup.aws.permissions import Permission
-from cert_cleanup.config.events import parse_event
+from cert_cleanup.config.events import Trigger, parse_event
 from cert_cleanup.config.observability import logger
 from cert_cleanup.config.settings import Settings
 from cert_cleanup.errors import RunFailed
 from cert_cleanup.models import Action, RunResult
-from cert_cleanup.notify import publish, when
+from cert_cleanup.notify import message, publish, when
 from cert_cleanup.usage import search
 
 
@@ -48,12 +48,15 @@ def handle(
     invocation = parse_event(event)
     clients = clients or default_clients()
     account = account_id(context, clients)
+    invocation.check_account(account)
     if settings.account_label is None and settings.read_account_alias:
         settings = settings.model_copy(update={"account_label": account_alias(clients)})
     options = run.RunOptions.create(account, dry_run=settings.dry_run or invocation.dry_run, now=now)
     result = run.cleanup(settings, clients, options)
     if settings.reevaluate_config_rule and result.count(Action.DELETED) and not result.dry_run:
         refresh_compliance(clients, result)
+    if settings.update_findings and not result.dry_run:
+        update_findings(clients, result)
 
     if settings.sns_topic_arn:
         # The first scheduled run after a deploy tells a person the whole current state: it needs to know when
@@ -61,7 +64,7 @@ def handle(
         deployed_at = None
         if invocation.scheduled and settings.tell_people == "on-change":
             deployed_at = function_deployed_at(context, clients, result)
-        result.told_because = people_reasons(settings, result, scheduled=invocation.scheduled, deployed_at=deployed_at)
+        result.told_because = people_reasons(settings, result, trigger=invocation.trigger, deployed_at=deployed_at)
         region = publish.topic_region(settings.sns_topic_arn)
         try:
             message_id = publish.publish_summary(clients.client("sns", region), settings.sns_topic_arn, result)
@@ -80,7 +83,7 @@ def handle(
 
 
 def people_reasons(
-    settings: Settings, result: RunResult, *, scheduled: bool, deployed_at: datetime | None = None
+    settings: Settings, result: RunResult, *, trigger: Trigger, deployed_at: datetime | None = None
 ) -> list[str]:
     """Why a person should read this run's summary, per ``TELL_PEOPLE``; empty: machines only."""
     if settings.tell_people == "never":
@@ -93,7 +96,7 @@ def people_reasons(
         expiry_warning_days=settings.expiry_warning_days,
         grace_days=settings.grace_days,
     )
-    return when.reasons_to_tell(result, calendar, scheduled=scheduled, deployed_at=deployed_at)
+    return when.reasons_to_tell(result, calendar, trigger=trigger, deployed_at=deployed_at)
 
 
 def function_deployed_at(context: Any, clients: AwsClients, result: RunResult) -> datetime | None:
@@ -133,6 +136,17 @@ def refresh_compliance(clients: AwsClients, result: RunResult) -> None:
         logger.info("compliance refresh", note=outcome.note, rules=list(outcome.started))
 
 
+def update_findings(clients: AwsClients, result: RunResult) -> None:
+    """Write the run onto the account's IAM.26 finding(s); the outcome is a line of the result, or a warning."""
+    partition = clients.partition
+    region = compliance.rule_region(partition)
+    hub = clients.client("securityhub", region) if region else None
+    written = securityhub.update(hub, region, result.account, partition or "aws", result, message.finding_note(result))
+    result.security_hub = written.as_dict()
+    result.warnings.extend(written.warnings)
+    logger.info("security hub", outcome=written.outcome, findings=len(written.findings), warnings=written.warnings)
+
+
 def failure_summary(result: RunResult) -> str:
     parts = []
     if result.errors:
@@ -163,7 +177,7 @@ def account_alias(clients: AwsClients) -> str | None:
 
 
 def permissions(
-    *, archive: bool, reevaluate_config_rule: bool, read_account_alias: bool, tell_people: str
+    *, archive: bool, reevaluate_config_rule: bool, read_account_alias: bool, tell_people: str, update_findings: bool
 ) -> tuple[Permission, ...]:
     """Every permission the calls of an invocation need with these settings, as each module declares them."""
     needed = [*inventory.PERMISSIONS, *search.PERMISSIONS]
@@ -176,6 +190,8 @@ def permissions(
         needed += inventory.ALIAS_PERMISSIONS
     if tell_people == "on-change":
         needed += deployment.PERMISSIONS
+    if update_findings:
+        needed += securityhub.PERMISSIONS
     return tuple(dict.fromkeys(needed))
 
 

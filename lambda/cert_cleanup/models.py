@@ -26,6 +26,12 @@ class Action(StrEnum):
     FAILED = "failed"
 
 
+# Actions that leave an expired certificate in the account: Security Hub IAM.26 stays FAILED.
+EXPIRED_KEPT = frozenset(
+    {Action.IN_USE, Action.EXEMPT, Action.GRACE_PERIOD, Action.WOULD_DELETE, Action.USAGE_UNKNOWN, Action.FAILED}
+)
+
+
 class Pending(StrEnum):
     """A decision that needs more evidence, or that says: delete now."""
 
@@ -218,6 +224,8 @@ class RunResult:
     # Best-effort steps after the run (AWS Config re-evaluation): never a failure, never a reason to keep.
     warnings: list[str] = field(default_factory=list)
     compliance: dict[str, object] | None = None
+    # What was written back to Security Hub's IAM.26 finding(s), after a real run (aws/securityhub.py).
+    security_hub: dict[str, object] | None = None
     # Why a person is told about this run (empty: the summary is for machines only).
     told_because: list[str] = field(default_factory=list)
 
@@ -238,6 +246,10 @@ class RunResult:
     def failed(self) -> bool:
         return bool(self.errors) or self.count(Action.FAILED) > 0
 
+    def expired_left(self) -> list[CertificateResult]:
+        """The expired certificates this run leaves in the account, whatever kept them."""
+        return [row for row in self.certificates if row.action in EXPIRED_KEPT]
+
     def as_dict(self) -> dict[str, object]:
         return {
             "run_id": self.run_id,
@@ -254,6 +266,7 @@ class RunResult:
             "skipped": [item.as_dict() for item in self.skipped],
             "warnings": list(self.warnings),
             "compliance": self.compliance,
+            "security_hub": self.security_hub,
             "audience": self.audience,
             "told_because": list(self.told_because),
         }

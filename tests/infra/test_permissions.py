@@ -19,10 +19,11 @@ from cert_cleanup import job
 from cert_cleanup.config import names
 from cert_cleanup.config.settings import DigestSettings, Settings
 from cert_cleanup.org import job as digest_job
+from emulator import securityhub as fake_hub
 from emulator import seed
 from infra.stack import CertCleanupStack
 from tests.infra.conftest import synthesize
-from tests.infra.policy import Request, Resolver, allowed, role_statements
+from tests.infra.policy import Request, Resolver, allowed, denied, role_statements
 from tests.support import ACCOUNT, CONTEXT, SCHEDULED, Fake, fake_aws
 
 KEY_ARN = f"arn:aws:kms:us-east-1:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
@@ -59,7 +60,38 @@ def account() -> Iterator[Fake]:
             }
         )
         aws.iam.create_account_alias(AccountAlias="shop-prod")
+        # Security Hub in both formats, with the account's open IAM.26 finding: the run writes back to each
+        hub = aws.session.client("securityhub")
+        hub.enable_security_hub()
+        hub.batch_import_findings(Findings=[seed.iam26_finding(ACCOUNT)])  # type: ignore[list-item]
+        fake_hub.add_ocsf_findings(ACCOUNT, "us-east-1", [seed.iam26_ocsf_finding(ACCOUNT)])
         yield aws
+
+
+# GetFindingsV2 and BatchUpdateFindingsV2 are authorized as securityhub:GetFindings and BatchUpdateFindings (AWS CLI
+# reference, batch-update-findings-v2 and get-findings-v2: "both use securityhub:... in the Action element").
+IAM_ACTIONS = {
+    "securityhub:GetFindingsV2": "securityhub:GetFindings",
+    "securityhub:BatchUpdateFindingsV2": "securityhub:BatchUpdateFindings",
+}
+HUB = f"arn:aws:securityhub:us-east-1:{ACCOUNT}:hub/default"
+HUB_V2 = f"arn:aws:securityhub:us-east-1:{ACCOUNT}:hubv2/1a2b3c4d-example"
+
+
+def _finding_fields(params: dict[str, Any]) -> dict[str, str]:
+    """The request's securityhub:ASFFSyntaxPath/... and OCSFSyntaxPath/... keys: one per field it sets, with the
+    field's value (Security Hub user guide, "Configuring access to BatchUpdateFindings")."""
+    keys: dict[str, str] = {}
+    for name, value in params.items():
+        if name == "FindingIdentifiers":
+            continue
+        if name in {"Comment", "StatusId", "SeverityId"}:
+            keys[f"securityhub:OCSFSyntaxPath/{name}"] = str(value)
+        elif name in {"Note", "Severity", "Workflow"}:  # keyed per field inside; UserDefinedFields as a whole
+            keys |= {f"securityhub:ASFFSyntaxPath/{name}.{field}": str(item) for field, item in value.items()}
+        else:
+            keys[f"securityhub:ASFFSyntaxPath/{name}"] = str(value)
+    return keys
 
 
 def _calls(aws: Fake) -> list[dict[str, Any]]:
@@ -67,7 +99,15 @@ def _calls(aws: Fake) -> list[dict[str, Any]]:
 
     def record(model: Any, params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
         signing = model.service_model.signing_name
-        calls.append({"action": f"{signing}:{model.name}", "params": dict(params), "region": context["client_region"]})
+        action = f"{signing}:{model.name}"
+        calls.append(
+            {
+                "action": IAM_ACTIONS.get(action, action),
+                "operation": model.name,
+                "params": dict(params),
+                "region": context["client_region"],
+            }
+        )
 
     aws.hook("provide-client-params.*.*", record)
     return calls
@@ -93,6 +133,8 @@ def _resources(aws: Fake, call: dict[str, Any]) -> list[str]:
         rules = aws.session.client("config").describe_config_rules()["ConfigRules"]
         arns = {rule["ConfigRuleName"]: rule["ConfigRuleArn"] for rule in rules}
         return [arns[name] for name in params["ConfigRuleNames"]]
+    if action.startswith("securityhub:"):
+        return [HUB_V2 if call["operation"].endswith("V2") else HUB]
     return ["*"]
 
 
@@ -100,6 +142,8 @@ def _requests(aws: Fake, calls: list[dict[str, Any]], role_arn: str) -> Iterator
     principal = {"AWS": role_arn}
     for call in calls:
         context = {"aws:RequestedRegion": call["region"], "aws:SecureTransport": "true"}
+        if call["action"] == "securityhub:BatchUpdateFindings":
+            context |= _finding_fields(call["params"])
         for resource in _resources(aws, call):
             yield Request(call["action"], resource, principal, context)
         if call["action"] == "sns:Publish":  # SNS encrypts with the publisher's permissions on the topic's key
@@ -162,6 +206,41 @@ def test_every_call_of_one_account_is_allowed_and_nothing_else_is(account: Fake,
     assert _allowed_actions(role_statements(template)) == expected - {"iam:ListAccountAliases"}
     assert {"iam:DeleteServerCertificate", "s3:PutObject", "config:StartConfigRulesEvaluation"} <= called
     assert "lambda:GetFunctionConfiguration" in called
+    assert {"securityhub:GetFindings", "securityhub:BatchUpdateFindings"} <= called
+
+
+@pytest.mark.parametrize(
+    ("fields", "refused"),
+    [
+        (
+            {
+                "Note": {"Text": "cert-cleanup: deleted 1", "UpdatedBy": "cert-cleanup"},
+                "Workflow": {"Status": "RESOLVED"},
+            },
+            False,
+        ),
+        ({"Workflow": {"Status": "NOTIFIED"}}, False),
+        ({"Comment": "cert-cleanup: deleted 1", "StatusId": 4}, False),
+        ({"Workflow": {"Status": "SUPPRESSED"}}, True),
+        ({"StatusId": 3}, True),
+        ({"Severity": {"Label": "INFORMATIONAL"}}, True),
+        ({"SeverityId": 1}, True),
+        ({"VerificationState": "FALSE_POSITIVE"}, True),
+        ({"Criticality": 0}, True),
+        ({"Confidence": 0}, True),
+        ({"Types": ["x"]}, True),
+        ({"UserDefinedFields": {"owner": "me"}}, True),
+        ({"RelatedFindings": "x"}, True),
+    ],
+)
+def test_the_role_writes_the_note_and_workflow_of_a_finding_only_never_suppressed(
+    template: Template, fields: dict[str, Any], refused: bool
+) -> None:
+    statements = Resolver(dict(template.to_json()), region="us-east-1")(role_statements(dict(template.to_json())))
+    context = {"aws:RequestedRegion": "us-east-1", "aws:SecureTransport": "true", **_finding_fields(fields)}
+    request = Request("securityhub:BatchUpdateFindings", HUB, {"AWS": f"arn:aws:iam::{ACCOUNT}:role/x"}, context)
+    assert denied(statements, request) is refused
+    assert allowed(statements, request) is not refused
 
 
 def test_every_call_of_an_organization_member_is_allowed_and_nothing_else_is(

@@ -6,24 +6,25 @@ from typing import Any
 
 import pytest
 
-from cert_cleanup.config.events import Invocation, parse_event
+from cert_cleanup.config.events import Invocation, Trigger, parse_event
 from cert_cleanup.errors import InvalidEventError
+from emulator import seed
 from tests.support import SCHEDULED
 
 pytestmark = pytest.mark.safety
 
 
 def test_a_scheduled_event_runs_as_configured() -> None:
-    assert parse_event(SCHEDULED) == Invocation(scheduled=True, dry_run=False)
+    assert parse_event(SCHEDULED) == Invocation(Trigger.SCHEDULE)
 
 
 def test_an_empty_manual_event_runs_as_configured() -> None:
-    assert parse_event({}) == Invocation(scheduled=False, dry_run=False)
+    assert parse_event({}) == Invocation(Trigger.BY_HAND)
 
 
 def test_a_manual_dry_run_request() -> None:
-    assert parse_event({"dry_run": True}) == Invocation(scheduled=False, dry_run=True)
-    assert parse_event({"dry_run": False}) == Invocation(scheduled=False, dry_run=False)
+    assert parse_event({"dry_run": True}) == Invocation(Trigger.BY_HAND, dry_run=True)
+    assert parse_event({"dry_run": False}) == Invocation(Trigger.BY_HAND)
 
 
 def _without(field: str) -> dict[str, Any]:
@@ -45,7 +46,10 @@ def _without(field: str) -> dict[str, Any]:
         ({**SCHEDULED, "regions": ["eu-west-1"]}, "regions: unknown field"),
         # ...and nothing is missing
         *[(_without(field), f"{field}: Field required") for field in SCHEDULED],
-        ({**SCHEDULED, "detail-type": "Object Created"}, "not an EventBridge scheduled event: detail-type"),
+        (
+            {**SCHEDULED, "detail-type": "Object Created"},
+            "detail-type 'Object Created' is not one cert-cleanup runs on",
+        ),
         ({**SCHEDULED, "source": "aws.s3"}, "not an EventBridge scheduled event: source"),
         ({**SCHEDULED, "source": "aws.scheduler"}, "source"),
         ({**SCHEDULED, "version": "1"}, "version"),
@@ -60,3 +64,86 @@ def test_other_events_are_rejected_naming_what_is_wrong(event: object, message: 
     with pytest.raises(InvalidEventError) as raised:
         parse_event(event)
     assert message in str(raised.value)
+
+
+# --- Security Hub: IAM.26 findings and the custom action ----------------------------------------------------
+
+ACTION = "arn:aws:securityhub:us-east-1:123456789012:action/custom/CertCleanupRun"
+
+
+def test_an_iam26_finding_starts_a_run_in_either_format() -> None:
+    assert parse_event(seed.finding_event(seed.iam26_finding())) == Invocation(
+        Trigger.FINDING, finding_account="123456789012", finding_region="us-east-1"
+    )
+    ocsf = seed.finding_event(seed.iam26_ocsf_finding(), detail_type="Findings Imported V2")
+    assert parse_event(ocsf) == Invocation(Trigger.FINDING, finding_account="123456789012", finding_region="us-east-1")
+    assert parse_event(seed.finding_event(seed.iam26_finding(workflow="NOTIFIED"))).trigger is Trigger.FINDING
+
+
+def test_the_custom_action_is_a_run_by_hand_on_any_iam26_finding() -> None:
+    invocation = parse_event(seed.custom_action_event(seed.iam26_finding(status="PASSED"), ACTION))
+    assert invocation.trigger is Trigger.CUSTOM_ACTION
+    assert not invocation.scheduled
+
+
+@pytest.mark.parametrize(
+    ("event", "message"),
+    [
+        (seed.finding_event(seed.iam26_finding(control="IAM.3")), "SecurityControlId: Input should be 'IAM.26'"),
+        (seed.finding_event(seed.iam26_finding(status="PASSED")), "Compliance.Status is PASSED, not FAILED"),
+        (seed.finding_event(seed.iam26_finding(record_state="ARCHIVED")), "RecordState is ARCHIVED, not ACTIVE"),
+        (seed.finding_event(seed.iam26_finding(workflow="SUPPRESSED")), "Workflow.Status is SUPPRESSED"),
+        (seed.finding_event(seed.iam26_finding(workflow="RESOLVED")), "Workflow.Status is RESOLVED"),
+        (
+            seed.finding_event(seed.iam26_ocsf_finding(status="Pass"), detail_type="Findings Imported V2"),
+            "compliance.status is 'Pass', not Fail",
+        ),
+        (
+            seed.finding_event(seed.iam26_ocsf_finding(status_id=3), detail_type="Findings Imported V2"),
+            "suppressed (status_id 3)",
+        ),
+        # An ASFF finding sent as an OCSF event, and the reverse: the fields read are not there
+        (
+            seed.finding_event(seed.iam26_finding()) | {"detail-type": "Findings Imported V2"},
+            "compliance: Field required",
+        ),
+        (
+            seed.finding_event(seed.iam26_ocsf_finding(), detail_type="Findings Imported V2")
+            | {"detail-type": "Security Hub Findings - Imported"},
+            "Id: Field required",
+        ),
+        # Exactly one finding, and nothing added to the envelope or the detail
+        ({**seed.finding_event(seed.iam26_finding()), "dry_run": True}, "dry_run: unknown field"),
+        (
+            {**seed.finding_event(seed.iam26_finding()), "detail": {"findings": [seed.iam26_finding()] * 2}},
+            "findings: List should have at most 1 item",
+        ),
+        (
+            {**seed.finding_event(seed.iam26_finding()), "detail": {"findings": [seed.iam26_finding()], "x": 1}},
+            "detail.x: unknown field",
+        ),
+        (
+            {**seed.finding_event(seed.iam26_finding()), "source": "aws.events"},
+            "source: Input should be 'aws.securityhub'",
+        ),
+        (
+            seed.custom_action_event(seed.iam26_finding(), "arn:aws:sns:us-east-1:123456789012:t"),
+            "resources.0: String should match pattern",
+        ),
+        (
+            seed.custom_action_event(seed.iam26_finding(control="S3.1"), ACTION),
+            "SecurityControlId: Input should be 'IAM.26'",
+        ),
+    ],
+)
+def test_other_security_hub_events_are_refused_naming_what_is_wrong(event: dict[str, Any], message: str) -> None:
+    with pytest.raises(InvalidEventError) as raised:
+        parse_event(event)
+    assert message in str(raised.value)
+
+
+def test_a_finding_of_another_account_is_refused() -> None:
+    invocation = parse_event(seed.finding_event(seed.iam26_finding(account="111122223333")))
+    with pytest.raises(InvalidEventError, match=r"the IAM\.26 finding is for account 111122223333"):
+        invocation.check_account("123456789012")
+    invocation.check_account("111122223333")  # its own account: accepted

@@ -16,6 +16,7 @@ from botocore.awsrequest import AWSResponse, HTTPHeaders
 
 from cert_cleanup import job
 from cert_cleanup.config import names
+from cert_cleanup.config.events import Trigger
 from cert_cleanup.config.settings import Settings
 from cert_cleanup.errors import RunFailed
 from cert_cleanup.models import Action, Certificate, CertificateResult, DeleteAnswer, FailedLookup, RunResult
@@ -38,7 +39,13 @@ def one_row(action: Action, expiration: datetime, now: datetime, answer: DeleteA
 def told(
     action: Action, expiration: datetime, now: datetime, *, scheduled: bool = True, answer: DeleteAnswer | None = None
 ) -> bool:
-    return bool(when.reasons_to_tell(one_row(action, expiration, now, answer), CALENDAR, scheduled=scheduled))
+    return bool(
+        when.reasons_to_tell(
+            one_row(action, expiration, now, answer),
+            CALENDAR,
+            trigger=Trigger.SCHEDULE if scheduled else Trigger.BY_HAND,
+        )
+    )
 
 
 @pytest.mark.parametrize("action", [Action.DELETED, Action.FAILED, Action.USAGE_UNKNOWN])
@@ -53,9 +60,9 @@ def test_valid_and_exempt_certificates_are_never_told() -> None:
 
 def test_a_failed_lookup_and_a_run_by_hand_are_told() -> None:
     quiet = one_row(Action.VALID, T0 + 300 * DAY, T0)
-    assert when.reasons_to_tell(quiet, CALENDAR, scheduled=False) == ["the run was started by hand"]
+    assert when.reasons_to_tell(quiet, CALENDAR, trigger=Trigger.BY_HAND) == ["the run was started by hand"]
     quiet.errors.append(FailedLookup("elb", "us-east-1", "X", "C", "m"))
-    assert when.reasons_to_tell(quiet, CALENDAR, scheduled=True) == ["1 lookup(s) failed"]
+    assert when.reasons_to_tell(quiet, CALENDAR, trigger=Trigger.SCHEDULE) == ["1 lookup(s) failed"]
 
 
 def test_expiring_soon_is_told_once_per_reminder_crossed_since_the_last_run() -> None:
@@ -68,19 +75,21 @@ def test_expiring_soon_is_told_once_per_reminder_crossed_since_the_last_run() ->
 def test_the_first_scheduled_run_after_a_deploy_tells_the_whole_current_state() -> None:
     quiet = one_row(Action.VALID, T0 + 300 * DAY, T0)
     deployed = T0 - timedelta(hours=10)  # the evening before the 06:00 run
-    [reason] = when.reasons_to_tell(quiet, CALENDAR, scheduled=True, deployed_at=deployed)
+    [reason] = when.reasons_to_tell(quiet, CALENDAR, trigger=Trigger.SCHEDULE, deployed_at=deployed)
     assert reason.startswith(
         "the first scheduled run since cert-cleanup was deployed or changed (2025-12-31 20:00 UTC)"
     )
     # a rate() schedule's first run comes one interval after the schedule was created, just after the function
     late_first = one_row(Action.VALID, T0 + 300 * DAY, T0)
-    assert when.reasons_to_tell(late_first, CALENDAR, scheduled=True, deployed_at=T0 - DAY - timedelta(minutes=3))
+    assert when.reasons_to_tell(
+        late_first, CALENDAR, trigger=Trigger.SCHEDULE, deployed_at=T0 - DAY - timedelta(minutes=3)
+    )
     # the next scheduled run, and a run after a deploy older than one interval, are quiet again
     tomorrow = one_row(Action.VALID, T0 + 300 * DAY, T0 + DAY)
-    assert when.reasons_to_tell(tomorrow, CALENDAR, scheduled=True, deployed_at=deployed) == []
-    assert when.reasons_to_tell(quiet, CALENDAR, scheduled=True, deployed_at=T0 - 2 * DAY) == []
+    assert when.reasons_to_tell(tomorrow, CALENDAR, trigger=Trigger.SCHEDULE, deployed_at=deployed) == []
+    assert when.reasons_to_tell(quiet, CALENDAR, trigger=Trigger.SCHEDULE, deployed_at=T0 - 2 * DAY) == []
     # a deploy after the run started (clock skew) is not this run's
-    assert when.reasons_to_tell(quiet, CALENDAR, scheduled=True, deployed_at=T0 + DAY) == []
+    assert when.reasons_to_tell(quiet, CALENDAR, trigger=Trigger.SCHEDULE, deployed_at=T0 + DAY) == []
 
 
 def test_a_delete_iam_refused_is_told_whatever_the_date() -> None:

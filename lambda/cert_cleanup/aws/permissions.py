@@ -23,6 +23,7 @@ class On(StrEnum):
     THIS_FUNCTION = "this-function"  # the function itself
     DIGEST_QUEUE = "digest-queue"  # the organization's queue of member results
     REPORTS = "reports"  # the digest's report bucket's objects under digests/
+    SECURITY_HUB = "security-hub"  # this account's Security Hub hubs (hub/default, hubv2/*)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,14 +1,27 @@
 """The invocation events the function accepts; anything else is rejected before any AWS call.
 
-A scheduled event is accepted with exactly the envelope EventBridge sends (version, id, detail-type,
-source, account, time, region, resources, detail; the detail of a schedule is empty). Any other field
-is rejected naming it, so that nothing a caller adds (a ``dry_run``, say) is silently ignored.
+Every EventBridge event is accepted with exactly the envelope EventBridge sends (version, id, detail-type,
+source, account, time, region, resources, detail). Any other field is rejected naming it, so that nothing a
+caller adds (a ``dry_run``, say) is silently ignored. The kinds:
+
+- a schedule (``Scheduled Event``, source ``aws.events``; its detail is empty);
+- an IAM.26 finding from Security Hub, in either format: ASFF (``Security Hub Findings - Imported``,
+  ``Compliance.SecurityControlId`` IAM.26) or OCSF (``Findings Imported V2``, ``compliance.control`` IAM.26),
+  FAILED, ACTIVE and not suppressed (the stack's rule sends only new ones, see infra/components/security_hub.py);
+- the Security Hub custom action (``Security Hub Findings - Custom Action``) on an IAM.26 finding: a run
+  started by hand;
+- by hand: ``{}`` or ``{"dry_run": true}``.
+
+A finding's fields beyond those read here are Security Hub's to add; the envelope and the fields read are
+checked. A finding of another account than the function's is refused (``check_account``): a run can only
+clean its own account.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
@@ -22,20 +35,133 @@ REGION = Annotated[str, StringConstraints(pattern=REGION_PATTERN.pattern)]
 TIME = Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$")]
 
 
-class ScheduledEvent(BaseModel):
-    """An EventBridge rule's schedule event, field for field as EventBridge sends it."""
+CONTROL = "IAM.26"
+DETAIL_TYPES = {
+    "Scheduled Event": "aws.events",
+    "Security Hub Findings - Imported": "aws.securityhub",
+    "Findings Imported V2": "aws.securityhub",
+    "Security Hub Findings - Custom Action": "aws.securityhub",
+}
+
+
+class Envelope(BaseModel):
+    """What EventBridge puts around every event, field for field."""
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True, strict=True)
 
     version: Literal["0"]
     id: Annotated[str, StringConstraints(min_length=1)]
-    detail_type: Literal["Scheduled Event"] = Field(alias="detail-type")
-    source: Literal["aws.events"]
     account: ACCOUNT_ID
     time: TIME
     region: REGION
+
+
+class ScheduledEvent(Envelope):
+    """An EventBridge rule's schedule event."""
+
+    detail_type: Literal["Scheduled Event"] = Field(alias="detail-type")
+    source: Literal["aws.events"]
     resources: list[Annotated[str, StringConstraints(pattern=r"^arn:aws[a-z-]*:events:")]]
     detail: dict[str, Any] = Field(max_length=0)  # a schedule's detail is always {}
+
+
+class _Finding(BaseModel):
+    # Security Hub's findings carry many more fields, and AWS adds more: those not read here are its to add.
+    model_config = ConfigDict(extra="allow", strict=True)
+
+
+class AsffCompliance(_Finding):
+    SecurityControlId: Literal["IAM.26"]
+    Status: Literal["FAILED", "PASSED", "WARNING", "NOT_AVAILABLE"]
+
+
+class AsffWorkflow(_Finding):
+    Status: Literal["NEW", "NOTIFIED", "RESOLVED", "SUPPRESSED"]
+
+
+class AsffFinding(_Finding):
+    """An IAM.26 control finding in the AWS Security Finding Format (the fields read)."""
+
+    Id: Annotated[str, StringConstraints(min_length=1)]
+    ProductArn: Annotated[str, StringConstraints(pattern=r"^arn:aws[a-z-]*:securityhub:")]
+    AwsAccountId: ACCOUNT_ID
+    Region: REGION
+    Compliance: AsffCompliance
+    RecordState: Literal["ACTIVE", "ARCHIVED"]
+    Workflow: AsffWorkflow
+
+
+class OcsfAccount(_Finding):
+    uid: ACCOUNT_ID
+
+
+class OcsfCloud(_Finding):
+    account: OcsfAccount
+    region: REGION
+
+
+class OcsfCompliance(_Finding):
+    control: Literal["IAM.26"]
+    status: str  # OCSF's caption of status_id ("Fail"); its exact spelling is not documented by AWS
+
+
+class OcsfFinding(_Finding):
+    """An IAM.26 control finding in OCSF, as the new Security Hub sends it (the fields read)."""
+
+    cloud: OcsfCloud
+    compliance: OcsfCompliance
+    status_id: int
+
+
+class ImportedDetail(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    findings: list[AsffFinding] = Field(min_length=1, max_length=1)  # "Each event sends a single finding"
+
+
+class ImportedV2Detail(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    findings: list[OcsfFinding] = Field(min_length=1, max_length=1)
+
+
+class CustomActionDetail(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    actionName: str
+    actionDescription: str
+    findings: list[AsffFinding] = Field(min_length=1, max_length=1)  # "Each finding is sent in a separate event"
+
+
+class FindingImported(Envelope):
+    detail_type: Literal["Security Hub Findings - Imported"] = Field(alias="detail-type")
+    source: Literal["aws.securityhub"]
+    resources: list[str]
+    detail: ImportedDetail
+
+
+class FindingImportedV2(Envelope):
+    detail_type: Literal["Findings Imported V2"] = Field(alias="detail-type")
+    source: Literal["aws.securityhub"]
+    resources: list[str]
+    detail: ImportedV2Detail
+
+
+class CustomAction(Envelope):
+    detail_type: Literal["Security Hub Findings - Custom Action"] = Field(alias="detail-type")
+    source: Literal["aws.securityhub"]
+    resources: list[
+        Annotated[str, StringConstraints(pattern=r"^arn:aws[a-z-]*:securityhub:[^:]+:\d{12}:action/custom/")]
+    ] = Field(min_length=1, max_length=1)
+    detail: CustomActionDetail
+
+
+MODELS: dict[str, type[Envelope]] = {
+    "Scheduled Event": ScheduledEvent,
+    "Security Hub Findings - Imported": FindingImported,
+    "Findings Imported V2": FindingImportedV2,
+    "Security Hub Findings - Custom Action": CustomAction,
+}
 
 
 class ManualRequest(BaseModel):
@@ -49,31 +175,98 @@ class ManualRequest(BaseModel):
     dry_run: bool = False
 
 
+class Trigger(StrEnum):
+    """What started a run: it decides whether a person is told (notify/when.py)."""
+
+    SCHEDULE = "schedule"
+    BY_HAND = "by-hand"
+    FINDING = "finding"  # an IAM.26 finding Security Hub imported
+    CUSTOM_ACTION = "custom-action"  # a person chose the Security Hub custom action: by hand
+
+
 @dataclass(frozen=True, slots=True)
 class Invocation:
-    """A validated event: who started the run, and whether it asked for a dry run."""
+    """A validated event: what started the run, whether it asked for a dry run, and the finding's account and
+    region when a finding started it."""
 
-    scheduled: bool
-    dry_run: bool
+    trigger: Trigger
+    dry_run: bool = False
+    finding_account: str | None = None
+    finding_region: str | None = None
+
+    @property
+    def scheduled(self) -> bool:
+        return self.trigger is Trigger.SCHEDULE
+
+    def check_account(self, account: str) -> None:
+        """A finding of another account cannot start a run here (a run cleans only its own account)."""
+        if self.finding_account is not None and self.finding_account != account:
+            raise InvalidEventError(
+                f"invalid event: the IAM.26 finding is for account {self.finding_account}, and this function runs in "
+                f"{account}: each account's cert-cleanup cleans its own account"
+            )
 
 
 def parse_event(event: object) -> Invocation:
-    """Validate ``event``: a scheduled event, or a manual request; anything else raises naming what is wrong."""
+    """Validate ``event``: one of the kinds above; anything else raises naming what is wrong."""
     if not isinstance(event, dict):
         raise InvalidEventError(f"invalid event: expected a JSON object, got {type(event).__name__}")
     if "detail-type" in event or "source" in event:
-        try:
-            ScheduledEvent.model_validate(event)
-        except ValidationError as exc:
-            raise InvalidEventError(f"invalid event: not an EventBridge scheduled event: {_errors(exc)}") from exc
-        return Invocation(scheduled=True, dry_run=False)
+        return _eventbridge(event)
     try:
         request = ManualRequest.model_validate(event)
     except ValidationError as exc:
         raise InvalidEventError(
             f'invalid event: {_errors(exc)}; accepted: a scheduled event, {{}} or {{"dry_run": true}}'
         ) from exc
-    return Invocation(scheduled=False, dry_run=request.dry_run)
+    return Invocation(Trigger.BY_HAND, dry_run=request.dry_run)
+
+
+def _eventbridge(event: dict[str, Any]) -> Invocation:
+    if "detail-type" not in event:
+        raise InvalidEventError("invalid event: not an EventBridge event: detail-type: Field required")
+    kind = event["detail-type"]
+    model = MODELS.get(kind) if isinstance(kind, str) else None
+    if model is None:
+        raise InvalidEventError(
+            f"invalid event: detail-type {kind!r} is not one cert-cleanup runs on; accepted: "
+            + ", ".join(repr(name) for name in MODELS)
+        )
+    what = "an EventBridge scheduled event" if model is ScheduledEvent else f"a {kind!r} event"
+    try:
+        parsed = model.model_validate(event)
+    except ValidationError as exc:
+        raise InvalidEventError(f"invalid event: not {what}: {_errors(exc)}") from exc
+    if isinstance(parsed, FindingImported | CustomAction):
+        [finding] = parsed.detail.findings
+        if isinstance(parsed, FindingImported):
+            _refuse_unless_open(finding.Compliance.Status, finding.RecordState, finding.Workflow.Status)
+        trigger = Trigger.FINDING if isinstance(parsed, FindingImported) else Trigger.CUSTOM_ACTION
+        return Invocation(trigger, finding_account=finding.AwsAccountId, finding_region=finding.Region)
+    if isinstance(parsed, FindingImportedV2):
+        [ocsf] = parsed.detail.findings
+        if ocsf.compliance.status.strip().lower() not in {"fail", "failed"}:
+            raise InvalidEventError(
+                f"invalid event: the IAM.26 finding's compliance.status is {ocsf.compliance.status!r}, not Fail"
+            )
+        if ocsf.status_id == OCSF_SUPPRESSED:
+            raise InvalidEventError("invalid event: the IAM.26 finding is suppressed (status_id 3)")
+        return Invocation(Trigger.FINDING, finding_account=ocsf.cloud.account.uid, finding_region=ocsf.cloud.region)
+    return Invocation(Trigger.SCHEDULE)
+
+
+# OCSF's finding status_id: 3 is Suppressed (OCSF schema; AWS lists the values without their meaning).
+OCSF_SUPPRESSED = 3
+
+
+def _refuse_unless_open(status: str, record_state: str, workflow: str) -> None:
+    """A finding starts a run only while it is FAILED, ACTIVE and not suppressed (nor resolved)."""
+    if status != "FAILED":
+        raise InvalidEventError(f"invalid event: the IAM.26 finding's Compliance.Status is {status}, not FAILED")
+    if record_state != "ACTIVE":
+        raise InvalidEventError(f"invalid event: the IAM.26 finding's RecordState is {record_state}, not ACTIVE")
+    if workflow in {"SUPPRESSED", "RESOLVED"}:
+        raise InvalidEventError(f"invalid event: the IAM.26 finding's Workflow.Status is {workflow}")
 
 
 def _errors(exc: ValidationError) -> str:

@@ -47,6 +47,7 @@ class Settings(BaseModel):
         default=names.DEFAULT_RUN_INTERVAL_MINUTES, alias=names.ENV_RUN_INTERVAL_MINUTES
     )
     reevaluate_config_rule: Flag = Field(default=True, alias=names.ENV_REEVALUATE_CONFIG_RULE)
+    update_findings: Flag = Field(default=True, alias=names.ENV_UPDATE_FINDINGS)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str], *, require_topic: bool) -> Settings:

@@ -123,6 +123,8 @@ def email_text(result: RunResult, *, section_limit: int = SECTION_LIMIT) -> str:
     lines.extend(skipped_lines(result))
     if result.compliance and not result.warnings:
         lines.append(f"Security Hub IAM.26: {result.compliance['note']}.")
+    if result.security_hub and result.security_hub.get("outcome"):
+        lines.append(f"Security Hub IAM.26 finding: {result.security_hub['outcome']}.")
     for warning in result.warnings:
         lines.append(f"Warning: {warning}.")
     if result.told_because:
@@ -223,3 +225,44 @@ def _replace_on(row: CertificateResult) -> str:
         return ""
     users = ", ".join(row.used_by[:3]) + (f" and {len(row.used_by) - 3} more" if len(row.used_by) > 3 else "")
     return f"; replace it on {users}"
+
+
+NOTE_LIMIT = 512  # Security Hub: a finding's Note.Text and an OCSF Comment
+
+
+def finding_note(result: RunResult) -> str:
+    """The note written on the account's IAM.26 finding: what the run deleted, what expired certificates remain
+    and why (each with the user to replace it on), at most NOTE_LIMIT characters."""
+    when = result.started_at.strftime("%Y-%m-%d %H:%M UTC")
+    deleted = [row.certificate.name for row in result.certificates if row.action is Action.DELETED]
+    head = f"cert-cleanup {when}: " + (
+        f"deleted {len(deleted)} ({', '.join(deleted)}). " if deleted else "deleted none. "
+    )
+    kept = result.expired_left()
+    if not kept:
+        return _fit(head + "No expired certificate is left.", NOTE_LIMIT)
+    reasons = [f"{row.certificate.name}: {_kept_because(row)}" for row in kept]
+    return _fit(head + f"{plural(len(kept), 'expired certificate')} left: " + "; ".join(reasons) + ".", NOTE_LIMIT)
+
+
+def _kept_because(row: CertificateResult) -> str:
+    if row.action is Action.IN_USE:
+        users = ", ".join(row.used_by[:2]) + (f" and {len(row.used_by) - 2} more" if len(row.used_by) > 2 else "")
+        return f"in use, replace it on {users or 'the resource IAM named'}"
+    if row.action is Action.EXEMPT:
+        return "exempt by tag"
+    if row.action is Action.GRACE_PERIOD:
+        return row.reason
+    if row.action is Action.FAILED:
+        return f"failed ({row.reason})"
+    if row.action is Action.USAGE_UNKNOWN:
+        return "not checked (a lookup failed)"
+    return "would be deleted (dry run)"
+
+
+def _fit(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters, saying the rest is in the run's result."""
+    if len(text) <= limit:
+        return text
+    tail = " ... (the run's result lists all)"
+    return text[: limit - len(tail)].rstrip(" ;,") + tail

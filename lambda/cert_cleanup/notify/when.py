@@ -23,7 +23,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from cert_cleanup.config.events import Trigger
 from cert_cleanup.models import Action, CertificateResult, DeleteAnswer, RunResult
+from cert_cleanup.notify.message import plural
 
 WEEK = timedelta(days=7)
 DAY = timedelta(days=1)
@@ -45,17 +47,27 @@ class Calendar:
 
 
 def reasons_to_tell(
-    result: RunResult, calendar: Calendar, *, scheduled: bool, deployed_at: datetime | None = None
+    result: RunResult, calendar: Calendar, *, trigger: Trigger, deployed_at: datetime | None = None
 ) -> list[str]:
     """Why a person should read this run; an empty list means the run is for machines only.
 
     ``deployed_at``: when the function was last deployed or changed. The first scheduled run after it
     tells a person the whole current state (afterwards, only what starts, changes or is due).
+
+    A run a Security Hub finding started is told only what it deleted itself: findings come in bursts (every
+    update of a finding is an event, in two formats), and overlapping runs must not email the same news twice.
+    Only one run deletes a certificate (the others find it already gone), so its deletion is told once; the
+    calendar's moments are told by the scheduled run, failures by the alarm and the next scheduled run.
     """
     now = result.started_at
     reasons: list[str] = []
-    if not scheduled:
+    if trigger is Trigger.FINDING:
+        deleted = [row for row in result.certificates if row.action is Action.DELETED and row.delete_answer is None]
+        return [f"{plural(len(deleted), 'certificate')} deleted"] if deleted else []
+    if trigger is Trigger.BY_HAND:
         reasons.append("the run was started by hand")
+    elif trigger is Trigger.CUSTOM_ACTION:
+        reasons.append("the run was started from Security Hub (custom action)")
     elif deployed_at is not None and now - calendar.interval - first_run_margin(calendar) < deployed_at <= now:
         reasons.append(
             f"the first scheduled run since cert-cleanup was deployed or changed ({deployed_at:%Y-%m-%d %H:%M} UTC): "
