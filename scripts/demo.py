@@ -16,8 +16,8 @@ from typing import Any
 from rich.console import Console
 from rich.rule import Rule
 
-from emulator.process import running
-from emulator.seed import scheduled_event, seed_demo_account
+from emulator.process import Emulator, running
+from emulator.seed import iam26_finding, scheduled_event, seed_demo_account
 
 ACCOUNT = "123456789012"
 FUNCTION_ARN = f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:cert-cleanup"
@@ -44,6 +44,7 @@ def main() -> int:
 
         from cert_cleanup.config import names
         from cert_cleanup.handler import lambda_handler
+        from cert_cleanup.wording import plural
         from cert_cleanup_cli.render import table as render_table
 
         # Security Hub's IAM.26 rule, as Security Hub names it; a mailbox with the email subscriptions' filter
@@ -55,6 +56,11 @@ def main() -> int:
             }
         )
         mailbox = subscribe_mailbox(session, seeded.topic_arn, names.PEOPLE_FILTER_POLICY)
+        # Security Hub on, with the account's IAM.26 finding FAILED (two expired certificates are still there)
+        hub = session.client("securityhub")
+        hub.enable_security_hub()
+        finding = iam26_finding(ACCOUNT)
+        hub.batch_import_findings(Findings=[finding])  # type: ignore[list-item]
 
         context = SimpleNamespace(
             function_name="cert-cleanup",
@@ -75,9 +81,18 @@ def main() -> int:
         message = emulator.sns_messages(seeded.topic_arn)[-1]
         console.print(f"Subject: {message['subject']}\n")
         console.print(json.loads(message["message"])["email"], markup=False, highlight=False)
-        evaluations = [key for key in emulator.calls()["calls"] if "StartConfigRulesEvaluation" in key]
-        console.print(f"\nAWS Config calls to refresh Security Hub IAM.26: {evaluations or 'none'}")
+        evaluations = sum(row[3] for row in emulator.calls()["calls"] if row[2] == "StartConfigRulesEvaluation")
+        console.print(
+            f"\nAWS Config asked to re-evaluate IAM.26's rule: {plural(evaluations, 'StartConfigRulesEvaluation call')}"
+            " in us-east-1, so the control turns green the same day.",
+            highlight=False,
+        )
         drain(session, mailbox)
+
+        console.print(Rule("The account's Security Hub IAM.26 finding, before and after the run"))
+        [after] = hub.get_findings(Filters={"Id": [{"Value": finding["Id"], "Comparison": "EQUALS"}]})["Findings"]
+        console.print(f"  workflow: {finding['Workflow']['Status']} -> {after['Workflow']['Status']}", highlight=False)
+        console.print(f"  note by {after['Note']['UpdatedBy']}: {after['Note']['Text']}", highlight=False)
 
         console.print(Rule("4. What is left in IAM"))
         left = session.client("iam").list_server_certificates()["ServerCertificateMetadataList"]
@@ -88,7 +103,7 @@ def main() -> int:
         days(console, session, mailbox, context)
 
         console.print(Rule("6. Organization: three members report to a central topic, one digest email a day"))
-        organization(console, session, context)
+        organization(console, session, context, emulator)
     console.print("Emulator stopped.")
     return 0
 
@@ -136,7 +151,7 @@ def days(console: Console, session: Any, mailbox: str, context: Any) -> None:
     console.print(table)
 
 
-def organization(console: Console, session: Any, context: Any) -> None:
+def organization(console: Console, session: Any, context: Any, emulator: Emulator) -> None:
     import boto3
 
     from cert_cleanup import job
@@ -193,7 +208,8 @@ def organization(console: Console, session: Any, context: Any) -> None:
     )
     digest_job.send(digest_settings, AwsClients(session))
     [email] = drain(session, mailbox)
-    console.print("The one digest email:\n")
+    [sent] = emulator.sns_messages(topic)[-1:]
+    console.print(f"The one digest email. Subject: {sent['subject']}\n", highlight=False)
     console.print(email, markup=False, highlight=False)
     keys = [item["Key"] for item in s3.list_objects_v2(Bucket="cert-cleanup-reports").get("Contents", [])]
     console.print(f"\nReport objects: {', '.join(keys)}")

@@ -26,6 +26,7 @@ from cert_cleanup.config.settings import Settings, refuse_removed
 from cert_cleanup.config.types import describe_errors
 from cert_cleanup.errors import ConfigError
 from cert_cleanup.models import Action, RunResult
+from cert_cleanup.wording import plural
 from cert_cleanup_cli import render
 from cert_cleanup_cli.accounts import check_regions, run_in, targets
 
@@ -349,14 +350,17 @@ def _confirmation(count: int, settings: Settings, account: str) -> str:
     never_back = "IAM cannot give a deleted certificate back (it never returns the private key)."
     if settings.archive_bucket:
         where = _archive_location(settings, account)
-        return f"Delete {count} certificate(s), each archived first to {where}? {never_back}"
-    return f"Delete {count} certificate(s) WITHOUT an archive (--delete-without-archive)? {never_back} No copy is kept."
+        return f"Delete {plural(count, 'certificate')}, each archived first to {where}? {never_back}"
+    return (
+        f"Delete {plural(count, 'certificate')} WITHOUT an archive (--delete-without-archive)? {never_back} "
+        "No copy is kept."
+    )
 
 
 def _what_was_kept(count: int, settings: Settings, account: str) -> str:
     if settings.archive_bucket:
-        return f"Deleted {count} certificate(s), each archived first to {_archive_location(settings, account)}."
-    return f"Deleted {count} certificate(s) without an archive (--delete-without-archive)."
+        return f"Deleted {plural(count, 'certificate')}, each archived first to {_archive_location(settings, account)}."
+    return f"Deleted {plural(count, 'certificate')} without an archive (--delete-without-archive)."
 
 
 def main() -> None:  # pragma: no cover - console script entry

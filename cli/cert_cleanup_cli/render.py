@@ -8,6 +8,7 @@ from rich.console import Console
 from rich.table import Table
 
 from cert_cleanup.models import Action
+from cert_cleanup.wording import plural
 from cert_cleanup_cli.accounts import REACH
 
 ACTION_STYLE = {
@@ -82,7 +83,9 @@ def _rows(document: dict[str, Any]) -> list[tuple[str, ...]]:
 def _not_searched(document: dict[str, Any], console: Console, *, indent: str) -> None:
     if document.get("regions_left_out"):
         left_out = document["regions_left_out"]
-        console.print(f"{indent}Left out by --region: {len(left_out)} enabled region(s): {', '.join(left_out)}.")
+        console.print(
+            f"{indent}Left out by --region: {plural(len(left_out), 'enabled region')}: {', '.join(left_out)}."
+        )
     for item in document.get("skipped", []):
         if item["service"] == "all":
             console.print(f"{indent}Not searched: {item['region']} ({item['reason']}).", highlight=False)

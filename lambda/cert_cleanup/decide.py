@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from cert_cleanup.models import Action, Certificate, Decision, Evidence, Pending, Policy
+from cert_cleanup.wording import plural
 
 
 def decide(cert: Certificate, evidence: Evidence, policy: Policy, now: datetime) -> Decision:
@@ -40,13 +41,14 @@ def decide(cert: Certificate, evidence: Evidence, policy: Policy, now: datetime)
     if usage is None:
         return Decision(Pending.NEEDS_USAGE, "expired; usage not yet searched")
     if usage.used_by:
-        return Decision(Action.IN_USE, f"expired but used by {len(usage.used_by)} resource(s)")
+        return Decision(Action.IN_USE, f"expired but used by {plural(len(usage.used_by), 'resource')}")
     if not usage.complete:
         if usage.left_out:
             regions = ", ".join(usage.left_out)
             return Decision(
                 Action.USAGE_UNKNOWN,
-                f"expired; not deleted because the search left out {len(usage.left_out)} enabled region(s): {regions}",
+                "expired; not deleted because the search left out "
+                f"{plural(len(usage.left_out), 'enabled region')}: {regions}",
             )
         return Decision(Action.USAGE_UNKNOWN, "expired; not deleted because a usage lookup failed")
     if policy.dry_run:

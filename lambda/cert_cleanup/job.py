@@ -19,6 +19,7 @@ from cert_cleanup.errors import RunFailed
 from cert_cleanup.models import Action, RunResult
 from cert_cleanup.notify import message, publish, when
 from cert_cleanup.usage import search
+from cert_cleanup.wording import plural
 
 
 @functools.cache
@@ -53,6 +54,7 @@ def handle(
         settings = settings.model_copy(update={"account_label": account_alias(clients)})
     options = run.RunOptions.create(account, dry_run=settings.dry_run or invocation.dry_run, now=now)
     result = run.cleanup(settings, clients, options)
+    result.dry_run_because = dry_run_because(settings.dry_run, invocation.dry_run)
     if settings.reevaluate_config_rule and result.count(Action.DELETED) and not result.dry_run:
         refresh_compliance(clients, result)
     if settings.update_findings and not result.dry_run:
@@ -80,6 +82,18 @@ def handle(
         logger.error("run result", result=document)
         raise RunFailed(failure_summary(result))
     return document
+
+
+def dry_run_because(deployed: bool, asked: bool) -> str:
+    """What made this invocation a dry run, said so that a person knows what to change to delete."""
+    if deployed:
+        return (
+            "the function is deployed with DRY_RUN=true; to delete, deploy again with -c dryRun=false "
+            "(or set DRY_RUN=false)"
+        )
+    if asked:
+        return 'the event asked for one ({"dry_run": true}); the scheduled runs delete'
+    return ""
 
 
 def people_reasons(
@@ -152,15 +166,15 @@ def failure_summary(result: RunResult) -> str:
     if result.errors:
         first = result.errors[0]
         parts.append(
-            f"{len(result.errors)} failed call(s), first: {first.service} {first.operation} "
+            f"{plural(len(result.errors), 'failed call')}, first: {first.service} {first.operation} "
             f"in {first.region}: {first.code}"
         )
     failed = result.count(Action.FAILED)
     if failed:
-        parts.append(f"{failed} certificate(s) failed to delete")
+        parts.append(f"{plural(failed, 'certificate')} failed to delete")
     unknown = result.count(Action.USAGE_UNKNOWN)
     if unknown:
-        parts.append(f"{unknown} expired certificate(s) kept unchecked")
+        parts.append(f"{plural(unknown, 'expired certificate')} kept unchecked")
     return f"cert-cleanup run {result.run_id} failed: " + "; ".join(parts)
 
 

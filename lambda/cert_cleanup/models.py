@@ -214,6 +214,8 @@ class RunResult:
     dry_run: bool
     started_at: datetime
     regions: list[str] = field(default_factory=list)
+    # Why this run is a dry run, for the person reading it (what to change to delete); empty when not one.
+    dry_run_because: str = ""
     # Enabled regions a narrowed search did not look at (the command line's scan --region): no certificate
     # is proven unused, so none is deleted.
     regions_left_out: list[str] = field(default_factory=list)

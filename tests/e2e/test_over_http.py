@@ -66,7 +66,7 @@ def test_handler_deletes_only_the_unused_expired_certificate(emulator: Emulator,
     assert [obj["Key"] for obj in archived] == [f"cert-cleanup/123456789012/intranet-2023/{result['run_id']}.json"]
     [sent] = emulator.sns_messages(demo_account.topic_arn)
     assert sent["subject"] == (
-        "INCIDENT: 2 expired certificates in use - cert-cleanup 123456789012: 1 deleted, 1 expiring soon"
+        "INCIDENT: cert-cleanup 123456789012: 2 expired certificates in use, 1 deleted, 1 expiring soon"
     )
     message = json.loads(sent["message"])
     assert "Deleted (1):\n  - intranet-2023" in message["email"]

@@ -94,7 +94,7 @@ def test_run_archives_each_certificate_before_deleting_it(account: Fake) -> None
     outcome, _ = invoke(["run", "--archive-bucket", BUCKET, "--yes"])
     assert outcome.exit_code == cli.ExitCode.OK, outcome.output
     assert account.names_left() == {"fresh"}
-    assert f"Deleted 1 certificate(s), each archived first to s3://{BUCKET}/cert-cleanup/123456789012/" in said(outcome)
+    assert f"Deleted 1 certificate, each archived first to s3://{BUCKET}/cert-cleanup/123456789012/" in said(outcome)
     keys = [item["Key"] for item in account.session.client("s3").list_objects_v2(Bucket=BUCKET)["Contents"]]
     assert [key.rsplit("/", 2)[1] for key in keys] == ["old"]
 
@@ -117,7 +117,7 @@ def test_run_without_an_archive_refuses_before_any_aws_call(account: Fake) -> No
 def test_run_deletes_without_an_archive_only_when_told_so_by_name(account: Fake) -> None:
     outcome, _ = invoke(["run", "--delete-without-archive", "--yes"])
     assert outcome.exit_code == cli.ExitCode.OK, outcome.output
-    assert "Deleted 1 certificate(s) without an archive (--delete-without-archive)." in said(outcome)
+    assert "Deleted 1 certificate without an archive (--delete-without-archive)." in said(outcome)
     assert account.names_left() == {"fresh"}
     both, calls = invoke(["run", "--delete-without-archive", "--archive-bucket", BUCKET, "--yes"])
     assert both.exit_code == cli.ExitCode.USAGE
@@ -127,13 +127,13 @@ def test_run_deletes_without_an_archive_only_when_told_so_by_name(account: Fake)
 def test_run_asks_saying_where_the_archive_goes_and_a_no_deletes_nothing(account: Fake) -> None:
     outcome, _ = invoke(["run", "--archive-bucket", BUCKET], input="n\n")
     assert outcome.exit_code == cli.ExitCode.DECLINED
-    assert f"Delete 1 certificate(s), each archived first to s3://{BUCKET}/cert-cleanup/123456789012/?" in said(outcome)
+    assert f"Delete 1 certificate, each archived first to s3://{BUCKET}/cert-cleanup/123456789012/?" in said(outcome)
     assert account.names_left() == {"old", "fresh"}
 
 
 def test_run_asks_saying_there_is_no_archive_and_a_yes_deletes(account: Fake) -> None:
     outcome, _ = invoke(["run", "--delete-without-archive"], input="y\n")
-    assert "Delete 1 certificate(s) WITHOUT an archive (--delete-without-archive)?" in said(outcome)
+    assert "Delete 1 certificate WITHOUT an archive (--delete-without-archive)?" in said(outcome)
     assert outcome.exit_code == cli.ExitCode.OK, outcome.output
     assert account.names_left() == {"fresh"}
 

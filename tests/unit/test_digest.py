@@ -306,3 +306,14 @@ def test_the_email_stays_within_sns_limits_however_many_certificates_are_in_use(
     assert "used by " in email
     assert " and 2 more" in email
     assert queued(central, "results") == 0
+
+
+def test_the_digest_subject_has_the_one_subject_shape_and_drops_the_least_urgent_counts_first() -> None:
+    bodies = [json.dumps(member_result(index).as_dict()) for index in range(MEMBERS)]
+    assert digest.subject(digest.build(bodies, now=NOW)) == (
+        "INCIDENT: cert-cleanup digest of 50 accounts: 3 with expired certificates in use, 9 need a person"
+    )
+    quiet = [json.dumps(member_result(index).as_dict()) for index in (5, 20)]
+    assert digest.subject(digest.build(quiet, now=NOW)) == (
+        "cert-cleanup digest of 2 accounts: 0 need a person, 1 cleaned up, 1 quiet"
+    )

@@ -23,6 +23,7 @@ from cert_cleanup.config import observability
 from cert_cleanup.config.settings import Settings
 from cert_cleanup.errors import RunFailed
 from cert_cleanup.models import DELETE_REFUSED, DeleteAnswer, RunResult, Searched
+from cert_cleanup.wording import plural
 from emulator import aws_fakes, seed
 from tests.support import ACCOUNT, CONTEXT, SCHEDULED, Fake, summary_settings
 
@@ -186,7 +187,8 @@ def test_a_narrowed_search_deletes_nothing_and_names_the_regions_left_out(accoun
     }
     [unused] = [row for row in result.certificates if row.certificate.name == "unused-a"]
     assert unused.reason == (
-        f"expired; not deleted because the search left out {len(left_out)} enabled region(s): {', '.join(left_out)}"
+        f"expired; not deleted because the search left out {plural(len(left_out), 'enabled region')}: "
+        f"{', '.join(left_out)}"
     )
     assert {row.searched for row in result.certificates} == {Searched.INCOMPLETE}
     assert result.errors == []
@@ -460,7 +462,7 @@ def test_a_manual_dry_run_request_deletes_nothing(account: Fake) -> None:
 def test_a_run_with_a_failure_publishes_then_fails_the_invocation(account: Fake) -> None:
     account.fail("elb", "DescribeLoadBalancers", "AccessDenied", "denied", region=REGION)
 
-    with pytest.raises(RunFailed, match="1 failed call\\(s\\), first: elb DescribeLoadBalancers in eu-west-1"):
+    with pytest.raises(RunFailed, match="1 failed call, first: elb DescribeLoadBalancers in eu-west-1"):
         _handle(account)
 
     assert account.calls[("sns", "us-east-1", "Publish")] == 1

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
+from cert_cleanup import job
 from cert_cleanup.models import Action, Certificate, CertificateResult, FailedLookup, RunResult
 from cert_cleanup.notify import message as summary
 
@@ -113,7 +117,7 @@ def test_an_expired_certificate_in_use_is_an_incident_that_leads_subject_and_ema
     subject = summary.subject(run)
     text = summary.email_text(run)
 
-    assert subject == "INCIDENT: 2 expired certificates in use - cert-cleanup 123456789012 (prod): 1 deleted"
+    assert subject == "INCIDENT: cert-cleanup 123456789012 (prod): 2 expired certificates in use, 1 deleted"
     assert text.startswith("INCIDENT: 2 EXPIRED CERTIFICATES STILL IN USE. Clients of these resources see TLS errors")
     first_section = text.split("\n\n")[0]
     assert "  - busy (expired 2026-10-18" in first_section
@@ -129,9 +133,95 @@ def test_without_an_incident_the_subject_says_what_happened() -> None:
 
 def test_the_email_says_why_a_person_is_told_and_what_security_hub_will_show() -> None:
     run = result([("gone", Action.DELETED)])
-    run.told_because = ["1 certificate(s) deleted"]
+    run.told_because = ["1 certificate deleted"]
     run.compliance = {"note": "AWS Config re-evaluates securityhub-iam-1 in us-east-1"}
     assert "Security Hub IAM.26: AWS Config re-evaluates securityhub-iam-1 in us-east-1." in summary.email_text(run)
-    assert "You are told because: 1 certificate(s) deleted." in summary.email_text(run)
+    assert "You are told because: 1 certificate deleted." in summary.email_text(run)
     run.warnings = ["AWS Config StartConfigRulesEvaluation failed (AccessDenied: no)"]
     assert "Warning: AWS Config StartConfigRulesEvaluation failed (AccessDenied: no)." in summary.email_text(run)
+
+
+def _dry(run: RunResult, because: str) -> RunResult:
+    run.dry_run, run.dry_run_because = True, because
+    return run
+
+
+DEPLOYED_DRY = (
+    "the function is deployed with DRY_RUN=true; to delete, deploy again with -c dryRun=false (or set DRY_RUN=false)"
+)
+KINDS: dict[str, tuple[Callable[[], RunResult], str, list[str]]] = {
+    "deleted": (
+        lambda: result([("gone", Action.DELETED), ("ok", Action.VALID)]),
+        "cert-cleanup 123456789012: 1 deleted",
+        ["IAM server certificate clean-up for account 123456789012, 2026-11-27 06:00 UTC.", "", "Deleted (1):"],
+    ),
+    "nothing to do": (
+        lambda: result([("ok", Action.VALID)]),
+        "cert-cleanup 123456789012: nothing to do",
+        ["IAM server certificate clean-up for account 123456789012, 2026-11-27 06:00 UTC.", "", "Valid: 1. "],
+    ),
+    "incident": (
+        lambda: result([("busy", Action.IN_USE)]),
+        "INCIDENT: cert-cleanup 123456789012: 1 expired certificate in use",
+        [
+            "INCIDENT: 1 EXPIRED CERTIFICATE STILL IN USE. Clients of these resources see TLS errors now: replace the "
+            "certificate on each resource; a later run deletes it once nothing uses it.",
+            "  - busy (expired 2026-10-18",
+        ],
+    ),
+    "dry run, deployed so": (
+        lambda: _dry(result([("old", Action.WOULD_DELETE)]), DEPLOYED_DRY),
+        "cert-cleanup DRY RUN 123456789012: 1 would delete",
+        [
+            "IAM server certificate clean-up for account 123456789012, 2026-11-27 06:00 UTC.",
+            f"DRY RUN: nothing was deleted, because {DEPLOYED_DRY}.",
+        ],
+    ),
+    "dry run, asked by the event": (
+        lambda: _dry(result([("old", Action.WOULD_DELETE)]), 'the event asked for one ({"dry_run": true})'),
+        "cert-cleanup DRY RUN 123456789012: 1 would delete",
+        [
+            "IAM server certificate clean-up for account 123456789012, 2026-11-27 06:00 UTC.",
+            'DRY RUN: nothing was deleted, because the event asked for one ({"dry_run": true}).',
+        ],
+    ),
+    "lookups failed": (
+        lambda: result([("old", Action.USAGE_UNKNOWN)], errors=1),
+        "cert-cleanup 123456789012: 1 unchecked, 1 lookup failed",
+        [
+            "IAM server certificate clean-up for account 123456789012, 2026-11-27 06:00 UTC.",
+            "SOME LOOKUPS FAILED: nothing was deleted in this run (cert-cleanup fails closed). See 'Could not check'.",
+        ],
+    ),
+}
+
+
+def test_the_function_says_why_a_run_is_a_dry_run() -> None:
+    assert job.dry_run_because(deployed=True, asked=False) == DEPLOYED_DRY
+    assert job.dry_run_because(deployed=False, asked=True).startswith('the event asked for one ({"dry_run": true})')
+    assert job.dry_run_because(deployed=False, asked=False) == ""
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_each_kind_of_run_has_the_one_subject_shape_and_its_first_lines(kind: str) -> None:
+    make, subject, first_lines = KINDS[kind]
+    run = make()
+    assert summary.subject(run) == subject
+    lines = summary.email_text(run).splitlines()
+    for index, expected in enumerate(first_lines):
+        assert lines[index].startswith(expected), (index, lines[index])
+
+
+def test_under_an_incident_subject_the_email_says_the_incident_is_why_a_person_is_told() -> None:
+    run = result([("gone", Action.DELETED), ("busy", Action.IN_USE)])
+    run.told_because = ["1 certificate deleted"]
+    assert (
+        "You are told because: 1 certificate deleted; 1 expired certificate still in use (the incident above)."
+        in summary.email_text(run)
+    )
+
+
+def test_counts_agree_with_their_nouns() -> None:
+    text = summary.email_text(result([("old", Action.USAGE_UNKNOWN)], errors=1))
+    assert "(s)" not in text
+    assert summary.subject(result([], errors=2)).endswith("2 lookups failed")

@@ -112,7 +112,7 @@ def test_every_outcome_in_one_run(account: Fake) -> None:
     [message] = published(account)
     assert (
         message["subject"]
-        == f"INCIDENT: 4 expired certificates in use - cert-cleanup {ACCOUNT}: 1 deleted, 1 expiring soon"
+        == f"INCIDENT: cert-cleanup {ACCOUNT}: 4 expired certificates in use, 1 deleted, 1 expiring soon"
     )
     assert message["audience"] == "people"
     assert "Deleted (1):\n  - unused" in message["message"]["email"]
@@ -221,7 +221,7 @@ class _Raw:
 def test_a_failed_delete_fails_the_invocation(aws: Fake) -> None:
     aws.certificate("stuck", days=-30)
     aws.fail("iam", "DeleteServerCertificate", "ServiceFailure", "try later", status=500)
-    with pytest.raises(RunFailed, match="1 certificate\\(s\\) failed to delete"):
+    with pytest.raises(RunFailed, match="1 certificate failed to delete"):
         run(aws, settings(aws))
     assert aws.names_left() == {"stuck"}
 

@@ -62,7 +62,7 @@ def test_a_failed_lookup_and_a_run_by_hand_are_told() -> None:
     quiet = one_row(Action.VALID, T0 + 300 * DAY, T0)
     assert when.reasons_to_tell(quiet, CALENDAR, trigger=Trigger.BY_HAND) == ["the run was started by hand"]
     quiet.errors.append(FailedLookup("elb", "us-east-1", "X", "C", "m"))
-    assert when.reasons_to_tell(quiet, CALENDAR, trigger=Trigger.SCHEDULE) == ["1 lookup(s) failed"]
+    assert when.reasons_to_tell(quiet, CALENDAR, trigger=Trigger.SCHEDULE) == ["1 lookup failed"]
 
 
 def test_expiring_soon_is_told_once_per_reminder_crossed_since_the_last_run() -> None:

@@ -24,7 +24,7 @@ from cert_cleanup.aws.clients import AWS_ERRORS, error_code, error_message
 from cert_cleanup.aws.permissions import On, Permission
 from cert_cleanup.config import names
 from cert_cleanup.models import RunResult
-from cert_cleanup.notify.message import plural
+from cert_cleanup.wording import plural
 
 if TYPE_CHECKING:
     from mypy_boto3_securityhub import SecurityHubClient

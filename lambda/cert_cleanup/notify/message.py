@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import TypeVar
 
 from cert_cleanup.models import Action, CertificateResult, DeleteAnswer, FailedLookup, RunResult
+from cert_cleanup.wording import plural
 
 T = TypeVar("T")
 
@@ -41,20 +42,24 @@ def subject(result: RunResult) -> str:
         if counts[action.value]:
             parts.append(f"{counts[action.value]} {label}")
     if result.errors:
-        parts.append(f"{len(result.errors)} lookup errors")
-    head = "cert-cleanup DRY RUN" if result.dry_run else "cert-cleanup"
+        parts.append(f"{plural(len(result.errors), 'lookup')} failed")
     in_use = counts[Action.IN_USE.value]
     if in_use:  # clients see TLS errors now: the subject leads with it
-        head = f"INCIDENT: {in_use} expired certificate{'s' if in_use != 1 else ''} in use - {head}"
-    account = result.account + (f" ({result.account_label})" if result.account_label else "")
-    text = f"{head} {account}: " + (", ".join(parts) if parts else "nothing else to do" if in_use else "nothing to do")
-    text = text.encode("ascii", "replace").decode()
+        parts.insert(0, f"{plural(in_use, 'expired certificate')} in use")
+    text = subject_line(
+        "cert-cleanup DRY RUN" if result.dry_run else "cert-cleanup",
+        result.account + (f" ({result.account_label})" if result.account_label else ""),
+        parts or ["nothing to do"],
+        incident=bool(in_use),
+    )
     return text if len(text) <= SUBJECT_LIMIT else text[: SUBJECT_LIMIT - 3] + "..."
 
 
-def plural(count: int, noun: str, nouns: str | None = None) -> str:
-    """``1 certificate``, ``2 certificates``: the count and the noun that agrees with it."""
-    return f"{count} {noun if count == 1 else nouns or noun + 's'}"
+def subject_line(what: str, where: str, parts: list[str], *, incident: bool) -> str:
+    """Every subject cert-cleanup writes has this one shape: ``[INCIDENT: ]<what> <where>: <part>, <part>``, ASCII
+    (SNS email subjects), so an inbox rule can match ``INCIDENT:`` or ``cert-cleanup`` at the start."""
+    text = ("INCIDENT: " if incident else "") + f"{what} {where}: " + ", ".join(parts)
+    return text.encode("ascii", "replace").decode()
 
 
 def bullets(
@@ -79,14 +84,16 @@ def email_text(result: RunResult, *, section_limit: int = SECTION_LIMIT) -> str:
     in_use = [row for row in result.certificates if row.action is Action.IN_USE]
     if in_use:
         lines.append(
-            f"INCIDENT: {len(in_use)} EXPIRED CERTIFICATE{'S' if len(in_use) != 1 else ''} STILL IN USE. Clients of "
-            "these resources see TLS errors now: replace the certificate on each resource, then this run deletes it."
+            f"INCIDENT: {plural(len(in_use), 'expired certificate').upper()} STILL IN USE. Clients of these "
+            "resources see TLS errors now: replace the certificate on each resource; a later run deletes it once "
+            "nothing uses it."
         )
         lines.extend(bullets(in_use, section_limit, _in_use_line))
         lines.append("")
     lines.append(f"IAM server certificate clean-up for account {account}, {_when(result.started_at)}.")
     if result.dry_run:
-        lines.append("DRY RUN: nothing was deleted. Switch DRY_RUN off to delete what is listed as 'would delete'.")
+        because = f", because {result.dry_run_because}" if result.dry_run_because else ""
+        lines.append(f"DRY RUN: nothing was deleted{because}.")
     if result.errors:
         lines.append(
             "SOME LOOKUPS FAILED: nothing was deleted in this run (cert-cleanup fails closed). See 'Could not check'."
@@ -129,7 +136,10 @@ def email_text(result: RunResult, *, section_limit: int = SECTION_LIMIT) -> str:
         lines.append(f"Warning: {warning}.")
     if result.told_because:
         lines.append("")
-        lines.append("You are told because: " + "; ".join(result.told_because[:section_limit]) + ".")
+        reasons = result.told_because[:section_limit]
+        if in_use and not any("in use" in reason for reason in reasons):
+            reasons = [*reasons, f"{plural(len(in_use), 'expired certificate')} still in use (the incident above)"]
+        lines.append("You are told because: " + "; ".join(reasons) + ".")
     lines.append(f"Run id: {result.run_id}")
     return "\n".join(lines)
 

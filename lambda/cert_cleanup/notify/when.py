@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 
 from cert_cleanup.config.events import Trigger
 from cert_cleanup.models import Action, CertificateResult, DeleteAnswer, RunResult
-from cert_cleanup.notify.message import plural
+from cert_cleanup.wording import plural
 
 WEEK = timedelta(days=7)
 DAY = timedelta(days=1)
@@ -76,9 +76,9 @@ def reasons_to_tell(
     for action, label in ALWAYS_TOLD.items():
         count = result.count(action)
         if count:
-            reasons.append(f"{count} certificate(s) {label}")
+            reasons.append(f"{plural(count, 'certificate')} {label}")
     if result.errors:
-        reasons.append(f"{len(result.errors)} lookup(s) failed")
+        reasons.append(f"{plural(len(result.errors), 'lookup')} failed")
 
     def since_last_run(moment: datetime) -> bool:
         return now - calendar.interval < moment <= now
@@ -105,7 +105,7 @@ def _row_reason(
         thresholds = {days for days in calendar.reminder_days if days <= calendar.expiry_warning_days}
         for days in sorted(thresholds | {calendar.expiry_warning_days}, reverse=True):
             if since_last_run(expiration - days * DAY):
-                return f"{days} day(s) left before it expires"
+                return f"{plural(days, 'day')} left before it expires"
         return None
     if row.action is Action.GRACE_PERIOD:
         if since_last_run(expiration):
@@ -121,5 +121,5 @@ def _row_reason(
             return f"{what}, since the last run"
         weeks = (now - grace_end) // WEEK
         if weeks >= 1 and since_last_run(grace_end + weeks * WEEK):
-            return f"{what}, weekly reminder ({weeks} week(s))"
+            return f"{what}, weekly reminder ({plural(weeks, 'week')})"
     return None

@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TextIO
 
-from cert_cleanup.notify.message import bullets, plural
+from cert_cleanup.notify.message import SUBJECT_LIMIT, bullets, subject_line
+from cert_cleanup.wording import plural
 
 REPORT_COLUMNS = (
     "account",
@@ -248,12 +249,18 @@ def write_csv(digest: Digest, out: TextIO) -> None:
 def subject(digest: Digest) -> str:
     needing = digest.needing_a_person()
     incidents = sum(1 for report in needing if INCIDENT in report.kinds())
-    head = f"INCIDENT: expired certificates in use in {plural(incidents, 'account')} - " if incidents else ""
-    text = (
-        f"{head}cert-cleanup organization digest: {plural(len(needing), 'account')} need a person, "
-        f"{len(digest.done_for_them())} cleaned up, {len(digest.quiet())} nothing to do"
-    )
-    return text if len(text) <= 99 else text[:96] + "..."
+    parts = [f"{incidents} with expired certificates in use"] if incidents else []
+    parts += [
+        f"{len(needing)} {'needs' if len(needing) == 1 else 'need'} a person",
+        f"{len(digest.done_for_them())} cleaned up",
+        f"{len(digest.quiet())} quiet",
+    ]
+    where = f"of {plural(len(digest.accounts), 'account')}"
+    while True:  # the least urgent counts go first when the subject is too long; the email has them all
+        text = subject_line("cert-cleanup digest", where, parts, incident=bool(incidents))
+        if len(text) <= SUBJECT_LIMIT or len(parts) == 1:
+            return text if len(text) <= SUBJECT_LIMIT else text[: SUBJECT_LIMIT - 3] + "..."
+        parts.pop()
 
 
 def _name(report: AccountReport) -> str:
