@@ -11,7 +11,7 @@ from aws_cdk.assertions import Match, Template
 
 import app as cdk_app
 from cert_cleanup.config import names
-from infra.components.cleanup import function_environment
+from infra.components.cleanup import finding_field_denials, function_environment
 from infra.config import ContextError, DeployConfig
 from infra.organization import OrganizationStack
 from tests.infra import stacksets
@@ -164,6 +164,8 @@ def test_member_is_the_same_least_privilege_function(member: dict[str, Any]) -> 
         "NeverDeleteExemptCertificates",
         "FindComplianceRule",
         "RefreshComplianceAfterDelete",
+        "NoteRunOnIam26Findings",  # each member writes onto its own IAM.26 finding
+        *(sid for sid, _ in finding_field_denials()),
         "xray",
     }
     assert statements["PublishSummary"]["Resource"] == {"Ref": "CentralTopicArn"}
@@ -323,6 +325,7 @@ def test_the_digest_role_reads_its_queue_writes_its_reports_and_emails_only(cent
         "sqs:ReceiveMessage",
         "sqs:DeleteMessage",
         "sqs:ChangeMessageVisibility",
+        "sqs:GetQueueAttributes",  # how many results a digest short of time leaves queued
         "s3:PutObject",
         "sns:Publish",
         "kms:Decrypt",

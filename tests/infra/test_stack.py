@@ -256,6 +256,73 @@ def expected_statements(template: Template) -> list[dict[str, Any]]:
             "Condition": {"StringEquals": {"aws:RequestedRegion": ["cn-north-1", "us-east-1"]}},
         },
         {
+            "Sid": "NoteRunOnIam26Findings",
+            "Effect": "Allow",
+            "Action": ["securityhub:GetFindings", "securityhub:BatchUpdateFindings"],
+            "Resource": [
+                {
+                    "Fn::Join": [
+                        "",
+                        [
+                            "arn:",
+                            {"Ref": "AWS::Partition"},
+                            ":securityhub:*:",
+                            {"Ref": "AWS::AccountId"},
+                            ":hub/default",
+                        ],
+                    ]
+                },
+                {
+                    "Fn::Join": [
+                        "",
+                        ["arn:", {"Ref": "AWS::Partition"}, ":securityhub:*:", {"Ref": "AWS::AccountId"}, ":hubv2/*"],
+                    ]
+                },
+            ],
+            "Condition": {"StringEquals": {"aws:RequestedRegion": ["cn-north-1", "us-east-1"]}},
+        },
+        *[
+            {
+                "Sid": f"NeverWriteFinding{field.replace('.', '')}",
+                "Effect": "Deny",
+                "Action": "securityhub:BatchUpdateFindings",
+                "Resource": "*",
+                "Condition": {"Null": {f"securityhub:ASFFSyntaxPath/{field}": "false"}},
+            }
+            for field in (
+                "Severity.Label",
+                "Severity.Normalized",
+                "Severity.Product",
+                "VerificationState",
+                "Confidence",
+                "Criticality",
+                "Types",
+                "UserDefinedFields",
+                "RelatedFindings",
+            )
+        ],
+        {
+            "Sid": "NeverWriteFindingV2SeverityId",
+            "Effect": "Deny",
+            "Action": "securityhub:BatchUpdateFindings",
+            "Resource": "*",
+            "Condition": {"Null": {"securityhub:OCSFSyntaxPath/SeverityId": "false"}},
+        },
+        {
+            "Sid": "NeverSuppressFinding",
+            "Effect": "Deny",
+            "Action": "securityhub:BatchUpdateFindings",
+            "Resource": "*",
+            "Condition": {"StringEquals": {"securityhub:ASFFSyntaxPath/Workflow.Status": "SUPPRESSED"}},
+        },
+        {
+            "Sid": "NeverSuppressFindingV2",
+            "Effect": "Deny",
+            "Action": "securityhub:BatchUpdateFindings",
+            "Resource": "*",
+            "Condition": {"StringEquals": {"securityhub:OCSFSyntaxPath/StatusId": "3"}},
+        },
+        {
             "Sid": "WriteOwnLogs",
             "Effect": "Allow",
             "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
@@ -341,6 +408,7 @@ def test_only_the_archive_and_delete_statements_can_write_outside_logs_and_repor
         "kms:GenerateDataKey*",
         "s3:PutObject",
         "config:StartConfigRulesEvaluation",
+        "securityhub:BatchUpdateFindings",  # the note and workflow only: tests/infra/test_permissions.py
         "xray:PutTraceSegments",
         "xray:PutTelemetryRecords",
     }
