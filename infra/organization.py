@@ -27,6 +27,7 @@ from cert_cleanup.config import names
 from infra.arns import ANY, arn
 from infra.components.archive import private_bucket
 from infra.components.cleanup import add_cleanup
+from infra.components.dashboard import DigestDashboard
 from infra.components.digest import OrganizationDigest
 from infra.components.monitoring import alarm_arn_pattern
 from infra.components.notifications import Notifications
@@ -135,6 +136,7 @@ class OrganizationStack(Stack):
             schedule=config.digest_schedule,
             log_retention=config.log_retention,
         )
+        self.dashboard = DigestDashboard(self, "Dashboard", function=self.digest.function, alarms=[self.digest.errors])
 
         self.member = MemberStack(
             self, "Member", config=config, asset_buckets=[self.asset_bucket], asset_bucket_prefix=config.asset_prefix
@@ -180,6 +182,12 @@ class OrganizationStack(Stack):
         )
         CfnOutput(
             self, "DigestReportBucket", value=self.digest.bucket.bucket_name, description="Daily organization reports"
+        )
+        CfnOutput(
+            self,
+            "DashboardName",
+            value=self.dashboard.dashboard.dashboard_name,
+            description="CloudWatch dashboard: the digest's figures, its runs and alarm",
         )
         CfnOutput(
             self, "MemberAssetBucket", value=self.asset_bucket.bucket_name, description="Function code for members"

@@ -41,6 +41,12 @@ class CertCleanupStack(Stack):
         CfnOutput(self, "AlarmTopicArn", value=notifications.alarm_topic.topic_arn, description="Alarms")
         CfnOutput(
             self,
+            "DashboardName",
+            value=cleanup.dashboard.dashboard_name,
+            description="CloudWatch dashboard: certificates by state, runs, failed lookups, alarms",
+        )
+        CfnOutput(
+            self,
             "FunctionName",
             value=cleanup.function.function.function_name,
             description="Run it by hand with aws lambda invoke",

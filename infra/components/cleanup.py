@@ -8,6 +8,7 @@ from typing import Any
 
 import jsii
 from aws_cdk import Duration
+from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
@@ -22,6 +23,7 @@ from cert_cleanup.config import names
 from cert_cleanup.config.settings import Settings
 from infra.arns import ANY, arn
 from infra.components.archive import Archive
+from infra.components.dashboard import CleanupDashboard
 from infra.components.monitoring import PERIOD, count_alarm
 from infra.components.scheduled_function import ScheduledFunction
 from infra.components.security_hub import SecurityHubTriggers
@@ -232,6 +234,7 @@ def _grouped(permissions: tuple[Permission, ...]) -> dict[tuple[On, tuple[str, .
 class Cleanup:
     function: CleanupFunction
     archive: Archive | None
+    dashboard: cloudwatch.Dashboard
 
 
 def add_cleanup(
@@ -271,7 +274,7 @@ def add_cleanup(
     )
     # Messages sent, not messages visible: nothing consumes the queue, so its depth stays up for the 14 days it
     # keeps them, and an alarm on it would stay in ALARM and be silent for every later failure.
-    count_alarm(
+    queued = count_alarm(
         monitoring,
         "FailedRunsQueued",
         name="failed-runs-queued",
@@ -287,4 +290,5 @@ def add_cleanup(
             findings=config.findings_start_runs,
             custom_action=config.security_hub_custom_action,
         )
-    return Cleanup(function, archive)
+    dashboard = CleanupDashboard(scope, "Dashboard", function=function.function, alarms=[function.errors, queued])
+    return Cleanup(function, archive, dashboard.dashboard)

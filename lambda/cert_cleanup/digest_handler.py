@@ -7,7 +7,7 @@ import os
 from typing import Any
 
 from cert_cleanup.aws.clients import AwsClients
-from cert_cleanup.config.observability import logger
+from cert_cleanup.config.observability import logger, metrics
 from cert_cleanup.config.settings import DigestSettings
 from cert_cleanup.org import job
 
@@ -23,5 +23,6 @@ def _clients() -> AwsClients:
 
 
 @logger.inject_lambda_context(clear_state=True)
+@metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return job.send(_settings(), _clients(), seconds_left=job.remaining(context))

@@ -7,6 +7,7 @@ dependencies.
 from __future__ import annotations
 
 SERVICE_NAME = "cert-cleanup"
+DIGEST_SERVICE_NAME = f"{SERVICE_NAME}-digest"  # the digest function's logs and metrics
 METRICS_NAMESPACE = "CertCleanup"
 HANDLER = "cert_cleanup.handler.lambda_handler"
 DIGEST_HANDLER = "cert_cleanup.digest_handler.lambda_handler"

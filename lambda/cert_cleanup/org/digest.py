@@ -124,6 +124,10 @@ class Digest:
         """Accounts whose only news is what was deleted: nothing for a person to do."""
         return [report for report in self.accounts if not report.kinds() and report.deleted]
 
+    def incidents(self) -> int:
+        """Accounts with an expired certificate still in use."""
+        return sum(1 for report in self.accounts if INCIDENT in report.kinds())
+
     def quiet(self) -> list[AccountReport]:
         return [report for report in self.accounts if not report.kinds() and not report.deleted]
 
@@ -248,7 +252,7 @@ def write_csv(digest: Digest, out: TextIO) -> None:
 
 def subject(digest: Digest) -> str:
     needing = digest.needing_a_person()
-    incidents = sum(1 for report in needing if INCIDENT in report.kinds())
+    incidents = digest.incidents()
     parts = [f"{incidents} with expired certificates in use"] if incidents else []
     parts += [
         f"{len(needing)} {'needs' if len(needing) == 1 else 'need'} a person",

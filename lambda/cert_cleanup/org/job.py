@@ -19,7 +19,7 @@ from typing import IO, Any
 
 from cert_cleanup.aws.clients import AwsClients
 from cert_cleanup.aws.permissions import On, Permission
-from cert_cleanup.config.observability import logger
+from cert_cleanup.config.observability import logger, metrics
 from cert_cleanup.config.settings import DigestSettings
 from cert_cleanup.notify import publish
 from cert_cleanup.notify.publish import publish_digest, topic_region
@@ -100,6 +100,13 @@ def send(
         "report_bytes": sizes,
         "email_bytes": len(text.encode()),
     }
+    for name, value in (
+        ("Accounts", len(summary.accounts)),
+        ("AccountsNeedingAPerson", len(summary.needing_a_person())),
+        ("AccountsWithIncidents", summary.incidents()),
+        ("ResultsLeftQueued", left),
+    ):
+        metrics.add_metric(name=name, unit="Count", value=value)
     logger.info("digest sent", extra=outcome)
     return outcome
 

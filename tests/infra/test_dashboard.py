@@ -1,0 +1,81 @@
+"""The dashboards show what the functions really emit: every CertCleanup metric on a dashboard is one a run (or
+the digest) publishes, with the service dimension it publishes it under; and each stack names its dashboard."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from aws_cdk.assertions import Template
+
+from cert_cleanup import job
+from cert_cleanup.config import names
+from cert_cleanup.config.observability import metrics
+from cert_cleanup.org import job as digest_job
+from emulator import seed
+from infra.stack import CertCleanupStack
+from tests.support import CONTEXT, SCHEDULED, Fake, fake_aws, summary_settings
+
+
+@pytest.fixture
+def aws() -> Iterator[Fake]:
+    with fake_aws() as fake:
+        yield fake
+
+
+def dashboard_metrics(template: dict[str, Any]) -> set[tuple[str, str]]:
+    """(metric name, service) of every CertCleanup metric in the template's dashboard."""
+    [dashboard] = [v for v in template["Resources"].values() if v["Type"] == "AWS::CloudWatch::Dashboard"]
+    _, parts = dashboard["Properties"]["DashboardBody"]["Fn::Join"]
+    body = json.loads("".join(part if isinstance(part, str) else "us-east-1" for part in parts))
+    shown = set()
+    for widget in body["widgets"]:
+        for metric in widget.get("properties", {}).get("metrics", []):
+            if metric[0] == names.METRICS_NAMESPACE:
+                assert metric[2] == "service", metric
+                shown.add((metric[1], metric[3]))
+    return shown
+
+
+def emitted(call: Any) -> set[str]:
+    metrics.clear_metrics()
+    call()
+    names_ = set(metrics.metric_set)
+    metrics.clear_metrics()
+    return names_
+
+
+def test_the_account_dashboard_shows_each_state_the_function_emits(stack: CertCleanupStack, aws: Fake) -> None:
+    template = dict(Template.from_stack(stack).to_json())
+    shown = dashboard_metrics(template)
+    assert {service for _, service in shown} == {names.SERVICE_NAME}
+    # a run over every kind of certificate emits a count per state and the failed lookups
+    aws.certificate("old", days=-30)
+    used = aws.certificate("used", days=-30)["Arn"]
+    seed.classic_elb(aws.session, "eu-west-1", "legacy", used)
+    aws.certificate("soon", days=10)
+    settings = summary_settings(aws.session, UPDATE_FINDINGS="false")
+    published = emitted(lambda: job.handle(SCHEDULED, CONTEXT, settings=settings, clients=aws.clients))
+    assert {name for name, _ in shown} == published
+    assert "Certificates_in_use" in published
+    assert any(output.startswith("DashboardName") for output in template["Outputs"])
+
+
+def test_the_organization_dashboard_shows_the_digest_s_figures(central: Template, aws: Fake) -> None:
+    template = dict(central.to_json())
+    shown = dashboard_metrics(template)
+    assert {service for _, service in shown} == {names.DIGEST_SERVICE_NAME}
+    sqs = aws.session.client("sqs")
+    queue = sqs.create_queue(QueueName="results")["QueueUrl"]
+    aws.session.client("s3").create_bucket(Bucket="reports")
+    topic = aws.session.client("sns").create_topic(Name="central")["TopicArn"]
+    from cert_cleanup.config.settings import DigestSettings
+
+    settings = DigestSettings.model_validate(
+        {names.ENV_DIGEST_QUEUE_URL: queue, names.ENV_REPORT_BUCKET: "reports", names.ENV_SNS_TOPIC_ARN: topic}
+    )
+    published = emitted(lambda: digest_job.send(settings, aws.clients))
+    assert {name for name, _ in shown} == published
+    assert any(output.startswith("DashboardName") for output in template["Outputs"])
