@@ -36,6 +36,12 @@ EMAIL_PATTERN = re.compile(r"^[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*
 ORGANIZATION_ID_PATTERN = re.compile(r"^o-[a-z0-9]{10,32}$")
 OU_ID_PATTERN = re.compile(r"^(ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}|r-[a-z0-9]{4,32})$")
 BUCKET_PREFIX_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,40}[a-z0-9]$")
+# AWS::Chatbot::SlackChannelConfiguration and MicrosoftTeamsChannelConfiguration (CloudFormation template
+# reference): the patterns of their ids.
+SLACK_WORKSPACE_PATTERN = re.compile(r"^[0-9A-Z]{1,255}$")
+SLACK_CHANNEL_PATTERN = re.compile(r"^[A-Za-z0-9]{1,256}$")
+UUID_PATTERN = re.compile(r"^[0-9A-Fa-f]{8}(?:-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12}$")
+TEAMS_CHANNEL_PATTERN = re.compile(r"^([a-zA-Z0-9-_=+/.,])*%3[aA]([a-zA-Z0-9-_=+/.,])*%40([a-zA-Z0-9-_=+/.,])*$")
 # CloudWatch Logs' retention periods, in days, and CDK's name for each.
 LOG_RETENTION = {
     1: logs.RetentionDays.ONE_DAY,
@@ -79,6 +85,15 @@ OrganizationId = Annotated[
 AssetPrefix = Annotated[
     str, AfterValidator(matching(BUCKET_PREFIX_PATTERN, "3-42 lowercase letters, digits or hyphens"))
 ]
+SlackWorkspaceId = Annotated[
+    str, AfterValidator(matching(SLACK_WORKSPACE_PATTERN, "a Slack workspace id (upper-case letters and digits)"))
+]
+SlackChannelId = Annotated[str, AfterValidator(matching(SLACK_CHANNEL_PATTERN, "a Slack channel id like C0123ABCDEF"))]
+TeamsId = Annotated[str, AfterValidator(matching(UUID_PATTERN, "a Microsoft Teams id (a UUID)"))]
+TeamsChannelId = Annotated[
+    str,
+    AfterValidator(matching(TEAMS_CHANNEL_PATTERN, "a Teams channel id, URL-encoded, like 19%3a...%40thread.tacv2")),
+]
 # ScheduleError is a ValueError: reported naming the key.
 Schedule = Annotated[str, AfterValidator(schedule.check)]
 RetentionDays = Annotated[int, BeforeValidator(whole_number("a whole number of days")), AfterValidator(_retention)]
@@ -86,6 +101,13 @@ RetentionDays = Annotated[int, BeforeValidator(whole_number("a whole number of d
 
 class ContextError(ValueError):
     """A context value is malformed; the message names the key."""
+
+
+# The chat keys that make one channel configuration, per platform.
+CHAT_KEYS = {
+    "Slack": ("slackWorkspaceId", "slackChannelId"),
+    "Microsoft Teams": ("teamsTenantId", "teamsTeamId", "teamsChannelId"),
+}
 
 
 class DeployConfig(BaseModel):
@@ -117,6 +139,12 @@ class DeployConfig(BaseModel):
     findings_start_runs: Flag = Field(default=True, alias="findingsStartRuns")
     update_findings: Flag = Field(default=True, alias="updateFindings")
     security_hub_custom_action: Flag = Field(default=False, alias="securityHubCustomAction")
+    # Chat: Amazon Q Developer in chat applications (AWS::Chatbot::*), named after the CloudFormation properties.
+    slack_workspace_id: SlackWorkspaceId | None = Field(default=None, alias="slackWorkspaceId")
+    slack_channel_id: SlackChannelId | None = Field(default=None, alias="slackChannelId")
+    teams_tenant_id: TeamsId | None = Field(default=None, alias="teamsTenantId")
+    teams_team_id: TeamsId | None = Field(default=None, alias="teamsTeamId")
+    teams_channel_id: TeamsChannelId | None = Field(default=None, alias="teamsChannelId")
     mode: Literal["account", "organization"] = Field(default="account", alias="mode")
     # Organization mode only (see _organization_needs).
     organization_id: OrganizationId | None = Field(default=None, alias="organizationId")
@@ -174,6 +202,33 @@ class DeployConfig(BaseModel):
             if not self.organizational_unit_ids:
                 raise ValueError("context 'organizationalUnitIds': required when mode=organization")
         return self
+
+    @model_validator(mode="after")
+    def _chat_is_whole(self) -> DeployConfig:
+        for platform, keys in CHAT_KEYS.items():
+            given = [key for key in keys if getattr(self, _KEY_TO_FIELD[key]) is not None]
+            if given and len(given) != len(keys):
+                missing = [key for key in keys if key not in given]
+                raise ValueError(
+                    f"context {', '.join(repr(key) for key in missing)}: {platform} needs {', '.join(keys)} together "
+                    f"(given: {', '.join(given)})"
+                )
+        if self.mode == "organization" and self.chat:
+            raise ValueError(
+                f"context {', '.join(repr(key) for key in self.chat)}: single-account mode only for now: in an "
+                "organization, subscribe your channel to the CentralAlarmTopicArn output and read the digest by email"
+            )
+        return self
+
+    @property
+    def chat(self) -> dict[str, str]:
+        """The chat keys given (context key -> value)."""
+        return {
+            key: value
+            for keys in CHAT_KEYS.values()
+            for key in keys
+            if (value := getattr(self, _KEY_TO_FIELD[key])) is not None
+        }
 
     @model_validator(mode="after")
     def _someone_is_told(self) -> DeployConfig:
@@ -243,6 +298,7 @@ def unknown_key(key: str) -> str:
 
 
 _FIELD_TO_KEY = {name: field.alias for name, field in DeployConfig.model_fields.items()}
+_KEY_TO_FIELD = {key: name for name, key in _FIELD_TO_KEY.items() if key}
 ORGANIZATION_ONLY = frozenset(
     {
         "organization_id",

@@ -7,6 +7,7 @@ from typing import Any
 from aws_cdk import Aws, CfnOutput, Stack
 from constructs import Construct
 
+from infra.components.chat import ChatChannels
 from infra.components.cleanup import add_cleanup
 from infra.components.monitoring import alarm_arn_pattern
 from infra.components.notifications import Notifications
@@ -24,6 +25,11 @@ class CertCleanupStack(Stack):
         notifications = Notifications(self, "Notifications", emails=config.notification_emails)
         # The stack's own alarms (named with the alarm prefix) in this account and region may publish.
         notifications.allow_alarms(alarm_arn_pattern(), account=Aws.ACCOUNT_ID)
+        chat = (
+            ChatChannels(self, "Chat", config=config, key=notifications.key, alarm_topic=notifications.alarm_topic)
+            if config.chat
+            else None
+        )
         cleanup = add_cleanup(
             self,
             config,
@@ -31,6 +37,7 @@ class CertCleanupStack(Stack):
             alarm_topic=notifications.alarm_topic,
             topic_key_arn=notifications.key.key_arn,
             queue_key=notifications.key,
+            chat_topic=chat.topic if chat else None,
         )
 
         self.notifications = notifications

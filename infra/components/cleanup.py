@@ -41,6 +41,7 @@ SIDS = {
     On.CONFIG_RULES: "RefreshComplianceAfterDelete",
     On.THIS_FUNCTION: "ReadOwnDeploymentTime",
     On.SECURITY_HUB: "NoteRunOnIam26Findings",
+    On.CHAT_TOPIC: "PostToChat",
 }
 SIDS_IN_REGIONS = {On.ANY: "FindComplianceRule"}  # the same, for calls made in named regions only
 
@@ -98,6 +99,7 @@ class CleanupFunction(ScheduledFunction):
         alarm_scope: Construct,
         read_account_alias: bool = False,
         role_name: str | None = None,
+        chat_topic: sns.ITopic | None = None,
     ) -> None:
         """``queue_key`` encrypts the failure queue; ``None`` uses SQS-managed encryption (no key to pay for).
 
@@ -154,6 +156,7 @@ class CleanupFunction(ScheduledFunction):
             On.ANY: ["*"],
             On.SERVER_CERTIFICATES: [arn("iam", "server-certificate/*")],
             On.TOPIC: [topic.topic_arn],
+            On.CHAT_TOPIC: [chat_topic.topic_arn] if chat_topic else [],
             On.TOPIC_KEY: list(dict.fromkeys([topic_key_arn, *([queue_key.key_arn] if queue_key else [])])),
             On.ARCHIVE: [archive.objects_arn()] if archive else [],
             On.CONFIG_RULES: [arn("config", "config-rule/*", region=ANY)],
@@ -168,6 +171,7 @@ class CleanupFunction(ScheduledFunction):
             read_account_alias=read_account_alias,
             tell_people=environment[names.ENV_TELL_PEOPLE],
             update_findings=config.update_findings,
+            chat=chat_topic is not None,
         )
         for (on, regions), actions in _grouped(permissions).items():
             if on is On.THIS_FUNCTION:
@@ -248,6 +252,7 @@ def add_cleanup(
     read_account_alias: bool = False,
     role_name: str | None = None,
     tell_people: str = "on-change",
+    chat_topic: sns.ITopic | None = None,
 ) -> Cleanup:
     """The function stack's body, shared by one account and every organization member: the archive (if on), the
     function with its role, queue and schedule, and its alarms (under ``Monitoring``)."""
@@ -257,6 +262,8 @@ def add_cleanup(
         environment[names.ENV_ARCHIVE_BUCKET] = archive.bucket.bucket_name
     if read_account_alias:
         environment[names.ENV_READ_ACCOUNT_ALIAS] = "true"
+    if chat_topic:
+        environment[names.ENV_CHAT_TOPIC_ARN] = chat_topic.topic_arn
     monitoring = Construct(scope, "Monitoring")
     function = CleanupFunction(
         scope,
@@ -271,6 +278,7 @@ def add_cleanup(
         alarm_scope=monitoring,
         read_account_alias=read_account_alias,
         role_name=role_name,
+        chat_topic=chat_topic,
     )
     # Messages sent, not messages visible: nothing consumes the queue, so its depth stays up for the 14 days it
     # keeps them, and an alarm on it would stay in ALARM and be silent for every later failure.

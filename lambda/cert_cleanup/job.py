@@ -67,6 +67,8 @@ def handle(
         if invocation.scheduled and settings.tell_people == "on-change":
             deployed_at = function_deployed_at(context, clients, result)
         result.told_because = people_reasons(settings, result, trigger=invocation.trigger, deployed_at=deployed_at)
+        if settings.chat_topic_arn and result.told_because:
+            tell_chat(clients, settings.chat_topic_arn, result)
         region = publish.topic_region(settings.sns_topic_arn)
         try:
             message_id = publish.publish_summary(clients.client("sns", region), settings.sns_topic_arn, result)
@@ -82,6 +84,16 @@ def handle(
         logger.error("run result", result=document)
         raise RunFailed(failure_summary(result))
     return document
+
+
+def tell_chat(clients: AwsClients, topic_arn: str, result: RunResult) -> None:
+    """Post what people are told to the chat channel; a failure is a warning (the email still goes)."""
+    region = publish.topic_region(topic_arn)
+    try:
+        publish.publish_chat(clients.client("sns", region), topic_arn, result)
+    except AWS_ERRORS as exc:
+        result.warnings.append(f"chat not told: SNS Publish failed ({error_code(exc)}: {error_message(exc)})")
+        logger.warning("chat not told", code=error_code(exc))
 
 
 def dry_run_because(deployed: bool, asked: bool) -> str:
@@ -191,7 +203,13 @@ def account_alias(clients: AwsClients) -> str | None:
 
 
 def permissions(
-    *, archive: bool, reevaluate_config_rule: bool, read_account_alias: bool, tell_people: str, update_findings: bool
+    *,
+    archive: bool,
+    reevaluate_config_rule: bool,
+    read_account_alias: bool,
+    tell_people: str,
+    update_findings: bool,
+    chat: bool = False,
 ) -> tuple[Permission, ...]:
     """Every permission the calls of an invocation need with these settings, as each module declares them."""
     needed = [*inventory.PERMISSIONS, *search.PERMISSIONS]
@@ -206,6 +224,8 @@ def permissions(
         needed += deployment.PERMISSIONS
     if update_findings:
         needed += securityhub.PERMISSIONS
+    if chat:
+        needed += publish.CHAT_PERMISSIONS
     return tuple(dict.fromkeys(needed))
 
 

@@ -19,6 +19,7 @@ class On(StrEnum):
     ARCHIVE = "archive"  # the archive bucket's objects under this account's prefix
     TOPIC = "topic"  # the results topic
     TOPIC_KEY = "topic-key"  # the results topic's KMS key
+    CHAT_TOPIC = "chat-topic"  # the chat channel's topic (same key)
     CONFIG_RULES = "config-rules"  # this account's AWS Config rules
     THIS_FUNCTION = "this-function"  # the function itself
     DIGEST_QUEUE = "digest-queue"  # the organization's queue of member results

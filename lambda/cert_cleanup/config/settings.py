@@ -34,6 +34,8 @@ class Settings(BaseModel):
     model_config = ConfigDict(frozen=True, populate_by_name=True, extra="forbid")
 
     sns_topic_arn: Annotated[TopicArn | None, Blank] = Field(default=None, alias=names.ENV_SNS_TOPIC_ARN)
+    # A chat channel's topic: what people are told also goes there, as a chat custom notification.
+    chat_topic_arn: Annotated[TopicArn | None, Blank] = Field(default=None, alias=names.ENV_CHAT_TOPIC_ARN)
     dry_run: Flag = Field(default=False, alias=names.ENV_DRY_RUN)
     grace_days: Days = Field(default=names.DEFAULT_GRACE_DAYS, alias=names.ENV_GRACE_DAYS)
     expiry_warning_days: Days = Field(default=names.DEFAULT_EXPIRY_WARNING_DAYS, alias=names.ENV_EXPIRY_WARNING_DAYS)

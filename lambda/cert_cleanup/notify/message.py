@@ -216,8 +216,7 @@ def _deleted_line(row: CertificateResult) -> str:
 
 
 def _in_use_line(row: CertificateResult) -> str:
-    users = ", ".join(row.used_by[:3]) + (f" and {len(row.used_by) - 3} more" if len(row.used_by) > 3 else "")
-    return f"{_expired_line(row)}: used by {users or 'a resource IAM named'}"
+    return f"{_expired_line(row)}: used by {_users(row)}"
 
 
 def _expiring_line(row: CertificateResult) -> str:
@@ -233,8 +232,7 @@ def _replace_on(row: CertificateResult) -> str:
     """Where to replace a certificate a person is reminded of, when the run searched."""
     if not row.used_by:
         return ""
-    users = ", ".join(row.used_by[:3]) + (f" and {len(row.used_by) - 3} more" if len(row.used_by) > 3 else "")
-    return f"; replace it on {users}"
+    return f"; replace it on {_users(row)}"
 
 
 NOTE_LIMIT = 512  # Security Hub: a finding's Note.Text and an OCSF Comment
@@ -276,3 +274,71 @@ def _fit(text: str, limit: int) -> str:
         return text
     tail = " ... (the run's result lists all)"
     return text[: limit - len(tail)].rstrip(" ;,") + tail
+
+
+CHAT_DESCRIPTION_LIMIT = 4000  # cert-cleanup's own bound: a chat message a person reads at a glance
+CHAT_LINES = 10  # certificates named per section
+
+
+def chat_notification(result: RunResult) -> dict[str, object]:
+    """The run for a chat channel, as an Amazon Q Developer in chat applications custom notification (its
+    documented event schema: version 1.0, source custom, content with client-markdown; "Custom notifications
+    using Amazon Q Developer in chat applications", Event schema). An incident is titled and keyed as one."""
+    in_use = [row for row in result.certificates if row.action is Action.IN_USE]
+    lines: list[str] = []
+    if in_use:
+        lines.append(
+            f"*{plural(len(in_use), 'expired certificate').upper()} STILL IN USE*: clients see TLS errors now."
+        )
+        lines.extend(f"• `{row.certificate.name}` used by {_users(row)}" for row in in_use[:CHAT_LINES])
+    if result.dry_run:
+        because = f", because {result.dry_run_because}" if result.dry_run_because else ""
+        lines.append(f"*DRY RUN*: nothing was deleted{because}.")
+    if result.errors:
+        lines.append(
+            f"*{plural(len(result.errors), 'lookup')} failed*: nothing was deleted (cert-cleanup fails closed)."
+        )
+    for action, label in (
+        (Action.DELETED, "Deleted"),
+        (Action.WOULD_DELETE, "Would delete"),
+        (Action.FAILED, "FAILED to delete"),
+        (Action.USAGE_UNKNOWN, "Could not check, kept"),
+        (Action.EXPIRING_SOON, "Expiring soon"),
+    ):
+        rows = [row for row in result.certificates if row.action is action]
+        if rows:
+            names = ", ".join(f"`{row.certificate.name}`" for row in rows[:CHAT_LINES])
+            more = f" and {len(rows) - CHAT_LINES} more" if len(rows) > CHAT_LINES else ""
+            lines.append(f"{label} ({len(rows)}): {names}{more}")
+    if result.told_because:
+        lines.append("_Told because_: " + "; ".join(result.told_because[:CHAT_LINES]))
+    description = _fit("\n".join(lines) or "Nothing to do.", CHAT_DESCRIPTION_LIMIT)
+    next_steps = []
+    if in_use:
+        next_steps.append("Replace each certificate in use on the resources named; a later run deletes it.")
+    if result.errors:
+        next_steps.append("Let the function read what failed (see the email or the run's JSON), then run it again.")
+    return {
+        "version": "1.0",
+        "source": "custom",
+        "id": result.run_id,
+        "content": {
+            "textType": "client-markdown",
+            "title": (":rotating_light: " if in_use else "") + subject(result),
+            "description": description,
+            **({"nextSteps": next_steps} if next_steps else {}),
+            "keywords": ["cert-cleanup", result.account, *(["INCIDENT"] if in_use else [])],
+        },
+        "metadata": {
+            "threadId": f"cert-cleanup-{result.account}",
+            "summary": subject(result),
+            "eventType": "cert-cleanup-incident" if in_use else "cert-cleanup-run",
+            "relatedResources": [row.certificate.arn for row in in_use[:CHAT_LINES]],
+            "additionalContext": {"account": result.account, "run_id": result.run_id},
+        },
+    }
+
+
+def _users(row: CertificateResult) -> str:
+    users = ", ".join(row.used_by[:3]) + (f" and {len(row.used_by) - 3} more" if len(row.used_by) > 3 else "")
+    return users or "a resource IAM named"

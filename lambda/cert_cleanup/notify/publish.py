@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING
 
 from cert_cleanup.aws.permissions import On, Permission
@@ -19,6 +20,10 @@ PERMISSIONS = (
     Permission("kms:Decrypt", On.TOPIC_KEY),
     Permission("kms:GenerateDataKey*", On.TOPIC_KEY),
 )
+
+
+# The chat topic is encrypted with the same key.
+CHAT_PERMISSIONS = (Permission("sns:Publish", On.CHAT_TOPIC),)
 
 
 def topic_region(topic_arn: str) -> str:
@@ -41,6 +46,13 @@ def publish_summary(sns: SNSClient, topic_arn: str, result: RunResult) -> str:
             names.KIND_ATTRIBUTE: {"DataType": "String", "StringValue": names.KIND_RUN_RESULT},
         },
     )
+    return response["MessageId"]
+
+
+def publish_chat(sns: SNSClient, topic_arn: str, result: RunResult) -> str:
+    """Publish what people are told to the chat channel's topic: the custom notification alone (the channel
+    drops anything that is not a notification it knows), so machines' JSON never reaches chat."""
+    response = sns.publish(TopicArn=topic_arn, Message=json.dumps(message.chat_notification(result)))
     return response["MessageId"]
 
 

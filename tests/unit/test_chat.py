@@ -1,0 +1,147 @@
+"""Chat: what people are told reaches a Slack or Teams channel as a custom notification of Amazon Q Developer in
+chat applications, validated against the service's documented event schema; machines' JSON never does.
+
+The schema below is the documented one ("Custom notifications using Amazon Q Developer in chat applications",
+Event schema and Parameter details): ``version`` must be ``1.0`` and ``source`` ``custom`` (both required);
+``content.description`` is required; ``textType`` is only ``client-markdown``; the rest optional, as typed there.
+Unknown fields are refused, so a notification the channel would drop fails here.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Literal
+
+import pytest
+from botocore.awsrequest import AWSResponse, HTTPHeaders
+from pydantic import BaseModel, ConfigDict
+
+from cert_cleanup import job
+from cert_cleanup.notify import message
+from emulator import seed
+from tests.support import CONTEXT, SCHEDULED, Fake, summary_settings
+from tests.unit.test_message import KINDS
+from tests.unit.test_run import published
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Content(_Strict):
+    textType: Literal["client-markdown"] | None = None
+    title: str | None = None
+    description: str
+    nextSteps: list[str] | None = None
+    keywords: list[str] | None = None
+
+
+class Metadata(_Strict):
+    threadId: str | None = None
+    summary: str | None = None
+    eventType: str | None = None
+    relatedResources: list[str] | None = None
+    additionalContext: dict[str, str] | None = None
+
+
+class CustomNotification(_Strict):
+    version: Literal["1.0"]
+    source: Literal["custom"]
+    id: str | None = None
+    content: Content
+    metadata: Metadata | None = None
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_kind_of_run_makes_a_notification_the_channel_accepts(kind: str) -> None:
+    make, subject, _ = KINDS[kind]
+    run = make()
+    notification = CustomNotification.model_validate(message.chat_notification(run))
+    assert notification.content.title is not None
+    assert notification.content.title.endswith(subject)
+    incident = kind == "incident"
+    assert notification.content.title.startswith(":rotating_light: INCIDENT:") is incident
+    assert notification.metadata is not None
+    assert (notification.metadata.eventType == "cert-cleanup-incident") is incident
+    assert ("INCIDENT" in (notification.content.keywords or [])) is incident
+
+
+def _chat_inbox(aws: Fake) -> tuple[str, Any]:
+    """The chat topic and a queue subscribed to it with raw delivery: what the channel's subscription receives."""
+    sns, sqs = aws.session.client("sns"), aws.session.client("sqs")
+    topic = sns.create_topic(Name="chat")["TopicArn"]
+    url = sqs.create_queue(QueueName="chat-inbox")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "true"})
+
+    def received() -> list[dict[str, Any]]:
+        messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+        for item in messages:
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=item["ReceiptHandle"])
+        return [json.loads(item["Body"]) for item in messages]
+
+    return topic, received
+
+
+def test_a_run_people_are_told_of_reaches_chat_and_a_machines_only_run_does_not(aws: Fake) -> None:
+    topic, received = _chat_inbox(aws)
+    used = aws.certificate("shop", days=-30)["Arn"]
+    seed.classic_elb(aws.session, "eu-west-1", "shop-elb", used)
+    aws.certificate("old", days=-30)
+    settings = summary_settings(aws.session, CHAT_TOPIC_ARN=topic, UPDATE_FINDINGS="false")
+
+    first = job.handle(SCHEDULED, CONTEXT, settings=settings, clients=aws.clients)
+    [posted] = received()
+    notification = CustomNotification.model_validate(posted)
+    assert first["told_because"]
+    assert notification.content.title == ":rotating_light: " + message.subject(_result(first))
+    assert "`shop` used by arn:aws:elasticloadbalancing:eu-west-1" in notification.content.description
+    assert "Deleted (1): `old`" in notification.content.description
+    assert "certificates" not in posted  # the run's JSON is the machines', never the channel's
+
+    quiet = job.handle(SCHEDULED, CONTEXT, settings=settings, clients=aws.clients)  # nothing new: machines only
+    assert quiet["told_because"] == []
+    assert received() == []
+
+
+def test_a_chat_that_cannot_be_told_is_a_warning_and_the_email_still_goes(aws: Fake) -> None:
+    results = summary_settings(aws.session, UPDATE_FINDINGS="false")  # the results topic first: published() reads it
+    topic, received = _chat_inbox(aws)
+    aws.certificate("old", days=-30)
+    settings = results.model_copy(update={"chat_topic_arn": topic})
+
+    def refuse_chat(params: dict[str, Any], **_: Any) -> Any:
+        body = params.get("body")
+        if isinstance(body, dict) and body.get("TopicArn") == topic:
+            return AWSResponse("https://fake", 403, HTTPHeaders(), None), {
+                "Error": {"Code": "AuthorizationError", "Message": "no"}
+            }
+        return None
+
+    aws.hook("before-call.sns.Publish", refuse_chat)
+    document = job.handle(SCHEDULED, CONTEXT, settings=settings, clients=aws.clients)  # does not fail the run
+
+    assert document["counts"]["deleted"] == 1
+    assert "chat not told: SNS Publish failed (AuthorizationError: no)" in document["warnings"]
+    [email] = [sent["message"]["email"] for sent in published(aws) if sent["audience"] == "people"]
+    assert "Warning: chat not told: SNS Publish failed (AuthorizationError: no)." in email
+    assert received() == []
+
+
+def _result(document: dict[str, Any]) -> Any:
+    """The RunResult a document came from, enough for its subject."""
+    from datetime import datetime
+
+    from cert_cleanup.models import Action, Certificate, CertificateResult, RunResult
+
+    run = RunResult(
+        run_id=document["run_id"],
+        account=document["account"],
+        account_label=document["account_label"],
+        dry_run=document["dry_run"],
+        started_at=datetime.fromisoformat(document["started_at"]),
+    )
+    for row in document["certificates"]:
+        cert = Certificate(row["name"], row["id"], row["arn"], row["path"], datetime.fromisoformat(row["expiration"]))
+        run.certificates.append(CertificateResult(cert, Action(row["action"]), row["reason"], tuple(row["used_by"])))
+    return run
