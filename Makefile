@@ -27,7 +27,7 @@ EXAMPLE_EMAIL := -c notificationEmails=secops@example.com
 DEPLOY_REGIONS := us-east-1 cn-north-1 us-gov-west-1
 EXAMPLE_ACCOUNT := 111122223333
 
-.PHONY: help install wheelhouse lock mutate demo test lint typecheck unit e2e infra-test synth synth-org synth-as-deploy deploy deploy-org destroy destroy-org bench clean
+.PHONY: help install wheelhouse lock mutate pictures demo test lint typecheck unit e2e infra-test synth synth-org synth-as-deploy deploy deploy-org destroy destroy-org bench clean
 
 help:
 	@echo "make demo     - run cert-cleanup against a local AWS emulator (dry run, real run, 14 days, a digest)"
@@ -38,6 +38,7 @@ help:
 	@echo "docs/         - how it works, configuration, deploy, organization, command line, benchmarks"
 	@echo "make synth-org / deploy-org - the organization rollout (ORG_ARGS='-c organizationId=o-... -c organizationalUnitIds=ou-...')"
 	@echo "make bench    - quota-scale benchmark on the emulator; writes docs/benchmarks.md (takes minutes)"
+	@echo "make pictures - docs/pictures/: the architecture from the templates, the email, chat and dashboard from demo runs"
 	@echo "make mutate   - mutation testing of the safety core (mutmut), a report per module (takes minutes)"
 	@echo "make lock     - after changing lambda/requirements.txt: write the wheels' hashes to lambda/requirements.lock"
 
@@ -141,6 +142,10 @@ $(BENCH_STAMP): requirements-bench.txt $(STAMP)
 
 bench: $(BENCH_STAMP)
 	$(PY) -m bench.main $(BENCH_ARGS)
+
+# The pictures in docs/pictures/, drawn from the synthesized templates and from runs on the emulator.
+pictures: $(BENCH_STAMP) $(WHEELS) $(NODE_STAMP)
+	$(PY) scripts/pictures.py
 
 clean:
 	rm -rf $(VENV) $(WHEELHOUSE) node_modules cdk.out cdk.out.org cdk.out.deploy .mutants-work .mypy_cache .ruff_cache .pytest_cache .hypothesis
