@@ -133,7 +133,12 @@ def import_time(module: str, *, in_lambda: bool, samples: int = 7) -> float:
 def process_time(code: str, *, samples: int = 7) -> float:
     """Median wall seconds of a whole fresh interpreter running ``code`` (start, import, exit), as Lambda's init
     pays it: ``LAMBDA_TASK_ROOT`` set, only the function's package on the path."""
-    env = {**os.environ, "LAMBDA_TASK_ROOT": str(ROOT / "lambda"), "PYTHONPATH": str(ROOT / "lambda")}
+    env = {
+        **os.environ,
+        "LAMBDA_TASK_ROOT": str(ROOT / "lambda"),
+        "PYTHONPATH": str(ROOT / "lambda"),
+        "PYDANTIC_DISABLE_PLUGINS": "__all__",  # as the stack sets it (infra/components/scheduled_function.py)
+    }
     values = []
     for _ in range(samples):
         started = time.perf_counter()

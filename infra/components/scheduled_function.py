@@ -59,6 +59,9 @@ class ScheduledFunction(Construct):
             role_name=role_name,
             description=role_description,
         )
+        # pydantic looks for plugins in every installed distribution's entry points when it builds its first model
+        # (at import); the function uses none, so its cold start skips the scan.
+        environment = {"PYDANTIC_DISABLE_PLUGINS": "__all__", **environment}
         if owned_options is not None:
             owned = owned_options(self)
             environment = {**environment, **owned.pop("environment", {})}

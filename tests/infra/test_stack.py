@@ -419,6 +419,7 @@ def test_environment_comes_from_the_shared_names_and_the_function_accepts_it(tem
     template.has_resource_properties("AWS::Lambda::Function", {"Environment": {"Variables": variables}})
     environment = variables.as_object()
     assert environment[names.ENV_DRY_RUN] == "false"
+    assert environment["PYDANTIC_DISABLE_PLUGINS"] == "__all__"  # no plugin scan at cold start
     assert environment[names.ENV_GRACE_DAYS] == "7"
     assert environment[names.ENV_EXPIRY_WARNING_DAYS] == "45"
     assert environment[names.ENV_EXEMPT_TAG_KEY] == "cert-cleanup:exempt"
@@ -443,7 +444,7 @@ def test_environment_comes_from_the_shared_names_and_the_function_accepts_it(tem
 
 def test_outputs(template: Template) -> None:
     outputs = template.find_outputs("*")
-    assert set(outputs) == {"TopicArn", "AlarmTopicArn", "FunctionName", "ArchiveBucketName"}
+    assert set(outputs) == {"TopicArn", "AlarmTopicArn", "DashboardName", "FunctionName", "ArchiveBucketName"}
 
 
 def test_without_archive_there_is_no_bucket_and_no_s3_permission() -> None:
