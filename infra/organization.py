@@ -27,7 +27,7 @@ from cert_cleanup.config import names
 from infra.arns import ANY, arn
 from infra.components.archive import private_bucket
 from infra.components.cleanup import add_cleanup
-from infra.components.dashboard import DigestDashboard
+from infra.components.dashboard import digest_dashboard
 from infra.components.digest import OrganizationDigest
 from infra.components.monitoring import alarm_arn_pattern
 from infra.components.notifications import Notifications
@@ -136,7 +136,7 @@ class OrganizationStack(Stack):
             schedule=config.digest_schedule,
             log_retention=config.log_retention,
         )
-        self.dashboard = DigestDashboard(self, "Dashboard", function=self.digest.function, alarms=[self.digest.errors])
+        self.dashboard = digest_dashboard(self, "Dashboard", function=self.digest.function, alarms=[self.digest.errors])
 
         self.member = MemberStack(
             self, "Member", config=config, asset_buckets=[self.asset_bucket], asset_bucket_prefix=config.asset_prefix

@@ -23,7 +23,7 @@ from cert_cleanup.config import names
 from cert_cleanup.config.settings import Settings
 from infra.arns import ANY, arn
 from infra.components.archive import Archive
-from infra.components.dashboard import CleanupDashboard
+from infra.components.dashboard import cleanup_dashboard
 from infra.components.monitoring import PERIOD, count_alarm
 from infra.components.scheduled_function import ScheduledFunction
 from infra.components.security_hub import SecurityHubTriggers
@@ -298,5 +298,5 @@ def add_cleanup(
             findings=config.findings_start_runs,
             custom_action=config.security_hub_custom_action,
         )
-    dashboard = CleanupDashboard(scope, "Dashboard", function=function.function, alarms=[function.errors, queued])
+    dashboard = cleanup_dashboard(scope, "Dashboard", function=function.function, alarms=[function.errors, queued])
     return Cleanup(function, archive, dashboard.dashboard)

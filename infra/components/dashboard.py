@@ -45,6 +45,7 @@ def run_metric(name: str, service: str, *, statistic: str = "Maximum", label: st
 
 
 def _function_widgets(function: lambda_.IFunction, title: str) -> list[cloudwatch.IWidget]:
+    """Runs and failed runs, and duration, of ``function``."""
     return [
         cloudwatch.GraphWidget(
             title=f"{title}: runs and errors",
@@ -65,67 +66,76 @@ def _function_widgets(function: lambda_.IFunction, title: str) -> list[cloudwatc
     ]
 
 
-class CleanupDashboard(Construct):
-    """Certificates by state, runs and duration, failed lookups, and the alarms of one account's function."""
+class StackDashboard(Construct):
+    """A dashboard: the figures of each run beside the alarms, then the function's runs and duration, then
+    ``extra`` widgets."""
 
     def __init__(
-        self, scope: Construct, construct_id: str, *, function: lambda_.IFunction, alarms: list[cloudwatch.IAlarm]
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        function: lambda_.IFunction,
+        alarms: list[cloudwatch.IAlarm],
+        name: str,
+        title: str,
+        figures: list[cloudwatch.IMetric],
+        stacked: bool,
+        days: int,
+        extra: list[cloudwatch.IWidget],
     ) -> None:
         super().__init__(scope, construct_id)
-        service = names.SERVICE_NAME
         self.dashboard = cloudwatch.Dashboard(
             self,
             "Dashboard",
             dashboard_name=f"cert-cleanup-{Aws.STACK_NAME}-{Aws.REGION}",
-            default_interval=Duration.days(14),
+            default_interval=Duration.days(days),
         )
         self.dashboard.add_widgets(
-            cloudwatch.TextWidget(
-                markdown="## cert-cleanup\nExpired IAM server certificates nothing uses are deleted; what is left and "
-                "why is in each run's summary. Security Hub IAM.26 follows.",
-                width=24,
-                height=2,
-            )
-        )
-        self.dashboard.add_widgets(
-            cloudwatch.GraphWidget(
-                title="Certificates by state (each run)",
-                left=[run_metric(f"Certificates_{state.value}", service, label=state.value) for state in STATES],
-                stacked=True,
-                width=16,
-            ),
+            cloudwatch.GraphWidget(title=title, left=figures, stacked=stacked, width=16),
             cloudwatch.AlarmStatusWidget(title="Alarms", alarms=alarms, width=8),
         )
-        self.dashboard.add_widgets(
-            *_function_widgets(function, "cert-cleanup"),
+        self.dashboard.add_widgets(*_function_widgets(function, name), *extra)
+
+
+def cleanup_dashboard(
+    scope: Construct, construct_id: str, *, function: lambda_.IFunction, alarms: list[cloudwatch.IAlarm]
+) -> StackDashboard:
+    """Certificates by state (what needs a person on top), runs and duration, failed lookups, the alarms."""
+    service = names.SERVICE_NAME
+    return StackDashboard(
+        scope,
+        construct_id,
+        function=function,
+        alarms=alarms,
+        name="cert-cleanup",
+        title="Certificates by state (each run)",
+        figures=[run_metric(f"Certificates_{state.value}", service, label=state.value) for state in STATES],
+        stacked=True,
+        days=14,
+        extra=[
             cloudwatch.GraphWidget(
                 title="Failed lookups (a run that deletes nothing)",
                 left=[run_metric("FailedLookups", service, statistic="Sum", label="failed lookups")],
                 width=8,
-            ),
-        )
+            )
+        ],
+    )
 
 
-class DigestDashboard(Construct):
+def digest_dashboard(
+    scope: Construct, construct_id: str, *, function: lambda_.IFunction, alarms: list[cloudwatch.IAlarm]
+) -> StackDashboard:
     """The organization digest's figures, its runs and its alarm."""
-
-    def __init__(
-        self, scope: Construct, construct_id: str, *, function: lambda_.IFunction, alarms: list[cloudwatch.IAlarm]
-    ) -> None:
-        super().__init__(scope, construct_id)
-        service = names.DIGEST_SERVICE_NAME
-        self.dashboard = cloudwatch.Dashboard(
-            self,
-            "Dashboard",
-            dashboard_name=f"cert-cleanup-{Aws.STACK_NAME}-{Aws.REGION}",
-            default_interval=Duration.days(30),
-        )
-        self.dashboard.add_widgets(
-            cloudwatch.GraphWidget(
-                title="The organization (each digest)",
-                left=[run_metric(name, service) for name in DIGEST_FIGURES],
-                width=16,
-            ),
-            cloudwatch.AlarmStatusWidget(title="Alarms", alarms=alarms, width=8),
-        )
-        self.dashboard.add_widgets(*_function_widgets(function, "digest"))
+    return StackDashboard(
+        scope,
+        construct_id,
+        function=function,
+        alarms=alarms,
+        name="digest",
+        title="The organization (each digest)",
+        figures=[run_metric(name, names.DIGEST_SERVICE_NAME) for name in DIGEST_FIGURES],
+        stacked=False,
+        days=30,
+        extra=[],
+    )

@@ -66,28 +66,19 @@ class SecurityHubTriggers(Construct):
             self._custom_action(target)
 
     def _finding_rules(self, target: targets.LambdaFunction) -> None:
-        events.Rule(
-            self,
-            "Iam26Findings",
-            description="cert-cleanup: a new FAILED IAM.26 finding of this account starts a run",
-            event_pattern=events.EventPattern(
-                source=["aws.securityhub"],
-                detail_type=["Security Hub Findings - Imported"],
-                detail=asff_pattern(Aws.ACCOUNT_ID),
-            ),
-            targets=[target],
-        )
-        events.Rule(
-            self,
-            "Iam26FindingsV2",
-            description="cert-cleanup: a new failed IAM.26 finding (OCSF) of this account starts a run",
-            event_pattern=events.EventPattern(
-                source=["aws.securityhub"],
-                detail_type=["Findings Imported V2"],
-                detail=ocsf_pattern(Aws.ACCOUNT_ID),
-            ),
-            targets=[target],
-        )
+        for rule_id, what, detail_type, pattern in (
+            ("Iam26Findings", "FAILED IAM.26 finding", "Security Hub Findings - Imported", asff_pattern),
+            ("Iam26FindingsV2", "failed IAM.26 finding (OCSF)", "Findings Imported V2", ocsf_pattern),
+        ):
+            events.Rule(
+                self,
+                rule_id,
+                description=f"cert-cleanup: a new {what} of this account starts a run",
+                event_pattern=events.EventPattern(
+                    source=["aws.securityhub"], detail_type=[detail_type], detail=pattern(Aws.ACCOUNT_ID)
+                ),
+                targets=[target],
+            )
 
     def _custom_action(self, target: targets.LambdaFunction) -> None:
         # AWS::SecurityHub::ActionTarget (CloudFormation template reference); aws-cdk-lib has no L1 for it yet.
