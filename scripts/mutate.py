@@ -26,22 +26,26 @@ ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / ".mutants-work"
 MUTMUT = str(Path(sys.executable).parent / "mutmut")
 
-# Module -> the tests that state its guarantees (fast ones: in-process moto, no server).
-SAFETY_CORE = {
-    "decide.py": ["tests/unit/test_decide.py"],
-    "consumers/elb_classic.py": ["tests/unit/test_consumers.py"],
-    "consumers/elbv2.py": ["tests/unit/test_consumers.py", "tests/unit/test_guarantees.py"],
-    "consumers/cloudfront.py": ["tests/unit/test_consumers.py"],
-    "consumers/appsync.py": ["tests/unit/test_consumers.py"],
-    "inventory.py": ["tests/unit/test_inventory.py", "tests/unit/test_guarantees.py"],
-    "usage.py": ["tests/unit/test_usage.py", "tests/unit/test_consumers.py", "tests/unit/test_guarantees.py"],
-    "remediate.py": ["tests/unit/test_fail_closed.py"],
-    "invocation.py": ["tests/unit/test_fail_closed.py", "tests/unit/test_handler.py", "tests/unit/test_compliance.py"],
-}
-# In these modules only the fail-closed paths are mutated (the rest formats, logs or counts).
+# The modules that decide what is deleted. Every mutant of them runs against the tests marked ``safety`` (fast
+# ones: in-process moto, no server) that cover the mutated function.
+SAFETY_CORE = (
+    "decide.py",
+    "usage/elb_classic.py",
+    "usage/elbv2.py",
+    "usage/cloudfront.py",
+    "usage/appsync.py",
+    "usage/search.py",
+    "aws/inventory.py",
+    "aws/clients.py",
+    "run.py",
+    "job.py",
+)
+TESTS = ["-m", "safety", "tests/unit"]
+# In these modules only the fail-closed paths are mutated (the rest formats, logs, counts or configures).
 ONLY_FUNCTIONS = {
-    "remediate.py": ["x_run", "x__search", "x__read_tags", "x__delete"],
-    "invocation.py": ["x_handle"],
+    "run.py": ["x_cleanup", "x__read_tags", "x__delete", "x__searched"],
+    "job.py": ["x_handle"],
+    "aws/clients.py": ["x_every", "x_lookup"],
 }
 # Functions that only build text for people (reasons, labels): no mutant there changes a decision.
 TEXT_ONLY_FUNCTIONS = {"decide.x__days"}
@@ -66,37 +70,42 @@ class Equivalent:
 EQUIVALENT = [
     Equivalent("*", "logger.", "changes only what is logged"),
     Equivalent(
-        "remediate.x_run",
+        "run.x_cleanup",
         "strict=True",
         "both sides have one item per certificate by construction; strict only guards that",
     ),
     Equivalent(
-        "remediate.x_run",
+        "run.x_cleanup",
         "ThreadPoolExecutor(max_workers=1) as background",
         "the pool is only ever given one task (the usage search, started once)",
     ),
     Equivalent(
-        "remediate.x_run",
+        "run.x_cleanup",
         "Usage(complete=False)",
         "there is no index only when the search recorded a failure, so the run is already incomplete",
     ),
     Equivalent(
-        "consumers.elbv2.x__listener_uses",
+        "run.x__delete",
+        "during the run; the next run decides about the new one",
+        "changes only the text of the reason a replaced certificate is kept (the action is the enum member above)",
+    ),
+    Equivalent(
+        "usage.elbv2.x__listener_uses",
         'listener.get("Certificates", [])',
         "DescribeListenerCertificates lists the default certificate too (API reference); the default "
         "read from DescribeListeners is a second source of the same ARN",
     ),
     Equivalent(
-        "consumers.appsync.x_find_uses",
+        "usage.appsync.x__domain_arn",
         'config.get("domainNameArn")',
         "the ARN built from the documented format is the domainNameArn AWS returns",
     ),
     Equivalent(
-        "usage.x__name_key", "name.lower()", "folding names to upper case matches the same names", "name.upper()"
+        "usage.search.x__name_key", "name.lower()", "folding names to upper case matches the same names", "name.upper()"
     ),
     *(
         Equivalent(
-            "usage.x__name_key",
+            "usage.search.x__name_key",
             'parts[5].rsplit("/", 1)[-1]',
             "still the last path segment: an IAM server certificate ARN has a '/' after server-certificate",
             mutated,
@@ -104,31 +113,31 @@ EQUIVALENT = [
         for mutated in ('rsplit("/", 2)[-1]', 'rsplit("/", )[-1]', 'rsplit("/", 1)[+1]')
     ),
     Equivalent(
-        "usage.xǁUsageIndexǁusage",
+        "usage.search.xǁUsageIndexǁusage",
         '_name_key(cert.arn) or ""',
         "no key is ever that string (every key starts with id: or arn:), so a non-IAM ARN matches nothing either way",
         '"XXXX"',
     ),
     Equivalent(
-        "usage.x_search_usage",
+        "usage.search.x_search_usage",
         'partition=clients.partition_of(region) or partition or "aws"',
         "differs only for a region botocore does not know, where it labels the user's ARN; any use keeps "
         "its certificate, whatever its user's ARN says",
     ),
     Equivalent(
-        "usage.x__plan",
+        "usage.search.x__plan",
         "offered = clients.service_regions(consumer.SERVICE, partition) if partition else frozenset()",
         "without a partition no region is known, so nothing is skipped whatever `offered` holds",
         "(partition) or True",
     ),
     Equivalent(
-        "usage.x__plan",
+        "usage.search.x__plan",
         'known_regions = clients.service_regions("ec2", partition) if partition else frozenset()',
         "without a partition botocore lists no region for it either: nothing is known, nothing skipped",
         "(partition) or True",
     ),
     Equivalent(
-        "inventory.x__utc",
+        "aws.inventory.x__utc",
         "return value.astimezone(UTC)",
         "astimezone keeps the instant: every comparison of the run gives the same answer in any zone",
         "astimezone(None)",
@@ -141,18 +150,19 @@ def build_workspace(modules: list[str]) -> None:
         shutil.rmtree(WORK)
     (WORK / "src").mkdir(parents=True)
     shutil.copytree(ROOT / "lambda" / "cert_cleanup", WORK / "src" / "cert_cleanup")
-    for folder in ("tests", "emulator"):
+    for folder in ("tests", "emulator", "cli"):
         shutil.copytree(ROOT / folder, WORK / folder, ignore=shutil.ignore_patterns("__pycache__"))
-    pyproject = (
-        (ROOT / "pyproject.toml").read_text().replace('pythonpath = ["lambda", "."]', 'pythonpath = ["src", "."]')
-    )
-    tests = sorted({test for module in modules for test in SAFETY_CORE[module]})
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    pythonpath = 'pythonpath = ["lambda", "cli", "."]'
+    if pythonpath not in pyproject:
+        raise SystemExit(f"pyproject.toml: expected {pythonpath}, to point it at the workspace's src/")
+    pyproject = pyproject.replace(pythonpath, 'pythonpath = ["src", "cli", "."]')
     pyproject += (
         "\n[tool.mutmut]\n"
         'source_paths = ["src/"]\n'
         f"only_mutate = {json.dumps([f'src/cert_cleanup/{module}' for module in modules])}\n"
         'also_copy = ["emulator/"]\n'
-        f"pytest_add_cli_args_test_selection = {json.dumps(tests)}\n"
+        f"pytest_add_cli_args_test_selection = {json.dumps(TESTS)}\n"
     )
     (WORK / "pyproject.toml").write_text(pyproject)
 

@@ -23,18 +23,23 @@ ACTION_STYLE = {
     Action.VALID: "green",
 }
 COLUMNS = ("certificate", "expires", "action", "reason", "used by")
+# Below this many columns a table folds names and ARNs over many lines: each certificate gets a short block instead.
+WIDE = 120
 
 
 def table(document: dict[str, Any], console: Console) -> None:
     """A run's JSON result (as the handler returns it) as a table, then its counts, what it did not search, and
     what failed."""
     title = f"IAM server certificates in {document['account']}" + (" (dry run)" if document["dry_run"] else "")
-    grid = Table(title=title)
-    for column in COLUMNS:
-        grid.add_column(column, overflow="fold")
-    for cells in _rows(document):
-        grid.add_row(*cells)
-    console.print(grid)
+    if console.width < WIDE:
+        _blocks(title, [("", cells) for cells in _rows(document)], console)
+    else:
+        grid = Table(title=title)
+        for column in COLUMNS:
+            grid.add_column(column, overflow="fold")
+        for cells in _rows(document):
+            grid.add_row(*cells)
+        console.print(grid)
     console.print(f"Counts: {_counts(document)}. Regions searched: {len(document['regions'])}.", highlight=False)
     _not_searched(document, console, indent="")
     _failures(document, console, indent="")
@@ -42,17 +47,33 @@ def table(document: dict[str, Any], console: Console) -> None:
 
 def combined(documents: list[dict[str, Any]], console: Console) -> None:
     """One table across accounts: the account first, then each certificate as in a single scan."""
-    grid = Table(title=f"IAM server certificates in {len(documents)} accounts")
-    for column in ("account", *COLUMNS):
-        grid.add_column(column, overflow="fold")
-    for document in documents:
-        for cells in _rows(document):
-            grid.add_row(document["account"], *cells)
-    console.print(grid)
+    title = f"IAM server certificates in {len(documents)} accounts"
+    if console.width < WIDE:
+        _blocks(title, [(document["account"], cells) for document in documents for cells in _rows(document)], console)
+    else:
+        grid = Table(title=title)
+        for column in ("account", *COLUMNS):
+            grid.add_column(column, overflow="fold")
+        for document in documents:
+            for cells in _rows(document):
+                grid.add_row(document["account"], *cells)
+        console.print(grid)
     for document in documents:
         console.print(f"{document['account']}: {_counts(document)}", highlight=False)
         _not_searched(document, console, indent="  ")
         _failures(document, console, indent="  ")
+
+
+def _blocks(title: str, rows: list[tuple[str, tuple[str, ...]]], console: Console) -> None:
+    """The compact layout for a narrow terminal: per certificate, its name, action and expiry on one line, then
+    the reason and each user indented beneath."""
+    console.print(f"[bold]{title}[/]")
+    for account, (name, expires, action, reason, used_by) in rows:
+        where = f"{account}  " if account else ""
+        console.print(f"{where}[bold]{name}[/]  {action}  expires {expires}", soft_wrap=True)
+        console.print(f"    {reason}", highlight=False, soft_wrap=True)
+        for user in filter(None, used_by.split("\n")):
+            console.print(f"    used by {user}", highlight=False, soft_wrap=True)
 
 
 def _counts(document: dict[str, Any]) -> str:

@@ -7,11 +7,13 @@ import json
 from typing import Any
 
 import pytest
+from rich.console import Console
 from typer.testing import CliRunner
 
 import cert_cleanup
 from cert_cleanup_cli import accounts
 from cert_cleanup_cli import commands as cli
+from emulator import seed
 from tests.support import Fake, every_call
 
 runner = CliRunner()
@@ -344,3 +346,20 @@ def test_every_help_ends_with_the_exit_codes() -> None:
     for command in ([], ["scan"], ["run"]):
         text = " ".join(runner.invoke(cli.app, [*command, "--help"]).output.split())
         assert "Exit codes: 0 nothing needs attention; 1 you answered no" in text, command
+
+
+@pytest.mark.parametrize(("columns", "table"), [("80", False), ("160", True)])
+def test_a_narrow_terminal_gets_one_short_block_per_certificate(
+    account: Fake, monkeypatch: pytest.MonkeyPatch, columns: str, table: bool
+) -> None:
+    used = account.certificate("a-rather-long-certificate-name-2025", days=-30)["Arn"]
+    seed.classic_elb(account.session, "eu-west-1", "a-load-balancer-with-a-long-name", used)
+    monkeypatch.setattr(cli, "stdout", Console(width=int(columns)))  # a terminal of that width
+    outcome, _ = invoke(["scan"])
+    lines = outcome.stdout.splitlines()
+    assert any("┃" in line for line in lines) is table  # the table's box drawing, or none
+    if not table:
+        assert max(len(line) for line in lines if "used by" not in line) <= 80
+        [head] = [line for line in lines if line.startswith("a-rather-long-certificate-name-2025")]
+        assert "in_use" in head
+        assert any(line.strip().startswith("used by elasticloadbalancing eu-west-1") for line in lines)

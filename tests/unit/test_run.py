@@ -255,6 +255,14 @@ def test_member_summary_names_the_account_alias(aws: Fake) -> None:
     assert json.loads(message["message"]["sqs"])["account"] == ACCOUNT
 
 
+def test_an_account_without_an_alias_is_named_by_its_id(aws: Fake) -> None:
+    aws.certificate("old", days=-30)
+    document = run(aws, settings(aws, READ_ACCOUNT_ALIAS="true"))
+    assert document["account_label"] is None
+    [message] = published(aws)
+    assert message["subject"] == f"cert-cleanup {ACCOUNT}: 1 deleted"
+
+
 def test_unreadable_alias_does_not_stop_the_run(aws: Fake) -> None:
     aws.certificate("old", days=-30)
     aws.fail("iam", "ListAccountAliases", "AccessDenied", "no")
