@@ -67,7 +67,8 @@ class ScheduledEvent(Envelope):
 
 class _Finding(BaseModel):
     # Security Hub's findings carry many more fields, and AWS adds more: those not read here are its to add.
-    model_config = ConfigDict(extra="allow", strict=True)
+    # Built on first use (defer_build): a scheduled run never validates a finding, and its cold start skips them.
+    model_config = ConfigDict(extra="allow", strict=True, defer_build=True)
 
 
 class AsffCompliance(_Finding):
@@ -114,19 +115,19 @@ class OcsfFinding(_Finding):
 
 
 class ImportedDetail(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
+    model_config = ConfigDict(extra="forbid", strict=True, defer_build=True)
 
     findings: list[AsffFinding] = Field(min_length=1, max_length=1)  # "Each event sends a single finding"
 
 
 class ImportedV2Detail(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
+    model_config = ConfigDict(extra="forbid", strict=True, defer_build=True)
 
     findings: list[OcsfFinding] = Field(min_length=1, max_length=1)
 
 
 class CustomActionDetail(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
+    model_config = ConfigDict(extra="forbid", strict=True, defer_build=True)
 
     actionName: str
     actionDescription: str
@@ -134,6 +135,7 @@ class CustomActionDetail(BaseModel):
 
 
 class FindingImported(Envelope):
+    model_config = ConfigDict(defer_build=True)
     detail_type: Literal["Security Hub Findings - Imported"] = Field(alias="detail-type")
     source: Literal["aws.securityhub"]
     resources: list[str]
@@ -141,6 +143,7 @@ class FindingImported(Envelope):
 
 
 class FindingImportedV2(Envelope):
+    model_config = ConfigDict(defer_build=True)
     detail_type: Literal["Findings Imported V2"] = Field(alias="detail-type")
     source: Literal["aws.securityhub"]
     resources: list[str]
@@ -148,6 +151,7 @@ class FindingImportedV2(Envelope):
 
 
 class CustomAction(Envelope):
+    model_config = ConfigDict(defer_build=True)
     detail_type: Literal["Security Hub Findings - Custom Action"] = Field(alias="detail-type")
     source: Literal["aws.securityhub"]
     resources: list[
@@ -170,7 +174,7 @@ class ManualRequest(BaseModel):
     ``dry_run: false`` cannot make a dry-run deployment delete.
     """
 
-    model_config = ConfigDict(extra="forbid", strict=True)
+    model_config = ConfigDict(extra="forbid", strict=True, defer_build=True)
 
     dry_run: bool = False
 

@@ -79,7 +79,7 @@ def refuse_removed(environ: Mapping[str, str]) -> None:
 class DigestSettings(BaseModel):
     """The organization digest's settings: its queue, its report bucket, the central topic."""
 
-    model_config = ConfigDict(frozen=True, populate_by_name=True, extra="ignore")
+    model_config = ConfigDict(frozen=True, populate_by_name=True, extra="ignore", defer_build=True)
 
     queue_url: QueueUrl = Field(alias=names.ENV_DIGEST_QUEUE_URL)
     report_bucket: BucketName = Field(alias=names.ENV_REPORT_BUCKET)
