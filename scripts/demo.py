@@ -40,7 +40,8 @@ def main() -> int:
         for name, user in [(n, seeded.users.get(n, "-")) for n in seeded.certificates]:
             console.print(f"  {name:<20} user: {user}")
 
-        os.environ.update({"SNS_TOPIC_ARN": seeded.topic_arn, "ARCHIVE_BUCKET": seeded.bucket})
+        # a daily schedule at a fixed time, as cron(0 6 * * ? *): the run below is the first after the deploy
+        os.environ.update({"SNS_TOPIC_ARN": seeded.topic_arn, "ARCHIVE_BUCKET": seeded.bucket, "SCHEDULE_KIND": "cron"})
 
         from cert_cleanup.config import names
         from cert_cleanup.handler import lambda_handler
@@ -82,9 +83,11 @@ def main() -> int:
         console.print(f"Subject: {message['subject']}\n")
         console.print(json.loads(message["message"])["email"], markup=False, highlight=False)
         evaluations = sum(row[3] for row in emulator.calls()["calls"] if row[2] == "StartConfigRulesEvaluation")
+        left = sum(outcome["counts"][action] for action in ("in_use", "exempt", "grace_period", "usage_unknown"))
         console.print(
             f"\nAWS Config asked to re-evaluate IAM.26's rule: {plural(evaluations, 'StartConfigRulesEvaluation call')}"
-            " in us-east-1, so the control turns green the same day.",
+            " in us-east-1. IAM.26 turns PASSED once no expired certificate is left: "
+            + (f"{plural(left, 'expired certificate')} still here keep it FAILED." if left else "none is left."),
             highlight=False,
         )
         drain(session, mailbox)
@@ -99,7 +102,7 @@ def main() -> int:
         console.print("  " + ", ".join(sorted(item["ServerCertificateName"] for item in left)))
         archived = session.client("s3").list_objects_v2(Bucket=seeded.bucket).get("Contents", [])
         console.print(f"  archived before deletion: {', '.join(obj['Key'] for obj in archived) or 'nothing'}")
-        console.print(Rule("5. The next 14 days: one scheduled run a day (simulated clock); who is told"))
+        console.print(Rule("5. The 14 days after that run: one scheduled run a day (simulated clock); who is told"))
         days(console, session, mailbox, context)
 
         console.print(Rule("6. Organization: three members report to a central topic, one digest email a day"))

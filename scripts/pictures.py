@@ -193,9 +193,24 @@ def demo_account() -> Iterator[Any]:
         os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
         import boto3
 
+        from cert_cleanup.config import names
+        from emulator.seed import iam26_finding
+
         session = boto3.Session(region_name="us-east-1")
         seeded = seed_demo_account(session, datetime.now(UTC))
-        os.environ.update({"SNS_TOPIC_ARN": seeded.topic_arn, "ARCHIVE_BUCKET": seeded.bucket})
+        # as make demo: Security Hub on with the account's IAM.26 finding, and its Config rule
+        session.client("securityhub").enable_security_hub()
+        session.client("securityhub").batch_import_findings(Findings=[iam26_finding(ACCOUNT)])  # type: ignore[list-item]
+        session.client("config").put_config_rule(
+            ConfigRule={
+                "ConfigRuleName": "securityhub-iam-server-certificate-expiration-check-1a2b3c",
+                "Source": {"Owner": "AWS", "SourceIdentifier": names.CONFIG_RULE_IDENTIFIER},
+                "MaximumExecutionFrequency": "TwentyFour_Hours",
+            }
+        )
+        os.environ.update(  # as make demo: a daily schedule at a fixed time
+            {"SNS_TOPIC_ARN": seeded.topic_arn, "ARCHIVE_BUCKET": seeded.bucket, "SCHEDULE_KIND": "cron"}
+        )
         yield SimpleNamespace(session=session, seeded=seeded, emulator=emulator)
 
 

@@ -42,8 +42,12 @@ class ExitCode(IntEnum):
 
 
 EXIT_CODES = (
-    "Exit codes: 0 nothing needs attention; 1 you answered no; 2 a bad option, setting or profile (nothing was "
-    "called); 3 a lookup or a delete failed; 4 expired certificates remain."
+    "Exit codes: 0 nothing needs attention; 1 you answered no (run); 2 a bad option, setting or profile (nothing "
+    "was called); 3 a lookup or a delete failed; 4 expired certificates remain."
+)
+SCAN_EXIT_CODES = (
+    "Exit codes: 0 nothing needs attention; 2 a bad option, setting or profile (nothing was called); 3 a lookup "
+    "failed; 4 expired certificates remain."
 )
 # The function's settings the command line reads from the environment (the others concern publishing),
 # and the option that overrides each one.
@@ -228,7 +232,7 @@ def _show(results: list[RunResult], as_json: bool) -> None:
         render.combined(documents, stdout)
 
 
-@app.command(epilog=EXIT_CODES)
+@app.command(epilog=SCAN_EXIT_CODES)
 def scan(
     region: Regions = None,
     grace_days: ScanGraceDays = None,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from rich.console import Console
+from rich.padding import Padding
 from rich.table import Table
 
 from cert_cleanup.models import Action
@@ -70,8 +71,8 @@ def _blocks(title: str, rows: list[tuple[str, tuple[str, ...]]], console: Consol
     console.print(f"[bold]{title}[/]")
     for account, (name, expires, action, reason, used_by) in rows:
         where = f"{account}  " if account else ""
-        console.print(f"{where}[bold]{name}[/]  {action}  expires {expires}", soft_wrap=True)
-        console.print(f"    {reason}", highlight=False, soft_wrap=True)
+        console.print(f"{where}[bold]{name}[/]  {action}  expires {expires}", highlight=False, soft_wrap=True)
+        console.print(Padding(reason, (0, 0, 0, 4)), highlight=False)
         for user in filter(None, used_by.split("\n")):
             console.print(f"    used by {user}", highlight=False, soft_wrap=True)
 

@@ -72,6 +72,7 @@ def function_environment(config: DeployConfig, *, tell_people: str = "on-change"
         names.ENV_TELL_PEOPLE: config.tell_people or tell_people,
         names.ENV_REMINDER_DAYS: ",".join(str(days) for days in config.reminder_days),
         names.ENV_RUN_INTERVAL_MINUTES: str(config.interval_minutes),
+        names.ENV_SCHEDULE_KIND: config.schedule.split("(", 1)[0],
         names.ENV_REEVALUATE_CONFIG_RULE: str(config.reevaluate_config_rule).lower(),
         names.ENV_UPDATE_FINDINGS: str(config.update_findings).lower(),
     }

@@ -47,7 +47,7 @@ def decide(cert: Certificate, evidence: Evidence, policy: Policy, now: datetime)
             regions = ", ".join(usage.left_out)
             return Decision(
                 Action.USAGE_UNKNOWN,
-                "expired; not deleted because the search left out "
+                "expired; not proven unused: the search left out "
                 f"{plural(len(usage.left_out), 'enabled region')}: {regions}",
             )
         return Decision(Action.USAGE_UNKNOWN, "expired; not deleted because a usage lookup failed")

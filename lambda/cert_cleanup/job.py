@@ -121,6 +121,7 @@ def people_reasons(
         reminder_days=settings.reminder_days,
         expiry_warning_days=settings.expiry_warning_days,
         grace_days=settings.grace_days,
+        schedule_kind=settings.schedule_kind,
     )
     return when.reasons_to_tell(result, calendar, trigger=trigger, deployed_at=deployed_at)
 

@@ -125,8 +125,8 @@ def test_fifty_members_make_one_email_and_one_report(aws: Fake, central: dict[st
     ]
     assert first[0].endswith(": 1 expired certificate in use")
     assert first[-1].endswith(": 1 deleted")
-    assert f"Cleaned up, nothing to do ({len(DELETED)}):" in lines
-    assert "Accounts with nothing to do: 36." in lines
+    assert f"Cleaned up for them, no action needed ({len(DELETED)}):" in lines
+    assert "Quiet accounts (nothing deleted, nothing expired or expiring soon): 36." in lines
     # The report: JSON and CSV, one CSV row per certificate per account, linked from the email
     files = reports(aws)
     [csv_key] = [key for key in files if key.endswith(".csv")]
@@ -311,7 +311,7 @@ def test_the_email_stays_within_sns_limits_however_many_certificates_are_in_use(
 def test_the_digest_subject_has_the_one_subject_shape_and_drops_the_least_urgent_counts_first() -> None:
     bodies = [json.dumps(member_result(index).as_dict()) for index in range(MEMBERS)]
     assert digest.subject(digest.build(bodies, now=NOW)) == (
-        "INCIDENT: cert-cleanup digest of 50 accounts: 3 with expired certificates in use, 9 need a person"
+        "INCIDENT: cert-cleanup digest of 50 accounts: 9 need a person (3 with expired certificates in use)"
     )
     quiet = [json.dumps(member_result(index).as_dict()) for index in (5, 20)]
     assert digest.subject(digest.build(quiet, now=NOW)) == (

@@ -187,7 +187,7 @@ def test_a_narrowed_search_deletes_nothing_and_names_the_regions_left_out(accoun
     }
     [unused] = [row for row in result.certificates if row.certificate.name == "unused-a"]
     assert unused.reason == (
-        f"expired; not deleted because the search left out {plural(len(left_out), 'enabled region')}: "
+        f"expired; not proven unused: the search left out {plural(len(left_out), 'enabled region')}: "
         f"{', '.join(left_out)}"
     )
     assert {row.searched for row in result.certificates} == {Searched.INCOMPLETE}

@@ -255,6 +255,7 @@ def test_member_summary_names_the_account_alias(aws: Fake) -> None:
     assert json.loads(message["message"]["sqs"])["account"] == ACCOUNT
 
 
+@pytest.mark.safety  # make mutate: aws/inventory.py is mutated whole
 def test_an_account_without_an_alias_is_named_by_its_id(aws: Fake) -> None:
     aws.certificate("old", days=-30)
     document = run(aws, settings(aws, READ_ACCOUNT_ALIAS="true"))

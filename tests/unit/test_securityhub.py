@@ -301,6 +301,27 @@ def test_a_run_that_finds_a_certificate_already_deleted_by_an_overlapping_run_te
     assert document["told_because"] == []
 
 
+def test_a_certificate_gone_before_the_check_ahead_of_its_delete_is_not_told_as_this_run_s(aws: Fake) -> None:
+    """Another run deleted it between this run's listing and the check right before its delete."""
+    aws.certificate("old", days=-30)
+
+    def the_other_run_deleted_it(params: dict[str, Any], **_: Any) -> None:
+        names = {
+            item["ServerCertificateName"]
+            for item in aws.iam.list_server_certificates()["ServerCertificateMetadataList"]
+        }
+        if params["ServerCertificateName"] in names:
+            aws.iam.delete_server_certificate(ServerCertificateName=params["ServerCertificateName"])
+
+    aws.hook("provide-client-params.iam.GetServerCertificate", the_other_run_deleted_it)
+    document = handle(aws, seed.finding_event(seed.iam26_finding(ACCOUNT)), UPDATE_FINDINGS="false")
+
+    [row] = document["certificates"]
+    assert row["action"] == Action.DELETED
+    assert row["delete_answer"] == "already_gone"
+    assert document["told_because"] == []
+
+
 def test_the_custom_action_is_a_run_by_hand(aws: Fake) -> None:
     enable_with(aws, seed.iam26_finding(ACCOUNT))
     aws.certificate("valid", days=200)

@@ -192,3 +192,25 @@ def test_sixty_daily_runs_tell_a_person_on_the_days_that_matter(aws: Fake, mailb
     assert renew_reminder["action"] == "expiring_soon"
     [user] = renew_reminder["used_by"]
     assert user.startswith("arn:aws:elasticloadbalancing:us-east-1:")
+
+
+@pytest.mark.parametrize(
+    ("kind", "deployed", "first", "second"),
+    [
+        # a cron(0 6 * * ? *) schedule, deployed 5 minutes before 06:00: the 06:00 run is the first, the next is not
+        ("cron", T0 - timedelta(minutes=5), T0, T0 + DAY),
+        # a rate(1 day) schedule first fires one interval after CloudFormation creates it, just after the function
+        ("rate", T0 - DAY - timedelta(minutes=3), T0, T0 + DAY),
+    ],
+)
+def test_only_the_first_scheduled_run_after_a_deploy_tells_the_whole_state(
+    kind: str, deployed: datetime, first: datetime, second: datetime
+) -> None:
+    calendar = when.Calendar(
+        interval=DAY, reminder_days=(30, 14, 7, 3, 1), expiry_warning_days=30, grace_days=3, schedule_kind=kind
+    )
+    quiet = [one_row(Action.VALID, at + 300 * DAY, at) for at in (first, second)]
+    told = [when.reasons_to_tell(row, calendar, trigger=Trigger.SCHEDULE, deployed_at=deployed) for row in quiet]
+    assert told[0]
+    assert told[0][0].startswith("the first scheduled run since cert-cleanup was deployed")
+    assert told[1] == []

@@ -7,7 +7,7 @@ types and their rules are in types.py, shared with the command line and the CDK 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -48,6 +48,8 @@ class Settings(BaseModel):
     run_interval_minutes: Minutes = Field(
         default=names.DEFAULT_RUN_INTERVAL_MINUTES, alias=names.ENV_RUN_INTERVAL_MINUTES
     )
+    # The schedule's kind, "rate" or "cron" (the stack sets it): when its first run after a deploy comes.
+    schedule_kind: Literal["rate", "cron"] | None = Field(default=None, alias=names.ENV_SCHEDULE_KIND)
     reevaluate_config_rule: Flag = Field(default=True, alias=names.ENV_REEVALUATE_CONFIG_RULE)
     update_findings: Flag = Field(default=True, alias=names.ENV_UPDATE_FINDINGS)
 

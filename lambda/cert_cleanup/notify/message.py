@@ -136,12 +136,19 @@ def email_text(result: RunResult, *, section_limit: int = SECTION_LIMIT) -> str:
         lines.append(f"Warning: {warning}.")
     if result.told_because:
         lines.append("")
-        reasons = result.told_because[:section_limit]
-        if in_use and not any("in use" in reason for reason in reasons):
-            reasons = [*reasons, f"{plural(len(in_use), 'expired certificate')} still in use (the incident above)"]
-        lines.append("You are told because: " + "; ".join(reasons) + ".")
+        lines.append("You are told because: " + "; ".join(told_because(result, section_limit)) + ".")
     lines.append(f"Run id: {result.run_id}")
     return "\n".join(lines)
+
+
+def told_because(result: RunResult, limit: int) -> list[str]:
+    """Why a person is told, for every message: the run's reasons, and the incident when the subject says INCIDENT
+    and no reason names it (the calendar tells an expired certificate in use only when it starts, then weekly)."""
+    reasons = result.told_because[:limit]
+    in_use = result.count(Action.IN_USE)
+    if in_use and not any("in use" in reason for reason in reasons):
+        reasons = [*reasons, f"{plural(in_use, 'expired certificate')} still in use (the incident above)"]
+    return reasons
 
 
 def sns_message(result: RunResult) -> str:
@@ -311,7 +318,7 @@ def chat_notification(result: RunResult) -> dict[str, object]:
             more = f" and {len(rows) - CHAT_LINES} more" if len(rows) > CHAT_LINES else ""
             lines.append(f"{label} ({len(rows)}): {names}{more}")
     if result.told_because:
-        lines.append("_Told because_: " + "; ".join(result.told_because[:CHAT_LINES]))
+        lines.append("Told because: " + "; ".join(told_because(result, CHAT_LINES)))
     description = _fit("\n".join(lines) or "Nothing to do.", CHAT_DESCRIPTION_LIMIT)
     next_steps = []
     if in_use:

@@ -44,6 +44,9 @@ class Calendar:
     reminder_days: tuple[int, ...]
     expiry_warning_days: int
     grace_days: int
+    # "rate" or "cron" (the stack's schedule), None when not known: only a rate() schedule's first run comes
+    # later than one interval after the deploy.
+    schedule_kind: str | None = None
 
 
 def reasons_to_tell(
@@ -92,7 +95,11 @@ def reasons_to_tell(
 
 def first_run_margin(calendar: Calendar) -> timedelta:
     """How much later than one interval after the deploy the first scheduled run may come: CloudFormation
-    creates the schedule after the function, and a rate() schedule first fires one interval after its creation."""
+    creates the schedule after the function, and a rate() schedule first fires one interval after its creation.
+    A cron() schedule fires at its own times, so its first run after a deploy is the first within one interval:
+    with a margin, a deploy just before a cron time would make the next run "first" too (told twice)."""
+    if calendar.schedule_kind == "cron":
+        return timedelta(0)
     return min(timedelta(hours=1), calendar.interval / 2)
 
 

@@ -253,9 +253,9 @@ def write_csv(digest: Digest, out: TextIO) -> None:
 def subject(digest: Digest) -> str:
     needing = digest.needing_a_person()
     incidents = digest.incidents()
-    parts = [f"{incidents} with expired certificates in use"] if incidents else []
-    parts += [
-        f"{len(needing)} {'needs' if len(needing) == 1 else 'need'} a person",
+    need = f"{len(needing)} {'needs' if len(needing) == 1 else 'need'} a person"
+    parts = [
+        f"{need} ({incidents} with expired certificates in use)" if incidents else need,
         f"{len(digest.done_for_them())} cleaned up",
         f"{len(digest.quiet())} quiet",
     ]
@@ -311,10 +311,10 @@ def email_text(digest: Digest, *, report_links: list[str]) -> str:
         lines.extend(bullets(needing, SECTION_LIMIT, _needing_lines, see=" (see the report)"))
         lines.append("")
     if done:
-        lines.append(f"Cleaned up, nothing to do ({len(done)}):")
+        lines.append(f"Cleaned up for them, no action needed ({len(done)}):")
         lines.extend(bullets(done, SECTION_LIMIT, _done_line, see=" (see the report)"))
         lines.append("")
-    lines.append(f"Accounts with nothing to do: {len(digest.quiet())}.")
+    lines.append(f"Quiet accounts (nothing deleted, nothing expired or expiring soon): {len(digest.quiet())}.")
     if digest.rejected:
         lines.append(f"Messages that were not a cert-cleanup result (dropped): {digest.rejected}.")
     lines.append("")
