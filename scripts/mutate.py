@@ -90,6 +90,17 @@ EQUIVALENT = [
         "changes only the text of the reason a replaced certificate is kept (the action is the enum member above)",
     ),
     Equivalent(
+        "aws.clients.x_every",
+        'config = {"PageSize": page_size} if page_size else {}',
+        "botocore's paginator reads PageSize None as no page size (paginate.py: `if page_size is not None`)",
+        "(page_size) or True",
+    ),
+    Equivalent(
+        "aws.inventory.x_current_id",
+        'return lookup(SERVICE, GLOBAL, "GetServerCertificate", fetch)',
+        "the labels of the check's failure: run._delete reads only its code and message (tested)",
+    ),
+    Equivalent(
         "usage.elbv2.x__listener_uses",
         'listener.get("Certificates", [])',
         "DescribeListenerCertificates lists the default certificate too (API reference); the default "
