@@ -238,6 +238,7 @@ def email_chat_and_dashboard() -> list[Path]:
 
     from cert_cleanup import job
     from cert_cleanup.config.observability import metrics
+    from cert_cleanup.models import RunResult
     from cert_cleanup.notify import message
     from emulator.seed import scheduled_event
 
@@ -250,7 +251,7 @@ def email_chat_and_dashboard() -> list[Path]:
         email = json.loads(sent["message"])["email"]
         _text_picture(email, OUT / "email.png", title=f"Subject: {sent['subject']}")
         paths.append(OUT / "email.png")
-        notification = message.chat_notification(_as_result(first))
+        notification = message.chat_notification(RunResult.from_dict(first))
         content = notification["content"]
         assert isinstance(content, dict)
         _text_picture(
@@ -273,23 +274,6 @@ def _metrics(metrics: Any) -> dict[str, float]:
     values = {name: sum(entry["Value"]) for name, entry in metrics.metric_set.items()}
     metrics.clear_metrics()
     return values
-
-
-def _as_result(document: dict[str, Any]) -> Any:
-    from cert_cleanup.models import Action, Certificate, CertificateResult, RunResult
-
-    run = RunResult(
-        run_id=document["run_id"],
-        account=document["account"],
-        account_label=document["account_label"],
-        dry_run=document["dry_run"],
-        started_at=datetime.fromisoformat(document["started_at"]),
-    )
-    run.told_because = list(document["told_because"])
-    for row in document["certificates"]:
-        cert = Certificate(row["name"], row["id"], row["arn"], row["path"], datetime.fromisoformat(row["expiration"]))
-        run.certificates.append(CertificateResult(cert, Action(row["action"]), row["reason"], tuple(row["used_by"])))
-    return run
 
 
 def _dashboard(series: list[dict[str, float]]) -> Path:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from cert_cleanup.config import names
 
@@ -106,6 +108,11 @@ class FailedLookup:
             entry["hint"] = self.hint
         return entry
 
+    @classmethod
+    def from_dict(cls, entry: Mapping[str, str]) -> FailedLookup:
+        """The failure an ``as_dict`` entry describes (its hint follows from the code)."""
+        return cls(entry["service"], entry["region"], entry["operation"], entry["code"], entry["message"])
+
 
 @dataclass(frozen=True, slots=True)
 class Skipped:
@@ -117,6 +124,10 @@ class Skipped:
 
     def as_dict(self) -> dict[str, str]:
         return {"service": self.service, "region": self.region, "reason": self.reason}
+
+    @classmethod
+    def from_dict(cls, entry: Mapping[str, str]) -> Skipped:
+        return cls(entry["service"], entry["region"], entry["reason"])
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,6 +214,21 @@ class CertificateResult:
             row["delete_answer"] = self.delete_answer.value
         return row
 
+    @classmethod
+    def from_dict(cls, row: Mapping[str, Any]) -> CertificateResult:
+        """The row an ``as_dict`` row describes."""
+        cert = Certificate(row["name"], row["id"], row["arn"], row["path"], datetime.fromisoformat(row["expiration"]))
+        answer = row.get("delete_answer")
+        return cls(
+            cert,
+            Action(row["action"]),
+            row["reason"],
+            tuple(row["used_by"]),
+            archived_to=row.get("archived_to"),
+            searched=Searched(row["usage_search"]),
+            delete_answer=DeleteAnswer(answer) if answer else None,
+        )
+
 
 @dataclass(slots=True)
 class RunResult:
@@ -272,3 +298,26 @@ class RunResult:
             "audience": self.audience,
             "told_because": list(self.told_because),
         }
+
+    @classmethod
+    def from_dict(cls, document: Mapping[str, Any]) -> RunResult:
+        """The run a result document (``as_dict``, the JSON published to machines) describes, as far as the
+        document says: ``as_dict`` of it gives the document back."""
+        finished = document["finished_at"]
+        return cls(
+            run_id=document["run_id"],
+            account=document["account"],
+            account_label=document["account_label"],
+            dry_run=document["dry_run"],
+            started_at=datetime.fromisoformat(document["started_at"]),
+            finished_at=datetime.fromisoformat(finished) if finished else None,
+            regions=list(document["regions"]),
+            regions_left_out=list(document["regions_left_out"]),
+            certificates=[CertificateResult.from_dict(row) for row in document["certificates"]],
+            errors=[FailedLookup.from_dict(entry) for entry in document["errors"]],
+            skipped=[Skipped.from_dict(entry) for entry in document["skipped"]],
+            warnings=list(document["warnings"]),
+            compliance=document["compliance"],
+            security_hub=document["security_hub"],
+            told_because=list(document["told_because"]),
+        )

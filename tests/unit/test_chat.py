@@ -17,6 +17,7 @@ from botocore.awsrequest import AWSResponse, HTTPHeaders
 from pydantic import BaseModel, ConfigDict
 
 from cert_cleanup import job
+from cert_cleanup.models import RunResult
 from cert_cleanup.notify import message
 from emulator import seed
 from tests.support import CONTEXT, SCHEDULED, Fake, summary_settings
@@ -94,7 +95,7 @@ def test_a_run_people_are_told_of_reaches_chat_and_a_machines_only_run_does_not(
     [posted] = received()
     notification = CustomNotification.model_validate(posted)
     assert first["told_because"]
-    assert notification.content.title == ":rotating_light: " + message.subject(_result(first))
+    assert notification.content.title == ":rotating_light: " + message.subject(RunResult.from_dict(first))
     assert "`shop` used by arn:aws:elasticloadbalancing:eu-west-1" in notification.content.description
     assert "Deleted (1): `old`" in notification.content.description
     assert "certificates" not in posted  # the run's JSON is the machines', never the channel's
@@ -126,22 +127,3 @@ def test_a_chat_that_cannot_be_told_is_a_warning_and_the_email_still_goes(aws: F
     [email] = [sent["message"]["email"] for sent in published(aws) if sent["audience"] == "people"]
     assert "Warning: chat not told: SNS Publish failed (AuthorizationError: no)." in email
     assert received() == []
-
-
-def _result(document: dict[str, Any]) -> Any:
-    """The RunResult a document came from, enough for its subject."""
-    from datetime import datetime
-
-    from cert_cleanup.models import Action, Certificate, CertificateResult, RunResult
-
-    run = RunResult(
-        run_id=document["run_id"],
-        account=document["account"],
-        account_label=document["account_label"],
-        dry_run=document["dry_run"],
-        started_at=datetime.fromisoformat(document["started_at"]),
-    )
-    for row in document["certificates"]:
-        cert = Certificate(row["name"], row["id"], row["arn"], row["path"], datetime.fromisoformat(row["expiration"]))
-        run.certificates.append(CertificateResult(cert, Action(row["action"]), row["reason"], tuple(row["used_by"])))
-    return run

@@ -4,12 +4,22 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from cert_cleanup import job
-from cert_cleanup.models import Action, Certificate, CertificateResult, FailedLookup, RunResult
+from cert_cleanup.models import (
+    Action,
+    Certificate,
+    CertificateResult,
+    DeleteAnswer,
+    FailedLookup,
+    RunResult,
+    Searched,
+    Skipped,
+)
 from cert_cleanup.notify import message as summary
 
 NOW = datetime(2026, 11, 27, 6, 0, tzinfo=UTC)
@@ -84,6 +94,31 @@ def test_message_has_text_for_people_and_json_for_machines() -> None:
     machine = json.loads(message["sqs"])
     assert machine["account"] == "123456789012"
     assert machine["certificates"][0]["action"] == "deleted"
+
+
+def test_the_json_for_machines_describes_the_whole_run_and_reads_back_as_it() -> None:
+    run = result([(action.value, action) for action in Action], errors=1, label="prod")
+    run.errors.append(FailedLookup("iam", "global", "ListServerCertificates", "Throttling", "slow down"))
+    run.skipped = [Skipped("appsync", "ap-east-2", "AppSync is not offered there")]
+    run.regions, run.regions_left_out = ["eu-west-1", "us-east-1"], ["ap-south-2"]
+    run.finished_at = NOW + timedelta(seconds=42)
+    run.warnings = ["AWS Config not re-evaluated"]
+    run.compliance = {"rule": "iam-server-certificate-expiration-check", "started": True}
+    run.security_hub = {"findings": 1, "workflow": "NOTIFIED"}
+    run.told_because = ["1 certificate deleted"]
+    deleted = next(index for index, row in enumerate(run.certificates) if row.action is Action.DELETED)
+    run.certificates[deleted] = replace(
+        run.certificates[deleted],
+        archived_to="s3://archive/cert-cleanup/deleted.json",
+        searched=Searched.COMPLETE,
+        delete_answer=DeleteAnswer.ALREADY_GONE,
+    )
+    document = json.loads(json.dumps(run.as_dict()))
+    back = RunResult.from_dict(document)
+    assert back.as_dict() == document
+    assert back.certificates == run.certificates
+    assert (back.errors, back.skipped, back.failed, back.audience) == (run.errors, run.skipped, True, "people")
+    assert [error.get("hint") is not None for error in document["errors"]] == [True, True]
 
 
 def test_quota_scale_account_is_summarised_under_256_kb() -> None:
