@@ -80,11 +80,6 @@ EQUIVALENT = [
         "the pool is only ever given one task (the usage search, started once)",
     ),
     Equivalent(
-        "run.x_cleanup",
-        "Usage(complete=False)",
-        "there is no index only when the search recorded a failure, so the run is already incomplete",
-    ),
-    Equivalent(
         "run.x__delete",
         "during the run; the next run decides about the new one",
         "changes only the text of the reason a replaced certificate is kept (the action is the enum member above)",
@@ -110,6 +105,15 @@ EQUIVALENT = [
         "usage.appsync.x__domain_arn",
         'config.get("domainNameArn")',
         "the ARN built from the documented format is the domainNameArn AWS returns",
+    ),
+    *(
+        Equivalent(
+            "usage.search.xǁSearchOutcomeǁusage",
+            "if self.index else Usage(complete=False)",
+            "the search returns no index only with a failure (search_account), so the outcome is incomplete either way",
+            f"else Usage(complete={value})",
+        )
+        for value in ("True", "None")
     ),
     Equivalent(
         "usage.search.x__name_key", "name.lower()", "folding names to upper case matches the same names", "name.upper()"
