@@ -16,7 +16,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 
 from cert_cleanup.config import names
 from cert_cleanup.config.types import (
-    Blank,
+    AccountLabel,
     DayList,
     Days,
     Flag,
@@ -125,7 +125,7 @@ class DeployConfig(BaseModel):
     exempt_tag_key: TagKey = Field(default=names.DEFAULT_EXEMPT_TAG_KEY, alias="exemptTagKey")
     archive: Flag = Field(default=True, alias="archive")
     log_retention_days: RetentionDays = Field(default=365, alias="logRetentionDays")
-    account_label: Annotated[str | None, Blank] = Field(default=None, alias="accountLabel", max_length=64)
+    account_label: AccountLabel = Field(default=None, alias="accountLabel")
     # Opt-in: accounts whose Lambda concurrency quota is 10 refuse any reservation.
     reserved_concurrency: Flag = Field(default=False, alias="reservedConcurrency")
     # When people are emailed (see the function's notify/when.py): default on-change for one account,
@@ -180,7 +180,8 @@ class DeployConfig(BaseModel):
     @property
     def interval_minutes(self) -> int:
         """Minutes between scheduled runs: given, or read from the schedule."""
-        return self.run_interval_minutes or schedule.interval_minutes(self.schedule) or 24 * 60
+        given = self.run_interval_minutes or schedule.interval_minutes(self.schedule)
+        return given or names.DEFAULT_RUN_INTERVAL_MINUTES
 
     @model_validator(mode="after")
     def _organization_needs(self) -> DeployConfig:
@@ -281,8 +282,7 @@ CDK_KEYS = frozenset({"acknowledged-issue-numbers"})
 # Keys that were removed, and why: refused with the reason rather than as a typo.
 REMOVED_KEYS = {
     "regions": (
-        "removed: every run searches all regions enabled for the account, because a narrowed search cannot "
-        "prove a certificate unused"
+        f"removed: every run searches all regions enabled for the account, because {names.WHY_EVERY_REGION}"
     ),
 }
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from aws_cdk import Acknowledgment, App, Stack, Token, Validations
 from cdk_nag import AwsSolutionsChecks
 
+from cert_cleanup.config import names
+
 ACKNOWLEDGMENTS = {
     "AwsSolutions::AwsSolutions-IAM5[Resource::*]": (
         "iam:ListServerCertificates, ec2:DescribeRegions, the elasticloadbalancing Describe* calls, "
@@ -75,8 +77,9 @@ ORGANIZATION_ACKNOWLEDGMENTS = {
         f"{BUCKET_DEPLOYMENT} prunes stale member assets from the member-asset bucket only."
     ),
     "AwsSolutions::AwsSolutions-IAM5[Action::s3:Abort*]": f"Multipart uploads of member assets by {BUCKET_DEPLOYMENT}.",
-    "AwsSolutions::AwsSolutions-IAM5[Resource::<DigestReportsC252B934.Arn>/digests/*]": (
-        "The digest writes one JSON and one CSV report a day under digests/ in its own report bucket (PutObject only)."
+    f"AwsSolutions::AwsSolutions-IAM5[Resource::<DigestReportsC252B934.Arn>/{names.REPORT_PREFIX}*]": (
+        f"The digest writes one JSON and one CSV report a day under {names.REPORT_PREFIX} in its own report bucket "
+        "(PutObject only)."
     ),
     "AwsSolutions::AwsSolutions-IAM5[Resource::<MemberAssets44946EA2.Arn>/*]": (
         f"The member-asset bucket's objects, written by {BUCKET_DEPLOYMENT}; members can only read them."

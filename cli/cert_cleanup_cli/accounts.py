@@ -16,12 +16,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from cert_cleanup.aws.clients import AWS_ERRORS, DEFAULT_REGION, AwsClients, failure_of
 from cert_cleanup.config.settings import Settings
-from cert_cleanup.config.types import check_region_names
+from cert_cleanup.config.types import ACCOUNT_ID_PATTERN, check_region_names
 from cert_cleanup.errors import ConfigError
 from cert_cleanup.models import RunResult
 from cert_cleanup.run import RunOptions, cleanup
 
-ACCOUNT_PATTERN = re.compile(r"^\d{12}$")
 ROLE_NAME_PATTERN = re.compile(r"^[\w+=,.@-]{1,64}$")
 MAX_ACCOUNTS_AT_ONCE = 8
 # The call that reaches an account before its run: a failure there means the account was not reached.
@@ -46,7 +45,7 @@ def targets(profiles: list[str] | None, accounts: list[str] | None, role_name: s
         raise ConfigError("--account needs --role-name: the role to assume in each account")
     if role_name and not accounts:
         raise ConfigError("--role-name needs at least one --account")
-    bad = [account for account in accounts or [] if not ACCOUNT_PATTERN.fullmatch(account)]
+    bad = [account for account in accounts or [] if not ACCOUNT_ID_PATTERN.fullmatch(account)]
     if bad:
         raise ConfigError(f"--account: not a 12-digit account id: {', '.join(repr(b) for b in bad)}")
     if role_name and not ROLE_NAME_PATTERN.fullmatch(role_name):
@@ -139,7 +138,7 @@ def run_in(
                 return not_reached(target, "AssumeRole", exc)
             try:
                 clients = AwsClients(session)
-                account = str(clients.client("sts").get_caller_identity()["Account"])
+                account = clients.caller_account()
             except AWS_ERRORS as exc:
                 return not_reached(target, "GetCallerIdentity", exc)
 

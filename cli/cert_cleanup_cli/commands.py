@@ -99,7 +99,7 @@ ScanGraceDays = Annotated[
     typer.Option(
         "--grace-days",
         metavar="DAYS",
-        show_default="GRACE_DAYS or 0",
+        show_default=f"GRACE_DAYS or {names.DEFAULT_GRACE_DAYS}",
         help="Report as deletable only certificates expired this long.",
     ),
 ]
@@ -108,14 +108,16 @@ RunGraceDays = Annotated[
     typer.Option(
         "--grace-days",
         metavar="DAYS",
-        show_default="GRACE_DAYS or 0",
+        show_default=f"GRACE_DAYS or {names.DEFAULT_GRACE_DAYS}",
         help="Delete only certificates expired this long.",
     ),
 ]
 WarningDays = Annotated[
     int | None,
     typer.Option(
-        metavar="DAYS", show_default="EXPIRY_WARNING_DAYS or 30", help="Report certificates expiring this soon."
+        metavar="DAYS",
+        show_default=f"EXPIRY_WARNING_DAYS or {names.DEFAULT_EXPIRY_WARNING_DAYS}",
+        help="Report certificates expiring this soon.",
     ),
 ]
 ExemptTagKey = Annotated[
@@ -287,8 +289,8 @@ def run(
     """
     if region:
         raise _usage_error(
-            "--region: run deletes only after searching every region enabled for the account (a narrowed search "
-            "cannot prove a certificate unused); to look at some regions, use `cert-cleanup scan --region`"
+            "--region: run deletes only after searching every region enabled for the account "
+            f"({names.WHY_EVERY_REGION}); to look at some regions, use `cert-cleanup scan --region`"
         )
     options = _options(grace_days, expiry_warning_days, exempt_tag_key)
     options[names.ENV_ARCHIVE_BUCKET] = archive_bucket

@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.padding import Padding
 from rich.table import Table
 
-from cert_cleanup.models import Action
+from cert_cleanup.models import Action, FailedLookup
 from cert_cleanup.wording import plural
 from cert_cleanup_cli.accounts import REACH
 
@@ -114,15 +115,10 @@ def _not_searched(document: dict[str, Any], console: Console, *, indent: str) ->
 
 
 def _failures(document: dict[str, Any], console: Console, *, indent: str) -> None:
-    for error in document["errors"]:
-        console.print(
-            f"{indent}[magenta]failed[/]: {error['service']} {error['operation']} in {error['region']}: "
-            f"{error['code']}: {error['message']}",
-            markup=True,
-            highlight=False,
-        )
-        if error.get("hint"):
-            console.print(f"{indent}  {error['hint']}", highlight=False)
+    for failure in map(FailedLookup.from_dict, document["errors"]):
+        console.print(f"{indent}[magenta]failed[/]: {escape(str(failure))}", markup=True, highlight=False)
+        if failure.hint:
+            console.print(f"{indent}  {failure.hint}", highlight=False)
 
 
 def short_arn(arn: str) -> str:

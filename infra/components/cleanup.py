@@ -21,6 +21,7 @@ from cert_cleanup.aws import securityhub
 from cert_cleanup.aws.permissions import On, Permission
 from cert_cleanup.config import names
 from cert_cleanup.config.settings import Settings
+from cert_cleanup.config.types import TellPeopleChoice
 from infra.arns import ANY, arn
 from infra.components.archive import Archive
 from infra.components.dashboard import cleanup_dashboard
@@ -59,7 +60,7 @@ class QueueDestination:
         return lambda_.DestinationConfig(destination=self.queue.queue_arn)
 
 
-def function_environment(config: DeployConfig, *, tell_people: str = "on-change") -> dict[str, str]:
+def function_environment(config: DeployConfig, *, tell_people: TellPeopleChoice = "on-change") -> dict[str, str]:
     """The function's settings as environment variables, checked by the function's own rules.
 
     ``tell_people`` is the default when the context does not set ``tellPeople``.
@@ -190,14 +191,15 @@ class CleanupFunction(ScheduledFunction):
             conditions = {"StringEquals": {"aws:RequestedRegion": list(regions)}} if regions else None
             sid = SIDS_IN_REGIONS[on] if regions and on in SIDS_IN_REGIONS else SIDS[on]
             self.grant(sid, actions, resources[on], conditions=conditions)
-        # What the code does not call itself: Lambda writes the logs and sends a failed invocation to the queue
-        # with the function's role. And, defence in depth, IAM itself refuses to delete a certificate tagged
-        # exempt, whatever the code decides.
+        # Security Hub: the finding fields the function never writes are denied (aws/securityhub.py ASFF_DENIED).
         if config.update_findings:
             for sid, condition in finding_field_denials():
                 self.grant(
                     sid, ["securityhub:BatchUpdateFindings"], ["*"], effect=iam.Effect.DENY, conditions=condition
                 )
+        # What the code does not call itself: Lambda writes the logs and sends a failed invocation to the queue
+        # with the function's role. And, defence in depth, IAM itself refuses to delete a certificate tagged
+        # exempt, whatever the code decides.
         self.grant_own_logs()
         self.grant("ReportFailedRun", ["sqs:SendMessage"], [self.failure_queue.queue_arn])
         self.grant(
@@ -252,7 +254,7 @@ def add_cleanup(
     queue_key: kms.IKey | None,
     read_account_alias: bool = False,
     role_name: str | None = None,
-    tell_people: str = "on-change",
+    tell_people: TellPeopleChoice = "on-change",
     chat_topic: sns.ITopic | None = None,
 ) -> Cleanup:
     """The function stack's body, shared by one account and every organization member: the archive (if on), the

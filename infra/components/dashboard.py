@@ -30,7 +30,7 @@ STATES = (
     Action.EXEMPT,
     Action.VALID,
 )
-DIGEST_FIGURES = ("Accounts", "AccountsNeedingAPerson", "AccountsWithIncidents", "ResultsLeftQueued")
+DIGEST_FIGURES = names.DIGEST_METRICS
 
 
 def run_metric(name: str, service: str, *, statistic: str = "Maximum", label: str | None = None) -> cloudwatch.Metric:
@@ -110,13 +110,16 @@ def cleanup_dashboard(
         alarms=alarms,
         name="cert-cleanup",
         title="Certificates by state (each run)",
-        figures=[run_metric(f"Certificates_{state.value}", service, label=state.value) for state in STATES],
+        figures=[
+            run_metric(names.METRIC_CERTIFICATES.format(action=state.value), service, label=state.value)
+            for state in STATES
+        ],
         stacked=True,
         days=14,
         extra=[
             cloudwatch.GraphWidget(
                 title="Failed lookups (a run that deletes nothing)",
-                left=[run_metric("FailedLookups", service, statistic="Sum", label="failed lookups")],
+                left=[run_metric(names.METRIC_FAILED_LOOKUPS, service, statistic="Sum", label="failed lookups")],
                 width=8,
             )
         ],

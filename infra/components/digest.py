@@ -19,8 +19,7 @@ from infra.components.archive import private_bucket
 from infra.components.scheduled_function import ScheduledFunction
 
 TIMEOUT = Duration.minutes(15)
-# Longer than the function's timeout: a message a running digest holds is not read by the next one.
-VISIBILITY = Duration.minutes(20)
+VISIBILITY = Duration.minutes(names.DIGEST_QUEUE_VISIBILITY_MINUTES)  # longer than TIMEOUT
 # Measured (docs/benchmarks.md, "The organization digest"): 104 MB peak and 6.8 s of CPU at 5,000 accounts.
 MEMORY_MB = 512
 REPORT_DAYS = 400
@@ -58,7 +57,7 @@ class OrganizationDigest(ScheduledFunction):
                 "Results",
                 encryption=sqs.QueueEncryption.SQS_MANAGED,
                 enforce_ssl=True,
-                retention_period=Duration.days(14),
+                retention_period=Duration.days(names.DIGEST_QUEUE_RETENTION_DAYS),
                 visibility_timeout=VISIBILITY,
             )
             owned["bucket"] = private_bucket(
@@ -108,7 +107,7 @@ class OrganizationDigest(ScheduledFunction):
         # Exactly what the digest's modules declare (cert_cleanup.org.job.PERMISSIONS), one statement per resource.
         resources = {
             On.DIGEST_QUEUE: [self.queue.queue_arn],
-            On.REPORTS: [self.bucket.arn_for_objects("digests/*")],
+            On.REPORTS: [self.bucket.arn_for_objects(f"{names.REPORT_PREFIX}*")],
             On.TOPIC: [topic.topic_arn],
             On.TOPIC_KEY: [topic_key_arn],
         }

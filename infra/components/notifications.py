@@ -20,9 +20,8 @@ from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
 from cert_cleanup.config import names
+from cert_cleanup.notify import publish
 
-# What a publisher to the encrypted topics needs of their key (SNS Developer Guide, key management).
-KEY_ACTIONS = ("kms:Decrypt", "kms:GenerateDataKey*")
 CLOUDWATCH = "cloudwatch.amazonaws.com"
 
 
@@ -120,6 +119,10 @@ class Notifications(Construct):
     def _allow_key(self, sid: str, principal: iam.IPrincipal, conditions: Mapping[str, Mapping[str, Any]]) -> None:
         self.key.add_to_resource_policy(
             iam.PolicyStatement(
-                sid=sid, principals=[principal], actions=list(KEY_ACTIONS), resources=["*"], conditions=dict(conditions)
+                sid=sid,
+                principals=[principal],
+                actions=list(publish.TOPIC_KEY_ACTIONS),
+                resources=["*"],
+                conditions=dict(conditions),
             )
         )

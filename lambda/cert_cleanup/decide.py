@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from cert_cleanup.models import Action, Certificate, Decision, Evidence, Pending, Policy
-from cert_cleanup.wording import plural
+from cert_cleanup.wording import moment, plural
 
 
 def decide(cert: Certificate, evidence: Evidence, policy: Policy, now: datetime) -> Decision:
@@ -27,7 +27,7 @@ def decide(cert: Certificate, evidence: Evidence, policy: Policy, now: datetime)
         return Decision(
             Action.GRACE_PERIOD,
             f"expired {_days(expired_for)} ago; its {policy.grace_days}-day grace period ends "
-            f"{expiration + grace:%Y-%m-%d %H:%M} UTC, and the first run after that deletes it if unused",
+            f"{moment(expiration + grace)}, and the first run after that deletes it if unused",
         )
 
     if evidence.tags_failed:
@@ -57,8 +57,6 @@ def decide(cert: Certificate, evidence: Evidence, policy: Policy, now: datetime)
 
 
 def _days(delta: timedelta) -> str:
-    days = delta.days
-    if days >= 1:
-        return f"{days} day{'s' if days != 1 else ''}"
-    hours = int(delta.total_seconds() // 3600)
-    return f"{hours} hour{'s' if hours != 1 else ''}"
+    if delta.days >= 1:
+        return plural(delta.days, "day")
+    return plural(int(delta.total_seconds() // 3600), "hour")

@@ -17,15 +17,15 @@ class ConfigError(CertCleanupError):
 
 
 class InvalidEventError(CertCleanupError):
-    """The invocation event is neither a scheduled event nor a manual request."""
+    """The invocation event is not one the function accepts (scheduled, by hand, a Security Hub finding or
+    custom action: config/events.py), or has a field it does not know."""
 
 
 class LookupFailed(CertCleanupError):
     """An AWS lookup could not be completed after retries; ``failure`` says which and why."""
 
     def __init__(self, failure: FailedLookup) -> None:
-        where = f"{failure.service} {failure.operation} in {failure.region}"
-        super().__init__(f"{where}: {failure.code}: {failure.message}")
+        super().__init__(str(failure))
         self.failure = failure
 
 

@@ -178,10 +178,7 @@ def failure_summary(result: RunResult) -> str:
     parts = []
     if result.errors:
         first = result.errors[0]
-        parts.append(
-            f"{plural(len(result.errors), 'failed call')}, first: {first.service} {first.operation} "
-            f"in {first.region}: {first.code}"
-        )
+        parts.append(f"{plural(len(result.errors), 'failed call')}, first: {first.call}: {first.code}")
     failed = result.count(Action.FAILED)
     if failed:
         parts.append(f"{plural(failed, 'certificate')} failed to delete")
@@ -236,4 +233,4 @@ def account_id(context: Any, clients: AwsClients) -> str:
     parts = function_arn.split(":")
     if len(parts) >= 5 and parts[4].isdigit():
         return parts[4]
-    return str(clients.client("sts").get_caller_identity()["Account"])
+    return clients.caller_account()

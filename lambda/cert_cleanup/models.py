@@ -10,7 +10,8 @@ from typing import Any
 
 from cert_cleanup.config import names
 
-# How the reason of a row whose delete IAM refused with DeleteConflict starts: a user the search did not see.
+# How the reason of a row whose delete IAM refused with DeleteConflict starts (the code reads its
+# DeleteAnswer, never this text): a user the search did not see.
 DELETE_REFUSED = "IAM refused the delete"
 
 
@@ -84,6 +85,14 @@ class FailedLookup:
     operation: str
     code: str
     message: str
+
+    @property
+    def call(self) -> str:
+        """Which call failed, and where: ``elbv2 DescribeListeners in eu-west-1``."""
+        return f"{self.service} {self.operation} in {self.region}"
+
+    def __str__(self) -> str:
+        return f"{self.call}: {self.code}: {self.message}"
 
     @property
     def hint(self) -> str | None:
@@ -249,7 +258,8 @@ class RunResult:
     errors: list[FailedLookup] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     finished_at: datetime | None = None
-    # Best-effort steps after the run (AWS Config re-evaluation): never a failure, never a reason to keep.
+    # Best-effort steps after the run (AWS Config re-evaluation, Security Hub write-back, the chat post): never
+    # a failure, never a reason to keep.
     warnings: list[str] = field(default_factory=list)
     compliance: dict[str, object] | None = None
     # What was written back to Security Hub's IAM.26 finding(s), after a real run (aws/securityhub.py).

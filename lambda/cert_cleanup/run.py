@@ -15,6 +15,7 @@ from botocore.exceptions import ClientError
 
 from cert_cleanup.aws import archive, inventory
 from cert_cleanup.aws.clients import AWS_ERRORS, MAX_IN_FLIGHT, TRANSPORT_ERRORS, AwsClients, error_code, error_message
+from cert_cleanup.config import names
 from cert_cleanup.config.observability import logger, metrics
 from cert_cleanup.config.settings import Settings
 from cert_cleanup.decide import decide
@@ -340,8 +341,8 @@ def _finish(result: RunResult, failures: list[FailedLookup]) -> RunResult:
         result.errors.append(failure)
         logger.error("lookup failed", extra=log_fields(failure.as_dict()))
     for action, count in result.counts().items():
-        metrics.add_metric(name=f"Certificates_{action}", unit="Count", value=count)
-    metrics.add_metric(name="FailedLookups", unit="Count", value=len(failures))
+        metrics.add_metric(name=names.METRIC_CERTIFICATES.format(action=action), unit="Count", value=count)
+    metrics.add_metric(name=names.METRIC_FAILED_LOOKUPS, unit="Count", value=len(failures))
     result.finished_at = datetime.now(UTC)
     return result
 

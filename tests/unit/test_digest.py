@@ -13,11 +13,14 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
+from cert_cleanup import digest_handler
 from cert_cleanup.config import names
 from cert_cleanup.config.settings import DigestSettings
 from cert_cleanup.errors import ConfigError
@@ -317,3 +320,50 @@ def test_the_digest_subject_has_the_one_subject_shape_and_drops_the_least_urgent
     assert digest.subject(digest.build(quiet, now=NOW)) == (
         "cert-cleanup digest of 2 accounts: 0 need a person, 1 cleaned up, 1 quiet"
     )
+
+
+@pytest.fixture
+def digest_env(central: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
+    settings = central["settings"]
+    monkeypatch.setenv(names.ENV_DIGEST_QUEUE_URL, settings.queue_url)
+    monkeypatch.setenv(names.ENV_REPORT_BUCKET, settings.report_bucket)
+    monkeypatch.setenv(names.ENV_SNS_TOPIC_ARN, settings.sns_topic_arn)
+    job.lambda_settings.cache_clear()
+    job.default_clients.cache_clear()
+    yield central
+    job.lambda_settings.cache_clear()
+    job.default_clients.cache_clear()
+
+
+def _context(seconds_left: float) -> SimpleNamespace:
+    return SimpleNamespace(
+        function_name="cert-cleanup-digest",
+        memory_limit_in_mb=512,
+        invoked_function_arn="arn:aws:lambda:us-east-1:123456789012:function:cert-cleanup-digest",
+        aws_request_id="test-request",
+        get_remaining_time_in_millis=lambda: int(seconds_left * 1000),
+    )
+
+
+def test_the_digest_entry_point_reads_its_environment_once_and_sends_one_digest(
+    digest_env: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    publish_members(digest_env)
+    outcome = digest_handler.lambda_handler({}, _context(seconds_left=900))
+    assert (outcome["accounts"], outcome["left_queued"]) == (MEMBERS, 0)
+    assert len(mail(digest_env)) == 1
+    assert job.default_clients()._clients  # the entry point's own clients made the calls
+    # The environment is read at the first invocation only (Lambda cannot change it without a new environment)
+    monkeypatch.setenv(names.ENV_REPORT_BUCKET, "Not A Bucket")
+    assert digest_handler.lambda_handler({}, _context(seconds_left=900))["accounts"] == 0
+
+
+def test_the_digest_entry_point_stops_reading_with_the_invocation_s_time_left_to_finish(
+    digest_env: dict[str, Any],
+) -> None:
+    publish_members(digest_env)
+    outcome = digest_handler.lambda_handler({}, _context(seconds_left=job.FINISH_SECONDS))
+    assert outcome["accounts"] == 0
+    assert outcome["left_queued"] == queued(digest_env, "results") == MEMBERS
+    [email] = mail(digest_env)
+    assert "NOT ALL RESULTS WERE READ" in email

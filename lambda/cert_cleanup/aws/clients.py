@@ -75,6 +75,10 @@ class AwsClients:
                 self._clients[key] = client
             return client
 
+    def caller_account(self) -> str:
+        """The account of these credentials (STS GetCallerIdentity, which needs no permission)."""
+        return str(self.client("sts").get_caller_identity()["Account"])
+
     def service_regions(self, service: str, partition: str) -> frozenset[str]:
         """Regions of ``partition`` where botocore knows an endpoint for ``service``."""
         with self._lock:

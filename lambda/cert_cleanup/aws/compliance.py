@@ -20,12 +20,8 @@ if TYPE_CHECKING:
 
 # IAM.26's rule exists only in these regions: the calls are made there only.
 PERMISSIONS = (
-    Permission("config:DescribeConfigRules", regions=tuple(sorted(set(names.CONFIG_RULE_REGIONS.values())))),
-    Permission(
-        "config:StartConfigRulesEvaluation",
-        On.CONFIG_RULES,
-        regions=tuple(sorted(set(names.CONFIG_RULE_REGIONS.values()))),
-    ),
+    Permission("config:DescribeConfigRules", regions=names.CONFIG_RULE_REGION_LIST),
+    Permission("config:StartConfigRulesEvaluation", On.CONFIG_RULES, regions=names.CONFIG_RULE_REGION_LIST),
 )
 # StartConfigRulesEvaluation takes at most 25 rule names per request.
 MAX_RULES_PER_REQUEST = 25

@@ -23,7 +23,7 @@ class On(StrEnum):
     CONFIG_RULES = "config-rules"  # this account's AWS Config rules
     THIS_FUNCTION = "this-function"  # the function itself
     DIGEST_QUEUE = "digest-queue"  # the organization's queue of member results
-    REPORTS = "reports"  # the digest's report bucket's objects under digests/
+    REPORTS = "reports"  # the digest's report bucket's objects under names.REPORT_PREFIX
     SECURITY_HUB = "security-hub"  # this account's Security Hub hubs (hub/default, hubv2/*)
 
 

@@ -29,7 +29,7 @@ from cert_cleanup.wording import plural
 if TYPE_CHECKING:
     from mypy_boto3_securityhub import SecurityHubClient
 
-REGIONS = tuple(sorted(set(names.CONFIG_RULE_REGIONS.values())))
+REGIONS = names.CONFIG_RULE_REGION_LIST  # the findings' home regions: those of IAM.26's rule
 # GetFindingsV2 and BatchUpdateFindingsV2 are authorized by these two actions too (Service Authorization
 # Reference: there is no securityhub:GetFindingsV2 or BatchUpdateFindingsV2 action).
 PERMISSIONS = (
@@ -42,9 +42,9 @@ NOTE_MAX = 512  # the ASFF Note's Text and the OCSF Comment: at most 512 charact
 BATCH = 100  # findings per BatchUpdateFindings(V2) request
 RESOLVED, NOTIFIED = "RESOLVED", "NOTIFIED"
 OCSF_STATUS_ID = {RESOLVED: 4, NOTIFIED: 2}  # OCSF: 4 Resolved, 2 In Progress
-OCSF_SUPPRESSED = 3
-# The fields the function writes, and those BatchUpdateFindings could write that its role denies.
-ASFF_WRITTEN = ("Note.Text", "Note.UpdatedBy", "Workflow.Status")
+OCSF_SUPPRESSED = 3  # OCSF's finding status_id 3 is Suppressed (OCSF schema; AWS lists the values only)
+# The fields BatchUpdateFindings could write that the function's role denies (it writes the note and the
+# workflow status, or the comment and the status id).
 ASFF_DENIED = (
     "Severity.Label",
     "Severity.Normalized",
@@ -56,9 +56,13 @@ ASFF_DENIED = (
     "UserDefinedFields",
     "RelatedFindings",
 )
-OCSF_WRITTEN = ("Comment", "StatusId")
 OCSF_DENIED = ("SeverityId",)
 NEVER_WORKFLOW = "SUPPRESSED"
+
+
+def ocsf_failed(status: str) -> bool:
+    """An OCSF compliance status that says the control failed, in any case ("Fail", "FAILED", "failed")."""
+    return status.strip().lower() in {"fail", "failed"}
 
 
 @dataclass(slots=True)
@@ -174,7 +178,7 @@ def _ocsf(hub: SecurityHubClient, update: FindingsUpdate, account: str) -> None:
         }
         for finding in findings
         if finding.get("status_id") != OCSF_SUPPRESSED
-        and str(finding.get("compliance", {}).get("status", "")).strip().lower() in {"fail", "failed"}
+        and ocsf_failed(str(finding.get("compliance", {}).get("status", "")))
     ]
     for start in range(0, len(open_ones), BATCH):
         try:

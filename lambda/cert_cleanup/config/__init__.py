@@ -1,2 +1,2 @@
 """What the function is told: its settings (environment variables), the events it accepts, the names it
-shares with the stack, and its Logger/Metrics/Tracer."""
+shares with the stack, and its Logger and Metrics."""

@@ -26,22 +26,14 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
-from cert_cleanup.config.types import REGION_PATTERN
+from cert_cleanup.aws.securityhub import OCSF_SUPPRESSED, ocsf_failed
+from cert_cleanup.config.types import ACCOUNT_ID_PATTERN, REGION_PATTERN
 from cert_cleanup.errors import InvalidEventError
 
-ACCOUNT_ID = Annotated[str, StringConstraints(pattern=r"^\d{12}$")]
+ACCOUNT_ID = Annotated[str, StringConstraints(pattern=ACCOUNT_ID_PATTERN.pattern)]
 REGION = Annotated[str, StringConstraints(pattern=REGION_PATTERN.pattern)]
 # EventBridge's time: ISO 8601 in UTC, "2026-11-27T06:00:00Z".
 TIME = Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$")]
-
-
-CONTROL = "IAM.26"
-DETAIL_TYPES = {
-    "Scheduled Event": "aws.events",
-    "Security Hub Findings - Imported": "aws.securityhub",
-    "Findings Imported V2": "aws.securityhub",
-    "Security Hub Findings - Custom Action": "aws.securityhub",
-}
 
 
 class Envelope(BaseModel):
@@ -249,7 +241,7 @@ def _eventbridge(event: dict[str, Any]) -> Invocation:
         return Invocation(trigger, finding_account=finding.AwsAccountId, finding_region=finding.Region)
     if isinstance(parsed, FindingImportedV2):
         [ocsf] = parsed.detail.findings
-        if ocsf.compliance.status.strip().lower() not in {"fail", "failed"}:
+        if not ocsf_failed(ocsf.compliance.status):
             raise InvalidEventError(
                 f"invalid event: the IAM.26 finding's compliance.status is {ocsf.compliance.status!r}, not Fail"
             )
@@ -257,10 +249,6 @@ def _eventbridge(event: dict[str, Any]) -> Invocation:
             raise InvalidEventError("invalid event: the IAM.26 finding is suppressed (status_id 3)")
         return Invocation(Trigger.FINDING, finding_account=ocsf.cloud.account.uid, finding_region=ocsf.cloud.region)
     return Invocation(Trigger.SCHEDULE)
-
-
-# OCSF's finding status_id: 3 is Suppressed (OCSF schema; AWS lists the values without their meaning).
-OCSF_SUPPRESSED = 3
 
 
 def _refuse_unless_open(status: str, record_state: str, workflow: str) -> None:

@@ -1,7 +1,7 @@
 """Names shared by the function and the CDK stack: change them here, and both follow.
 
-Plain constants only, so that the CDK app can import this module without the function's
-dependencies.
+Plain constants only (this module imports nothing), read by the function, the command line, the stack and
+the tests.
 """
 
 from __future__ import annotations
@@ -9,6 +9,11 @@ from __future__ import annotations
 SERVICE_NAME = "cert-cleanup"
 DIGEST_SERVICE_NAME = f"{SERVICE_NAME}-digest"  # the digest function's logs and metrics
 METRICS_NAMESPACE = "CertCleanup"
+# The metrics the functions emit and the dashboards draw: one per action after each run, the failed lookups,
+# and the digest's figures.
+METRIC_CERTIFICATES = "Certificates_{action}"
+METRIC_FAILED_LOOKUPS = "FailedLookups"
+DIGEST_METRICS = ("Accounts", "AccountsNeedingAPerson", "AccountsWithIncidents", "ResultsLeftQueued")
 HANDLER = "cert_cleanup.handler.lambda_handler"
 DIGEST_HANDLER = "cert_cleanup.digest_handler.lambda_handler"
 
@@ -28,11 +33,13 @@ ENV_SCHEDULE_KIND = "SCHEDULE_KIND"
 ENV_REEVALUATE_CONFIG_RULE = "REEVALUATE_CONFIG_RULE"
 ENV_UPDATE_FINDINGS = "UPDATE_FINDINGS"
 ENV_CHAT_TOPIC_ARN = "CHAT_TOPIC_ARN"
+# Why a run that deletes searches every enabled region: said wherever a narrower search is refused.
+WHY_EVERY_REGION = "a narrowed search cannot prove a certificate unused"
 # Settings that were removed, and why: refused by name rather than ignored.
 REMOVED_SETTINGS = {
     "REGIONS": (
-        "no longer accepted: every run searches all regions enabled for the account, because a narrowed "
-        "search cannot prove a certificate unused; to look at some regions only, use `cert-cleanup scan --region`"
+        f"no longer accepted: every run searches all regions enabled for the account, because {WHY_EVERY_REGION}; "
+        "to look at some regions only, use `cert-cleanup scan --region`"
     ),
     "ARCHIVE_PREFIX": (
         "no longer accepted: archives are always written under cert-cleanup/<account id>/, the prefix the "
@@ -42,6 +49,11 @@ REMOVED_SETTINGS = {
 # The organization digest's function.
 ENV_DIGEST_QUEUE_URL = "DIGEST_QUEUE_URL"
 ENV_REPORT_BUCKET = "REPORT_BUCKET"
+# The digest's queue keeps a result this long; a message a running digest holds stays invisible longer than
+# the digest function's timeout, so it is not read twice. Reports are written under REPORT_PREFIX.
+DIGEST_QUEUE_RETENTION_DAYS = 14
+DIGEST_QUEUE_VISIBILITY_MINUTES = 20
+REPORT_PREFIX = "digests/"
 
 DEFAULT_GRACE_DAYS = 0
 DEFAULT_EXPIRY_WARNING_DAYS = 30
@@ -71,6 +83,7 @@ RESULTS_FILTER_POLICY: dict[str, object] = {KIND_ATTRIBUTE: [KIND_RUN_RESULT]}
 # Security Hub IAM.26 is evaluated by this AWS Config managed rule, in these regions only.
 CONFIG_RULE_IDENTIFIER = "IAM_SERVER_CERTIFICATE_EXPIRATION_CHECK"
 CONFIG_RULE_REGIONS = {"aws": "us-east-1", "aws-cn": "cn-north-1"}
+CONFIG_RULE_REGION_LIST = tuple(sorted(set(CONFIG_RULE_REGIONS.values())))
 
 # Every alarm of the stack is named with this prefix: topic and key policies let CloudWatch publish
 # for alarms of this name only.

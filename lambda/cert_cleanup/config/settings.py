@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from cert_cleanup.config import names
 from cert_cleanup.config.types import (
+    AccountLabel,
     Blank,
     BucketName,
     DayList,
@@ -41,7 +42,7 @@ class Settings(BaseModel):
     expiry_warning_days: Days = Field(default=names.DEFAULT_EXPIRY_WARNING_DAYS, alias=names.ENV_EXPIRY_WARNING_DAYS)
     exempt_tag_key: TagKey = Field(default=names.DEFAULT_EXEMPT_TAG_KEY, alias=names.ENV_EXEMPT_TAG_KEY)
     archive_bucket: Annotated[BucketName | None, Blank] = Field(default=None, alias=names.ENV_ARCHIVE_BUCKET)
-    account_label: Annotated[str | None, Blank] = Field(default=None, alias=names.ENV_ACCOUNT_LABEL, max_length=64)
+    account_label: AccountLabel = Field(default=None, alias=names.ENV_ACCOUNT_LABEL)
     read_account_alias: Flag = Field(default=False, alias=names.ENV_READ_ACCOUNT_ALIAS)
     tell_people: TellPeople = Field(default="on-change", alias=names.ENV_TELL_PEOPLE)
     reminder_days: DayList = Field(default=names.DEFAULT_REMINDER_DAYS, alias=names.ENV_REMINDER_DAYS)

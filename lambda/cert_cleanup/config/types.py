@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, StringConstraints, ValidationError
 
 from cert_cleanup.config import names
 from cert_cleanup.errors import ConfigError
@@ -22,6 +22,7 @@ REGION_NAME = r"[a-z]{2,4}(-[a-z]+)+-\d{1,2}"
 REGION_PATTERN = re.compile(rf"^{REGION_NAME}$")
 TOPIC_ARN_PATTERN = re.compile(rf"^arn:aws[a-z-]*:sns:{REGION_NAME}:\d{{12}}:[A-Za-z0-9_-]{{1,256}}(\.fifo)?$")
 BUCKET_PATTERN = re.compile(r"^(?!xn--)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+ACCOUNT_ID_PATTERN = re.compile(r"^\d{12}$")
 QUEUE_URL_PATTERN = re.compile(r"^https?://[^/\s]+/\d{12}/[A-Za-z0-9_-]{1,80}$")
 TAG_KEY_PATTERN = re.compile(r"^[\w\s.:/=+\-@]{1,128}$")
 MAX_DAYS = 3650
@@ -123,9 +124,12 @@ RegionName = Annotated[str, AfterValidator(matching(REGION_PATTERN, "a region na
 BucketName = Annotated[str, AfterValidator(matching(BUCKET_PATTERN, "an S3 bucket name"))]
 TopicArn = Annotated[str, AfterValidator(matching(TOPIC_ARN_PATTERN, "an SNS topic ARN"))]
 QueueUrl = Annotated[str, AfterValidator(matching(QUEUE_URL_PATTERN, "an SQS queue URL"))]
-TellPeople = Annotated[Literal["on-change", "every-run", "never"], BeforeValidator(one_of(names.TELL_PEOPLE_CHOICES))]
+TellPeopleChoice = Literal["on-change", "every-run", "never"]  # names.TELL_PEOPLE_CHOICES, checked by mypy where used
+TellPeople = Annotated[TellPeopleChoice, BeforeValidator(one_of(names.TELL_PEOPLE_CHOICES))]
 # Optional text: blank (an empty environment variable) is unset; surrounding spaces go.
 Blank = BeforeValidator(_blank_is_unset)
+# How a person names the account in the summary (the account alias's own limit is 63 characters).
+AccountLabel = Annotated[Annotated[str, StringConstraints(max_length=64)] | None, Blank]
 
 
 def describe_errors(exc: ValidationError, label: Callable[[str], str], unknown: str = "unknown setting") -> list[str]:

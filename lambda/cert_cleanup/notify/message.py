@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from datetime import datetime
 from typing import TypeVar
 
+from cert_cleanup.aws.securityhub import NOTE_MAX
 from cert_cleanup.models import Action, CertificateResult, DeleteAnswer, FailedLookup, RunResult
-from cert_cleanup.wording import plural
+from cert_cleanup.wording import day, moment, plural
 
 T = TypeVar("T")
 
@@ -46,20 +46,33 @@ def subject(result: RunResult) -> str:
     in_use = counts[Action.IN_USE.value]
     if in_use:  # clients see TLS errors now: the subject leads with it
         parts.insert(0, f"{plural(in_use, 'expired certificate')} in use")
-    text = subject_line(
+    return subject_line(
         "cert-cleanup DRY RUN" if result.dry_run else "cert-cleanup",
-        result.account + (f" ({result.account_label})" if result.account_label else ""),
+        account_name(result.account, result.account_label),
         parts or ["nothing to do"],
         incident=bool(in_use),
     )
-    return text if len(text) <= SUBJECT_LIMIT else text[: SUBJECT_LIMIT - 3] + "..."
 
 
 def subject_line(what: str, where: str, parts: list[str], *, incident: bool) -> str:
     """Every subject cert-cleanup writes has this one shape: ``[INCIDENT: ]<what> <where>: <part>, <part>``, ASCII
-    (SNS email subjects), so an inbox rule can match ``INCIDENT:`` or ``cert-cleanup`` at the start."""
-    text = ("INCIDENT: " if incident else "") + f"{what} {where}: " + ", ".join(parts)
-    return text.encode("ascii", "replace").decode()
+    (SNS email subjects), so an inbox rule can match ``INCIDENT:`` or ``cert-cleanup`` at the start.
+
+    At most SUBJECT_LIMIT characters: the last parts (the least urgent) are left out first, then the rest is cut
+    with "..."; the email has every count."""
+    parts = list(parts)
+    while True:
+        text = (("INCIDENT: " if incident else "") + f"{what} {where}: " + ", ".join(parts)).encode("ascii", "replace")
+        if len(text) <= SUBJECT_LIMIT:
+            return text.decode()
+        if len(parts) == 1:
+            return text[: SUBJECT_LIMIT - 3].decode() + "..."
+        parts.pop()
+
+
+def account_name(account: str, label: str | None) -> str:
+    """How every message names an account: its id, then its label if it has one."""
+    return account + (f" ({label})" if label else "")
 
 
 def bullets(
@@ -73,13 +86,13 @@ def bullets(
 
 
 def _failure_line(error: FailedLookup) -> str:
-    line = f"{error.service} {error.operation} in {error.region}: {error.code}"
+    line = f"{error.call}: {error.code}"
     return f"{line} ({error.hint})" if error.hint else line
 
 
 def email_text(result: RunResult, *, section_limit: int = SECTION_LIMIT) -> str:
     """A summary a person reads in ten seconds: what went, what stayed and why, what is next."""
-    account = result.account + (f" ({result.account_label})" if result.account_label else "")
+    account = account_name(result.account, result.account_label)
     lines = []
     in_use = [row for row in result.certificates if row.action is Action.IN_USE]
     if in_use:
@@ -90,7 +103,7 @@ def email_text(result: RunResult, *, section_limit: int = SECTION_LIMIT) -> str:
         )
         lines.extend(bullets(in_use, section_limit, _in_use_line))
         lines.append("")
-    lines.append(f"IAM server certificate clean-up for account {account}, {_when(result.started_at)}.")
+    lines.append(f"IAM server certificate clean-up for account {account}, {moment(result.started_at)}.")
     if result.dry_run:
         because = f", because {result.dry_run_because}" if result.dry_run_because else ""
         lines.append(f"DRY RUN: nothing was deleted{because}.")
@@ -201,16 +214,8 @@ def skipped_lines(result: RunResult) -> list[str]:
     return lines
 
 
-def _when(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M UTC")
-
-
-def _age(row: CertificateResult) -> str:
-    return row.certificate.expiration.strftime("%Y-%m-%d")
-
-
 def _expired_line(row: CertificateResult) -> str:
-    return f"{row.certificate.name} (expired {_age(row)}, {row.certificate.arn})"
+    return f"{row.certificate.name} (expired {day(row.certificate.expiration)}, {row.certificate.arn})"
 
 
 def _deleted_line(row: CertificateResult) -> str:
@@ -227,7 +232,7 @@ def _in_use_line(row: CertificateResult) -> str:
 
 
 def _expiring_line(row: CertificateResult) -> str:
-    line = f"{row.certificate.name} expires {row.certificate.expiration.strftime('%Y-%m-%d')} ({row.reason})"
+    line = f"{row.certificate.name} expires {day(row.certificate.expiration)} ({row.reason})"
     return line + _replace_on(row)
 
 
@@ -242,22 +247,19 @@ def _replace_on(row: CertificateResult) -> str:
     return f"; replace it on {_users(row)}"
 
 
-NOTE_LIMIT = 512  # Security Hub: a finding's Note.Text and an OCSF Comment
-
-
 def finding_note(result: RunResult) -> str:
     """The note written on the account's IAM.26 finding: what the run deleted, what expired certificates remain
-    and why (each with the user to replace it on), at most NOTE_LIMIT characters."""
-    when = result.started_at.strftime("%Y-%m-%d %H:%M UTC")
+    and why (each with the user to replace it on), at most NOTE_MAX characters."""
+    when = moment(result.started_at)
     deleted = [row.certificate.name for row in result.certificates if row.action is Action.DELETED]
     head = f"cert-cleanup {when}: " + (
         f"deleted {len(deleted)} ({', '.join(deleted)}). " if deleted else "deleted none. "
     )
     kept = result.expired_left()
     if not kept:
-        return _fit(head + "No expired certificate is left.", NOTE_LIMIT)
+        return _fit(head + "No expired certificate is left.", NOTE_MAX)
     reasons = [f"{row.certificate.name}: {_kept_because(row)}" for row in kept]
-    return _fit(head + f"{plural(len(kept), 'expired certificate')} left: " + "; ".join(reasons) + ".", NOTE_LIMIT)
+    return _fit(head + f"{plural(len(kept), 'expired certificate')} left: " + "; ".join(reasons) + ".", NOTE_MAX)
 
 
 def _kept_because(row: CertificateResult) -> str:

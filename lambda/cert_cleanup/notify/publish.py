@@ -14,11 +14,12 @@ if TYPE_CHECKING:
     from mypy_boto3_sns import SNSClient
 
 
-# Publishing to the encrypted topic needs the key too (SNS Developer Guide, key management).
+# Publishing to an encrypted topic needs these on its key too (SNS Developer Guide, key management): the function
+# and, in the key policy, the services that publish alarms and events.
+TOPIC_KEY_ACTIONS = ("kms:Decrypt", "kms:GenerateDataKey*")
 PERMISSIONS = (
     Permission("sns:Publish", On.TOPIC),
-    Permission("kms:Decrypt", On.TOPIC_KEY),
-    Permission("kms:GenerateDataKey*", On.TOPIC_KEY),
+    *(Permission(action, On.TOPIC_KEY) for action in TOPIC_KEY_ACTIONS),
 )
 
 

@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from cert_cleanup.config.events import Trigger
-from cert_cleanup.models import Action, CertificateResult, DeleteAnswer, RunResult
-from cert_cleanup.wording import plural
+from cert_cleanup.models import DELETE_REFUSED, Action, CertificateResult, DeleteAnswer, RunResult
+from cert_cleanup.wording import moment, plural
 
 WEEK = timedelta(days=7)
 DAY = timedelta(days=1)
@@ -73,7 +73,7 @@ def reasons_to_tell(
         reasons.append("the run was started from Security Hub (custom action)")
     elif deployed_at is not None and now - calendar.interval - first_run_margin(calendar) < deployed_at <= now:
         reasons.append(
-            f"the first scheduled run since cert-cleanup was deployed or changed ({deployed_at:%Y-%m-%d %H:%M} UTC): "
+            f"the first scheduled run since cert-cleanup was deployed or changed ({moment(deployed_at)}): "
             "the whole current state"
         )
     for action, label in ALWAYS_TOLD.items():
@@ -83,8 +83,8 @@ def reasons_to_tell(
     if result.errors:
         reasons.append(f"{plural(len(result.errors), 'lookup')} failed")
 
-    def since_last_run(moment: datetime) -> bool:
-        return now - calendar.interval < moment <= now
+    def since_last_run(when: datetime) -> bool:
+        return now - calendar.interval < when <= now
 
     for row in result.certificates:
         reason = _row_reason(row, calendar, now, since_last_run)
@@ -121,7 +121,7 @@ def _row_reason(
             return "grace period ends before the next run, which deletes it if it is unused"
         return None
     if row.delete_answer is DeleteAnswer.REFUSED_IN_USE:
-        return "IAM refused the delete: a user the search did not find"
+        return f"{DELETE_REFUSED}: a user the search did not find"
     if row.action in {Action.IN_USE, Action.WOULD_DELETE}:
         what = "expired and still in use" if row.action is Action.IN_USE else "would be deleted (dry run)"
         if since_last_run(grace_end):

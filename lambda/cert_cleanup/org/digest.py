@@ -19,8 +19,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TextIO
 
-from cert_cleanup.notify.message import SUBJECT_LIMIT, bullets, subject_line
-from cert_cleanup.wording import plural
+from cert_cleanup.config import names
+from cert_cleanup.models import Action
+from cert_cleanup.notify.message import account_name, bullets, subject_line
+from cert_cleanup.wording import moment, plural
 
 REPORT_COLUMNS = (
     "account",
@@ -35,9 +37,11 @@ REPORT_COLUMNS = (
     "used_by",
 )
 # What an account needs from a person, most urgent first.
-INCIDENT = "in_use"
-NEEDS_A_PERSON = (INCIDENT, "unchecked", "expiring_soon", "would_delete")
-DONE = "deleted"
+# Members' results are JSON: actions are read as their values (a member may run another version).
+INCIDENT = Action.IN_USE.value
+UNCHECKED = "unchecked"  # failed or not proven unused, and failed lookups
+NEEDS_A_PERSON = (INCIDENT, UNCHECKED, Action.EXPIRING_SOON.value, Action.WOULD_DELETE.value)
+DONE = Action.DELETED.value
 # The email's bounds: accounts per section, in-use certificates per account. The report lists everything.
 SECTION_LIMIT = 50
 IN_USE_LINES = 3
@@ -48,9 +52,9 @@ def fact(kind: str, count: int) -> str:
     """``count`` of ``kind`` as a person reads it: "1 expired certificate in use", "2 expiring soon"."""
     if kind == INCIDENT:
         return f"{plural(count, 'expired certificate')} in use"
-    if kind == "unchecked":
+    if kind == UNCHECKED:
         return f"{count} failed or unchecked"
-    if kind == "would_delete":
+    if kind == Action.WOULD_DELETE.value:
         return f"{count} would be deleted (dry run)"
     return f"{count} {kind.replace('_', ' ')}"
 
@@ -58,10 +62,10 @@ def fact(kind: str, count: int) -> str:
 def needs(counts: dict[str, int], errors: int) -> dict[str, int]:
     """How much of each kind an account needs from a person, in NEEDS_A_PERSON order (zero: none)."""
     values = (
-        counts.get("in_use", 0),
-        counts.get("failed", 0) + counts.get("usage_unknown", 0) + errors,
-        counts.get("expiring_soon", 0),
-        counts.get("would_delete", 0),
+        counts.get(Action.IN_USE.value, 0),
+        counts.get(Action.FAILED.value, 0) + counts.get(Action.USAGE_UNKNOWN.value, 0) + errors,
+        counts.get(Action.EXPIRING_SOON.value, 0),
+        counts.get(Action.WOULD_DELETE.value, 0),
     )
     return dict(zip(NEEDS_A_PERSON, values, strict=True))
 
@@ -168,7 +172,7 @@ def _row(document: dict[str, Any], row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _report(document: dict[str, Any], body: str, deleted: list[dict[str, Any]]) -> AccountReport:
-    rows = [row for row in document.get("certificates", []) if row.get("action") == "in_use"]
+    rows = [row for row in document.get("certificates", []) if row.get("action") == INCIDENT]
     return AccountReport(
         account=str(document["account"]),
         label=document.get("account_label"),
@@ -260,15 +264,11 @@ def subject(digest: Digest) -> str:
         f"{len(digest.quiet())} quiet",
     ]
     where = f"of {plural(len(digest.accounts), 'account')}"
-    while True:  # the least urgent counts go first when the subject is too long; the email has them all
-        text = subject_line("cert-cleanup digest", where, parts, incident=bool(incidents))
-        if len(text) <= SUBJECT_LIMIT or len(parts) == 1:
-            return text if len(text) <= SUBJECT_LIMIT else text[: SUBJECT_LIMIT - 3] + "..."
-        parts.pop()
+    return subject_line("cert-cleanup digest", where, parts, incident=bool(incidents))
 
 
 def _name(report: AccountReport) -> str:
-    return report.account + (f" ({report.label})" if report.label else "")
+    return account_name(report.account, report.label)
 
 
 def _needing_lines(report: AccountReport) -> str:
@@ -282,7 +282,7 @@ def _needing_lines(report: AccountReport) -> str:
         if row["users"] > len(row["used_by"]):
             users += f" and {row['users'] - len(row['used_by'])} more"
         lines.append(f"      {row['name']} expired {row['expiration'][:10]}, used by {users}")
-    hidden = report.total.get("in_use", 0) - len(report.in_use)
+    hidden = report.total.get(INCIDENT, 0) - len(report.in_use)
     if hidden > 0:
         lines.append(f"      ... and {plural(hidden, 'more certificate')} in use (see the report)")
     return "\n".join(lines)
@@ -296,14 +296,15 @@ def email_text(digest: Digest, *, report_links: list[str]) -> str:
     """What a person reads: bounded whatever the number of accounts (the report has everything)."""
     needing, done = digest.needing_a_person(), digest.done_for_them()
     lines = [
-        f"IAM server certificate clean-up across the organization, {digest.now.strftime('%Y-%m-%d %H:%M UTC')}.",
+        f"IAM server certificate clean-up across the organization, {moment(digest.now)}.",
         f"{plural(len(digest.accounts), 'account')} reported since the last digest.",
         "",
     ]
     if digest.left_queued:
         lines += [
             f"NOT ALL RESULTS WERE READ: about {plural(digest.left_queued, 'result')} stay queued for the next "
-            "digest (this one stopped reading to finish in time). Nothing is lost; they are kept 14 days.",
+            f"digest (this one stopped reading to finish in time). Nothing is lost; they are kept "
+            f"{names.DIGEST_QUEUE_RETENTION_DAYS} days.",
             "",
         ]
     if needing:

@@ -10,7 +10,9 @@ digest stops reading early enough to finish, and its email says how many results
 
 from __future__ import annotations
 
+import functools
 import io
+import os
 import tempfile
 import uuid
 from collections.abc import Callable
@@ -19,6 +21,7 @@ from typing import IO, Any
 
 from cert_cleanup.aws.clients import AwsClients
 from cert_cleanup.aws.permissions import On, Permission
+from cert_cleanup.config import names
 from cert_cleanup.config.observability import logger, metrics
 from cert_cleanup.config.settings import DigestSettings
 from cert_cleanup.notify import publish
@@ -32,6 +35,22 @@ REPORTS = (("json", "application/json", digest.write_json), ("csv", "text/csv", 
 FINISH_SECONDS = 180.0
 # Reports larger than this are spooled to /tmp instead of memory.
 SPOOL_BYTES = 16 * 1024 * 1024
+
+
+@functools.cache
+def lambda_settings() -> DigestSettings:
+    """Read and validate the environment once per execution environment."""
+    return DigestSettings.from_env(os.environ)
+
+
+@functools.cache
+def default_clients() -> AwsClients:
+    return AwsClients()
+
+
+def handle(context: Any) -> dict[str, Any]:
+    """One Lambda invocation: the digest with the function's settings, within the invocation's time."""
+    return send(lambda_settings(), default_clients(), seconds_left=remaining(context))
 
 
 def send(
@@ -65,7 +84,7 @@ def send(
         finished = queue.receive_all(sqs, settings.queue_url, fold, keep_reading=in_time)
         left = 0 if finished else queue.approximate_depth(sqs, settings.queue_url)
         summary = collector.digest(now, left_queued=left)
-        key = f"digests/{now:%Y/%m/%d}/{now:%H%M%S}-{uuid.uuid4().hex[:8]}"
+        key = f"{names.REPORT_PREFIX}{now:%Y/%m/%d}/{now:%H%M%S}-{uuid.uuid4().hex[:8]}"
         s3 = clients.client("s3")
         sizes = {}
         for suffix, content_type, write in REPORTS:
@@ -100,12 +119,8 @@ def send(
         "report_bytes": sizes,
         "email_bytes": len(text.encode()),
     }
-    for name, value in (
-        ("Accounts", len(summary.accounts)),
-        ("AccountsNeedingAPerson", len(summary.needing_a_person())),
-        ("AccountsWithIncidents", summary.incidents()),
-        ("ResultsLeftQueued", left),
-    ):
+    figures = (len(summary.accounts), len(summary.needing_a_person()), summary.incidents(), left)
+    for name, value in zip(names.DIGEST_METRICS, figures, strict=True):
         metrics.add_metric(name=name, unit="Count", value=value)
     logger.info("digest sent", extra=outcome)
     return outcome

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from cert_cleanup.aws.clients import AWS_ERRORS
 from cert_cleanup.aws.permissions import On, Permission
+from cert_cleanup.config import names
 from cert_cleanup.config.observability import logger
 
 if TYPE_CHECKING:
@@ -18,8 +19,7 @@ PERMISSIONS = tuple(
     for action in ("ReceiveMessage", "DeleteMessage", "ChangeMessageVisibility", "GetQueueAttributes")
 )
 BATCH = 10  # ReceiveMessage's and the batch calls' maximum
-# Longer than the digest function's timeout: a message a running digest holds is not read twice.
-VISIBILITY_SECONDS = 20 * 60
+VISIBILITY_SECONDS = names.DIGEST_QUEUE_VISIBILITY_MINUTES * 60
 
 
 def receive_all(

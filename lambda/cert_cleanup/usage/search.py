@@ -2,7 +2,7 @@
 
 Regions are searched concurrently: one task per (service, region), each with at most
 ``MAX_IN_FLIGHT`` calls in flight, so no service in any region sees more than that from one run.
-Throttled calls are retried by botocore (standard mode), not by this module.
+Throttled calls are retried by botocore (adaptive mode, aws/clients.py), not by this module.
 """
 
 from __future__ import annotations
@@ -223,7 +223,8 @@ class UsageIndex:
 
 
 def _name_key(arn: str) -> str | None:
-    """``account:name`` of an IAM server certificate ARN (names are unique per account, any path).
+    """``arn:<account>:<name in lower case>`` of an IAM server certificate ARN (names are unique per account,
+    any path; lower case, so that a reference differing only in case keeps the certificate).
 
     Matching on name rather than the exact ARN keeps a certificate whenever any reference could
     be to it. ACM and other ARNs give ``None``.
