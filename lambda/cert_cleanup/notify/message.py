@@ -54,18 +54,18 @@ def subject(result: RunResult) -> str:
     )
 
 
-def subject_line(what: str, where: str, parts: list[str], *, incident: bool) -> str:
+def subject_line(what: str, where: str, parts: list[str], *, incident: bool, drop_parts: bool = False) -> str:
     """Every subject cert-cleanup writes has this one shape: ``[INCIDENT: ]<what> <where>: <part>, <part>``, ASCII
     (SNS email subjects), so an inbox rule can match ``INCIDENT:`` or ``cert-cleanup`` at the start.
 
-    At most SUBJECT_LIMIT characters: the last parts (the least urgent) are left out first, then the rest is cut
-    with "..."; the email has every count."""
+    At most SUBJECT_LIMIT characters: with ``drop_parts`` the last parts are left out first (the digest orders
+    them by urgency); what is still too long is cut with "...". The email has every count."""
     parts = list(parts)
     while True:
         text = (("INCIDENT: " if incident else "") + f"{what} {where}: " + ", ".join(parts)).encode("ascii", "replace")
         if len(text) <= SUBJECT_LIMIT:
             return text.decode()
-        if len(parts) == 1:
+        if not drop_parts or len(parts) == 1:
             return text[: SUBJECT_LIMIT - 3].decode() + "..."
         parts.pop()
 

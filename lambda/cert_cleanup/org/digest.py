@@ -264,7 +264,7 @@ def subject(digest: Digest) -> str:
         f"{len(digest.quiet())} quiet",
     ]
     where = f"of {plural(len(digest.accounts), 'account')}"
-    return subject_line("cert-cleanup digest", where, parts, incident=bool(incidents))
+    return subject_line("cert-cleanup digest", where, parts, incident=bool(incidents), drop_parts=True)
 
 
 def _name(report: AccountReport) -> str:
