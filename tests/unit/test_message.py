@@ -58,6 +58,12 @@ def test_subject_stays_under_100_ascii_characters() -> None:
     subject = summary.subject(run)
     assert len(subject) < 100
     assert subject.isascii()
+    # a run's subject that does not fit is cut, and says so: no count is left out silently
+    every_kind = summary.subject(result([(action.value, action) for action in Action], errors=1, label="prod"))
+    assert (
+        every_kind
+        == "INCIDENT: cert-cleanup 123456789012 (prod): 1 expired certificate in use, 1 deleted, 1 would del..."
+    )
 
 
 def test_email_says_what_went_what_stayed_and_why() -> None:
