@@ -178,11 +178,23 @@ def test_an_account_with_two_queued_runs_keeps_both_runs_deletions() -> None:
     assert summary.done_for_them() == [report]
 
 
-def test_a_message_that_is_not_a_result_is_counted_not_fatal() -> None:
+def test_a_message_that_is_not_a_result_is_counted_not_fatal(aws: Fake, central: dict[str, Any]) -> None:
     with pytest.raises(digest.NotAResult):
         digest.parse_result("hello")
     with pytest.raises(digest.NotAResult):
         digest.parse_result('{"AlarmName": "x"}')
+    # Given two such messages in the queue beside the members' results
+    publish_members(central)
+    for body in ("hello", '{"AlarmName": "x"}'):
+        central["sqs"].send_message(QueueUrl=central["results"], MessageBody=body)
+
+    outcome = job.send(central["settings"], aws.clients, now=NOW)
+
+    # Then the digest is made of the results, says how many messages it dropped, and removes them too
+    assert (outcome["accounts"], outcome["rejected"], outcome["messages"]) == (MEMBERS, 2, MEMBERS + 2)
+    [email] = mail(central)
+    assert "Messages that were not a cert-cleanup result (dropped): 2." in email
+    assert queued(central, "results") == 0
 
 
 def test_bad_digest_settings_name_the_variable_before_any_aws_call(aws: Fake) -> None:

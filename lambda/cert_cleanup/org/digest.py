@@ -143,8 +143,16 @@ class Collector:
         self.accounts: dict[str, AccountReport] = {}
         self.rejected = 0
 
-    def add(self, body: str) -> None:
-        """Fold one queued message in (raises NotAResult; the caller counts it)."""
+    def add(self, body: str) -> str | None:
+        """Fold one queued message in; a message that is not a run result is counted and why is returned."""
+        try:
+            self._add(body)
+        except NotAResult as exc:
+            self.rejected += 1
+            return str(exc)
+        return None
+
+    def _add(self, body: str) -> None:
         document = parse_result(body)
         deleted = [_row(document, row) for row in document.get("certificates", []) if row.get("action") == DONE]
         account = str(document["account"])
@@ -211,10 +219,7 @@ def build(bodies: list[str], *, now: datetime) -> Digest:
     """The digest of ``bodies`` (queued messages), each folded in as the digest function does."""
     collector = Collector()
     for body in bodies:
-        try:
-            collector.add(body)
-        except NotAResult:
-            collector.rejected += 1
+        collector.add(body)
     return collector.digest(now)
 
 

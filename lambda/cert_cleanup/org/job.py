@@ -71,11 +71,9 @@ def send(
 
     def fold(message: dict[str, Any]) -> None:
         handles.append(message["ReceiptHandle"])
-        try:
-            collector.add(message["Body"])
-        except digest.NotAResult as exc:
-            collector.rejected += 1
-            logger.warning("queued message is not a run result", message_id=message["MessageId"], error=str(exc))
+        rejected = collector.add(message["Body"])
+        if rejected:
+            logger.warning("queued message is not a run result", message_id=message["MessageId"], error=rejected)
 
     def in_time() -> bool:
         return seconds_left is None or seconds_left() > FINISH_SECONDS
