@@ -227,3 +227,16 @@ def fake_aws(config: Config | None = FAST_RETRIES, region: str = "us-east-1") ->
         finally:
             fake.heal()
     aws_fakes.reset()
+
+
+@contextmanager
+def new_execution_environment(*cached: Any) -> Iterator[None]:
+    """What a new Lambda execution environment starts with: each ``functools.cache``'d function of an entry
+    point (its settings, its clients) empty, before and after the test."""
+    for function in cached:
+        function.cache_clear()
+    try:
+        yield
+    finally:
+        for function in cached:
+            function.cache_clear()

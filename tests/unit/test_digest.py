@@ -27,7 +27,7 @@ from cert_cleanup.errors import ConfigError
 from cert_cleanup.models import Action, Certificate, CertificateResult, FailedLookup, RunResult
 from cert_cleanup.notify import publish
 from cert_cleanup.org import digest, job
-from tests.support import Fake
+from tests.support import Fake, new_execution_environment
 
 NOW = datetime(2026, 11, 28, 8, 0, tzinfo=UTC)
 MEMBERS = 50
@@ -340,11 +340,8 @@ def digest_env(central: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> Iter
     monkeypatch.setenv(names.ENV_DIGEST_QUEUE_URL, settings.queue_url)
     monkeypatch.setenv(names.ENV_REPORT_BUCKET, settings.report_bucket)
     monkeypatch.setenv(names.ENV_SNS_TOPIC_ARN, settings.sns_topic_arn)
-    job.lambda_settings.cache_clear()
-    job.default_clients.cache_clear()
-    yield central
-    job.lambda_settings.cache_clear()
-    job.default_clients.cache_clear()
+    with new_execution_environment(job.lambda_settings, job.default_clients):
+        yield central
 
 
 def _context(seconds_left: float) -> SimpleNamespace:

@@ -14,7 +14,7 @@ import pytest
 from cert_cleanup import job
 from cert_cleanup.errors import ConfigError, InvalidEventError
 from cert_cleanup.handler import lambda_handler
-from tests.support import CONTEXT, SCHEDULED, Fake, every_call
+from tests.support import CONTEXT, SCHEDULED, Fake, every_call, new_execution_environment
 
 pytestmark = pytest.mark.safety
 
@@ -23,11 +23,8 @@ pytestmark = pytest.mark.safety
 def lambda_env(aws: Fake, monkeypatch: pytest.MonkeyPatch) -> Iterator[Fake]:
     topic = aws.session.client("sns").create_topic(Name="t")["TopicArn"]
     monkeypatch.setenv("SNS_TOPIC_ARN", topic)
-    job.lambda_settings.cache_clear()
-    job.default_clients.cache_clear()
-    yield aws
-    job.lambda_settings.cache_clear()
-    job.default_clients.cache_clear()
+    with new_execution_environment(job.lambda_settings, job.default_clients):
+        yield aws
 
 
 def test_handler_runs_a_scheduled_event_with_its_own_clients(lambda_env: Fake) -> None:
