@@ -22,7 +22,8 @@ from cert_cleanup.aws import deployment
 from cert_cleanup.config import observability
 from cert_cleanup.config.settings import Settings
 from cert_cleanup.errors import RunFailed
-from cert_cleanup.models import DELETE_REFUSED, DeleteAnswer, RunResult, Searched
+from cert_cleanup.models import DELETE_REFUSED, DeleteAnswer, RunResult, Searched, Skipped
+from cert_cleanup.usage.search import NOT_ENABLED
 from cert_cleanup.wording import plural
 from emulator import aws_fakes, seed
 from tests.support import ACCOUNT, CONTEXT, SCHEDULED, Fake, summary_settings
@@ -154,18 +155,23 @@ def test_no_region_listed_proves_nothing(account: Fake) -> None:
 
     assert _error(result) == ("ec2", "us-east-1", "DescribeRegions", "NoRegions")
     assert result.errors[0].message == "no enabled region was listed"
+    assert (result.regions, result.as_dict()["regions"]) == ([], [])
     assert set(_actions(result).values()) == {"usage_unknown", "valid"}
     assert account.names_left() == EVERY
 
 
 def test_a_region_of_another_partition_listed_by_describe_regions_is_never_called(account: Fake) -> None:
-    account.respond("ec2", "DescribeRegions", {"Regions": [{"RegionName": REGION}, {"RegionName": "cn-north-1"}]})
+    listed = [{"RegionName": region} for region in (REGION, "cn-north-1", "cn-northwest-1")]
+    account.respond("ec2", "DescribeRegions", {"Regions": listed})
 
     result = _run(account)
 
     # The error names its true source: DescribeRegions' answer, not a setting
     assert _error(result) == ("ec2", "us-east-1", "DescribeRegions", "RegionOutsidePartition")
-    assert "listed cn-north-1 (partition aws-cn), outside partition aws" in result.errors[0].message
+    assert (
+        "listed cn-north-1 (partition aws-cn), cn-northwest-1 (partition aws-cn), outside partition aws"
+        in result.errors[0].message
+    )
     assert not [key for key in account.calls if key[1] != "us-east-1"]  # not even eu-west-1 was searched
     assert set(_actions(result).values()) == {"usage_unknown", "valid"}
     assert account.names_left() == EVERY
@@ -193,6 +199,18 @@ def test_a_narrowed_search_deletes_nothing_and_names_the_regions_left_out(accoun
     assert {row.searched for row in result.certificates} == {Searched.INCOMPLETE}
     assert result.errors == []
     assert account.names_left() == EVERY
+    assert _deletes(account) == 0
+
+
+def test_a_narrowed_search_names_each_region_asked_for_that_the_account_has_not_enabled(account: Fake) -> None:
+    # Given a search narrowed to an enabled region and to an opt-in region the account has not enabled
+    assert "ap-east-1" not in _enabled(account)
+    result = _run(account, regions=(REGION, "ap-east-1"))
+
+    # Then only the enabled one is searched, and the other is named as not searched, with why
+    assert result.regions == [REGION]
+    assert [item for item in result.skipped if item.service == "all"] == [Skipped("all", "ap-east-1", NOT_ENABLED)]
+    assert not [key for key in account.calls if key[1] == "ap-east-1"]
     assert _deletes(account) == 0
 
 
