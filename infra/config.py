@@ -281,9 +281,7 @@ def _cdk_key(key: str) -> bool:
 CDK_KEYS = frozenset({"acknowledged-issue-numbers"})
 # Keys that were removed, and why: refused with the reason rather than as a typo.
 REMOVED_KEYS = {
-    "regions": (
-        f"removed: every run searches all regions enabled for the account, because {names.WHY_EVERY_REGION}"
-    ),
+    "regions": (f"removed: every run searches all regions enabled for the account, because {names.WHY_EVERY_REGION}"),
 }
 
 

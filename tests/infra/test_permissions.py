@@ -68,6 +68,8 @@ def account() -> Iterator[Fake]:
         yield aws
 
 
+# The IAM action of each call, where it is not <service>:<Operation> (the Service Authorization Reference says which
+# action authorizes an API call; a new consumer whose service names its actions otherwise adds them here).
 # GetFindingsV2 and BatchUpdateFindingsV2 are authorized as securityhub:GetFindings and BatchUpdateFindings (AWS CLI
 # reference, batch-update-findings-v2 and get-findings-v2: "both use securityhub:... in the Action element").
 IAM_ACTIONS = {
@@ -306,7 +308,9 @@ def test_the_documented_permissions_are_the_template_s(template: Template) -> No
         if statement["Effect"] == "Deny"
         for action in ([statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"])
     }
-    assert _documented() == {"Allow": _allowed_actions(statements), "Deny": denied}
+    assert _documented() == {"Allow": _allowed_actions(statements), "Deny": denied}, (
+        "docs/deploy.md's permissions table must list exactly the role's actions"
+    )
 
 
 def test_every_call_of_the_digest_is_allowed_and_nothing_else_is(central: Template) -> None:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import importlib
 import threading
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -37,6 +39,14 @@ def _account(region: str) -> Fake:
 
 
 # --- which regions ----------------------------------------------------------------------------
+
+
+def test_every_consumer_module_is_searched() -> None:
+    # A module in usage/ that the search does not list would never be searched: a certificate its service uses
+    # could then be deleted. Every module there is a consumer the search runs, except the search's own.
+    package = Path(usage.__file__).parent
+    modules = {path.stem for path in package.glob("*.py")} - {"__init__", "search", "scope"}
+    assert {importlib.import_module(f"cert_cleanup.usage.{name}") for name in modules} == set(usage.CONSUMERS)
 
 
 def test_enabled_regions_are_the_accounts_enabled_regions_read_in_the_home_region(aws: Fake) -> None:
