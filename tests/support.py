@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import re
 import threading
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -240,3 +243,28 @@ def new_execution_environment(*cached: Any) -> Iterator[None]:
     finally:
         for function in cached:
             function.cache_clear()
+
+
+def documented_defaults(page: str, first_column: str) -> dict[str, str]:
+    """``{key: default}`` of a docs/ table whose header starts ``| <first_column> | default |``, for the rows whose
+    default is one literal value (`...`); rows that describe their default in words or as a pattern (`<org>`) are
+    left out."""
+    lines = (Path(__file__).resolve().parent.parent / "docs" / page).read_text().splitlines()
+    start = lines.index(f"| {first_column} | default | meaning |")
+    found = {}
+    for line in lines[start + 2 :]:
+        if not line.startswith("|"):
+            break
+        key, default = (cell.strip() for cell in line.strip("|").split("|")[:2])
+        if re.fullmatch(r"`[^`]+`", key) and re.fullmatch(r"`[^`<]+`", default):
+            found[key.strip("`")] = default.strip("`")
+    return found
+
+
+def as_documented(value: object, *, list_style: str) -> str:
+    """A default as the docs write it: true/false, numbers, lists comma-separated (environment) or as JSON."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, tuple | list):
+        return ",".join(map(str, value)) if list_style == "comma" else json.dumps(list(value))
+    return str(value)

@@ -8,6 +8,7 @@ from aws_cdk import aws_logs as logs
 from infra.config import LOG_RETENTION, ContextError, DeployConfig
 from infra.schedule import interval_minutes as schedule_interval
 from tests.infra.conftest import synthesize
+from tests.support import as_documented, documented_defaults
 
 TOLD = {"notificationEmails": "secops@example.com"}
 
@@ -205,3 +206,15 @@ def test_an_empty_reminder_list_fails_synth_instead_of_every_run(value: str) -> 
     with pytest.raises(ContextError) as raised:
         DeployConfig.from_values({**TOLD, "reminderDays": value})
     assert "context 'reminderDays': " in str(raised.value)
+
+
+@pytest.mark.parametrize(("page", "least"), [("deploy.md", 10), ("organization.md", 5)])
+def test_the_documented_context_defaults_are_the_app_s(page: str, least: int) -> None:
+    documented = documented_defaults(page, "key")
+    defaults = {
+        field.alias: as_documented(field.get_default(call_default_factory=True), list_style="json")
+        for field in DeployConfig.model_fields.values()
+        if field.alias in documented
+    }
+    assert len(documented) >= least
+    assert documented == defaults, f"docs/{page}'s defaults must be the CDK app's"

@@ -6,6 +6,7 @@ import pytest
 
 from cert_cleanup.config.settings import Settings
 from cert_cleanup.errors import ConfigError
+from tests.support import as_documented, documented_defaults
 
 TOPIC = "arn:aws:sns:us-east-1:123456789012:cert-cleanup"
 
@@ -78,3 +79,14 @@ def test_several_bad_values_are_all_named() -> None:
         Settings.from_env({"GRACE_DAYS": "x", "DRY_RUN": "maybe"}, require_topic=False)
     assert "GRACE_DAYS" in str(raised.value)
     assert "DRY_RUN" in str(raised.value)
+
+
+def test_the_documented_defaults_are_the_function_s() -> None:
+    documented = documented_defaults("configuration.md", "variable")
+    defaults = {
+        field.alias: as_documented(field.get_default(call_default_factory=True), list_style="comma")
+        for field in Settings.model_fields.values()
+        if field.alias in documented
+    }
+    assert len(documented) >= 10
+    assert documented == defaults, "docs/configuration.md's defaults must be the function's"
