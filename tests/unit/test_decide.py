@@ -67,6 +67,17 @@ def test_expiring_soon_reason_says_when() -> None:
     assert decision.reason == "expires in 12 days"
 
 
+def test_grace_period_reason_says_how_long_ago_and_when_it_ends() -> None:
+    decision = decide(cert(-timedelta(days=2, hours=5)), Evidence(), POLICY, NOW)
+    assert decision.outcome is Action.GRACE_PERIOD
+    assert decision.reason == (
+        "expired 2 days ago; its 7-day grace period ends 2026-12-02 01:00 UTC, and the first run after that deletes "
+        "it if unused"
+    )
+    assert decide(cert(-timedelta(days=1, hours=2)), Evidence(), POLICY, NOW).reason.startswith("expired 1 day ago;")
+    assert decide(cert(-timedelta(hours=1)), Evidence(), POLICY, NOW).reason.startswith("expired 1 hour ago;")
+
+
 evidence_strategy = st.builds(
     Evidence,
     exempt=st.none() | st.booleans(),
