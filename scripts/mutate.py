@@ -80,6 +80,12 @@ EQUIVALENT = [
         "the pool is only ever given one task (the usage search, started once)",
     ),
     Equivalent(
+        "run.x_cleanup",
+        "usage = Usage(complete=False, used_by=usage.used_by, left_out=usage.left_out)",
+        "None is as false as False: `complete` is only read as a truth value (decide: `if not usage.complete`)",
+        "Usage(complete=None,",
+    ),
+    Equivalent(
         "run.x__delete",
         "during the run; the next run decides about the new one",
         "changes only the text of the reason a replaced certificate is kept (the action is the enum member above)",

@@ -202,6 +202,21 @@ def test_a_narrowed_search_deletes_nothing_and_names_the_regions_left_out(accoun
     assert _deletes(account) == 0
 
 
+def test_a_narrowed_search_with_a_failed_lookup_still_names_the_regions_it_left_out(account: Fake) -> None:
+    # Given a narrowed search in which a lookup also fails
+    account.fail("elbv2", "DescribeLoadBalancers", "Throttling", "injected", region=REGION)
+    result = _run(account, regions=(REGION,))
+
+    # Then each candidate is kept unproven, and its reason still names the regions left out (the failure is listed
+    # under the run's errors)
+    left_out = [region for region in _enabled(account) if region != REGION]
+    [unused] = [row for row in result.certificates if row.certificate.name == "unused-a"]
+    assert unused.action.value == "usage_unknown"
+    assert unused.reason.startswith(f"expired; not proven unused: the search left out {len(left_out)} enabled regions")
+    assert _error(result) == ("elbv2", REGION, "DescribeLoadBalancers", "Throttling")
+    assert _deletes(account) == 0
+
+
 def test_a_narrowed_search_names_each_region_asked_for_that_the_account_has_not_enabled(account: Fake) -> None:
     # Given a search narrowed to an enabled region and to an opt-in region the account has not enabled
     assert "ap-east-1" not in _enabled(account)
