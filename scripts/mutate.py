@@ -86,6 +86,12 @@ EQUIVALENT = [
         "Usage(complete=None,",
     ),
     Equivalent(
+        "job.x_handle",
+        "deployed_at = None",
+        "deployed_at is read only for a scheduled run (when.reasons_to_tell); this value is set for the others",
+        'deployed_at = ""',
+    ),
+    Equivalent(
         "run.x__delete",
         "during the run; the next run decides about the new one",
         "changes only the text of the reason a replaced certificate is kept (the action is the enum member above)",

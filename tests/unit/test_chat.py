@@ -24,6 +24,9 @@ from tests.support import CONTEXT, SCHEDULED, Fake, summary_settings
 from tests.unit.test_message import KINDS
 from tests.unit.test_run import published
 
+# What people are told also reaches their chat: the invocation's wiring of it is mutated by `make mutate`.
+pytestmark = pytest.mark.safety
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")

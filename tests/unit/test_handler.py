@@ -15,6 +15,7 @@ from cert_cleanup import job
 from cert_cleanup.errors import ConfigError, InvalidEventError
 from cert_cleanup.handler import lambda_handler
 from tests.support import CONTEXT, SCHEDULED, Fake, every_call, new_execution_environment
+from tests.unit.test_run import published
 
 pytestmark = pytest.mark.safety
 
@@ -111,3 +112,21 @@ def test_outside_lambda_the_account_comes_from_sts(aws: Fake) -> None:
     with every_call() as calls:
         assert job.account_id(None, aws.clients) == "123456789012"
     assert calls == {"sts.GetCallerIdentity": 1}
+
+
+def test_a_dry_run_says_what_made_it_one(lambda_env: Fake, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given a deployment with DRY_RUN=true, then one without it invoked with {"dry_run": true}
+    lambda_env.certificate("old", days=-10)
+    monkeypatch.setenv("DRY_RUN", "true")
+    lambda_handler(SCHEDULED, CONTEXT)
+    job.lambda_settings.cache_clear()
+    monkeypatch.setenv("DRY_RUN", "false")
+    lambda_handler({"dry_run": True}, CONTEXT)
+
+    # Then each summary says why nothing was deleted: what a person changes to delete
+    deployed, asked = [sent["message"]["email"] for sent in published(lambda_env)]
+    assert f"DRY RUN: nothing was deleted, because {job.dry_run_because(deployed=True, asked=False)}." in deployed
+    assert "deployed with DRY_RUN=true" in deployed
+    assert f"DRY RUN: nothing was deleted, because {job.dry_run_because(deployed=False, asked=True)}." in asked
+    assert 'the event asked for one ({"dry_run": true})' in asked
+    assert lambda_env.names_left() == {"old"}
