@@ -98,7 +98,9 @@ def iam26_ocsf_finding(
     }
 
 
-def finding_event(finding: dict[str, Any], *, detail_type: str = "Security Hub Findings - Imported") -> dict[str, Any]:
+def finding_event(
+    finding: dict[str, Any], *, detail_type: str = "Security Hub Findings - Imported", time: str = "2026-11-27T06:05:00Z"
+) -> dict[str, Any]:
     """The EventBridge event Security Hub sends for ``finding`` (one finding per event), as its user guide shows."""
     ocsf = detail_type == "Findings Imported V2"
     account = finding["cloud"]["account"]["uid"] if ocsf else finding["AwsAccountId"]
@@ -109,7 +111,7 @@ def finding_event(finding: dict[str, Any], *, detail_type: str = "Security Hub F
         "detail-type": detail_type,
         "source": "aws.securityhub",
         "account": account,
-        "time": "2026-11-27T06:05:00Z",
+        "time": time,
         "region": region,
         "resources": ["e51603d1054aad9d9f498d82d6e81acf4cf6bc88140e8ad2273123c73b81084"]
         if ocsf
@@ -135,6 +137,24 @@ def custom_action_event(finding: dict[str, Any], action_arn: str) -> dict[str, A
             "findings": [finding],
         },
     }
+
+
+LEASE_TABLE = "cert-cleanup-run-lease"
+
+
+def lease_table(session: boto3.Session, name: str = LEASE_TABLE) -> str:
+    """The run lease's table as the stack makes it (infra/components/cleanup.py), if not there yet; its name."""
+    ddb = session.client("dynamodb")
+    try:
+        ddb.describe_table(TableName=name)
+    except ddb.exceptions.ResourceNotFoundException:
+        ddb.create_table(
+            TableName=name,
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+    return name
 
 
 def deployed_function(session: boto3.Session, name: str = FUNCTION_NAME) -> str:

@@ -7,6 +7,7 @@ from typing import Any
 from aws_cdk import Aws, CfnOutput, Stack
 from constructs import Construct
 
+from cert_cleanup.config import names
 from infra.components.chat import ChatChannels
 from infra.components.cleanup import add_cleanup
 from infra.components.monitoring import alarm_arn_pattern
@@ -57,6 +58,12 @@ class CertCleanupStack(Stack):
             "FunctionName",
             value=cleanup.function.function.function_name,
             description="Run it by hand with aws lambda invoke",
+        )
+        CfnOutput(
+            self,
+            names.LEASE_TABLE_OUTPUT,
+            value=cleanup.lease_table.table_name,
+            description="The run lease: one run at a time (the command line finds it here)",
         )
         if archive:
             CfnOutput(

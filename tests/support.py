@@ -46,6 +46,7 @@ SERVICE_IDS = {
     "config": "config-service",
     "lambda": "lambda",
     "securityhub": "securityhub",
+    "dynamodb": "dynamodb",
 }
 SCHEDULED = seed.scheduled_event(ACCOUNT)
 

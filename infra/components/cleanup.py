@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import jsii
-from aws_cdk import Duration
+from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
@@ -43,6 +44,7 @@ SIDS = {
     On.THIS_FUNCTION: "ReadOwnDeploymentTime",
     On.SECURITY_HUB: "NoteRunOnIam26Findings",
     On.CHAT_TOPIC: "PostToChat",
+    On.LEASE_TABLE: "OneRunAtATime",
 }
 SIDS_IN_REGIONS = {On.ANY: "FindComplianceRule"}  # the same, for calls made in named regions only
 
@@ -102,13 +104,13 @@ class CleanupFunction(ScheduledFunction):
         read_account_alias: bool = False,
         role_name: str | None = None,
         chat_topic: sns.ITopic | None = None,
+        lease_table: dynamodb.ITable,
     ) -> None:
         """``queue_key`` encrypts the failure queue; ``None`` uses SQS-managed encryption (no key to pay for).
 
         ``config.reserved_concurrency`` reserves one concurrent execution; off by default, because an account
-        whose concurrency quota is 10 refuses any reservation (Lambda keeps 10 unreserved). Overlapping runs are
-        safe without it: a second delete of the same certificate ends ``deleted`` (NoSuchEntity), and archive
-        keys hold the run id.
+        whose concurrency quota is 10 refuses any reservation (Lambda keeps 10 unreserved). Runs that meet are
+        kept apart without it: ``lease_table`` holds the run lease (aws/lease.py), one run at a time.
         """
         queues: list[sqs.Queue] = []
 
@@ -135,6 +137,7 @@ class CleanupFunction(ScheduledFunction):
             environment={
                 **environment,
                 names.ENV_SNS_TOPIC_ARN: topic.topic_arn,
+                names.ENV_LEASE_TABLE: lease_table.table_name,
                 "POWERTOOLS_SERVICE_NAME": names.SERVICE_NAME,
                 "POWERTOOLS_METRICS_NAMESPACE": names.METRICS_NAMESPACE,
             },
@@ -162,6 +165,7 @@ class CleanupFunction(ScheduledFunction):
             On.TOPIC_KEY: list(dict.fromkeys([topic_key_arn, *([queue_key.key_arn] if queue_key else [])])),
             On.ARCHIVE: [archive.objects_arn()] if archive else [],
             On.CONFIG_RULES: [arn("config", "config-rule/*", region=ANY)],
+            On.LEASE_TABLE: [lease_table.table_arn],
             On.SECURITY_HUB: [
                 arn("securityhub", "hub/default", region=ANY),
                 arn("securityhub", "hubv2/*", region=ANY),
@@ -242,6 +246,20 @@ class Cleanup:
     function: CleanupFunction
     archive: Archive | None
     dashboard: cloudwatch.Dashboard
+    lease_table: dynamodb.Table
+
+
+def lease_table(scope: Construct) -> dynamodb.Table:
+    """The run lease's table: one item (aws/lease.py), written a few times per run. On demand, so it costs
+    nothing at rest; AWS-owned encryption (it holds run ids and times, nothing secret); destroyed with the stack
+    (the lease is rebuilt by the next run)."""
+    return dynamodb.Table(
+        scope,
+        "RunLease",
+        partition_key=dynamodb.Attribute(name="pk", type=dynamodb.AttributeType.STRING),
+        billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
+        removal_policy=RemovalPolicy.DESTROY,
+    )
 
 
 def add_cleanup(
@@ -268,6 +286,7 @@ def add_cleanup(
     if chat_topic:
         environment[names.ENV_CHAT_TOPIC_ARN] = chat_topic.topic_arn
     monitoring = Construct(scope, "Monitoring")
+    table = lease_table(scope)
     function = CleanupFunction(
         scope,
         "Cleanup",
@@ -282,6 +301,7 @@ def add_cleanup(
         read_account_alias=read_account_alias,
         role_name=role_name,
         chat_topic=chat_topic,
+        lease_table=table,
     )
     # Messages sent, not messages visible: nothing consumes the queue, so its depth stays up for the 14 days it
     # keeps them, and an alarm on it would stay in ALARM and be silent for every later failure.
@@ -302,4 +322,4 @@ def add_cleanup(
             custom_action=config.security_hub_custom_action,
         )
     dashboard = cleanup_dashboard(scope, "Dashboard", function=function.function, alarms=[function.errors, queued])
-    return Cleanup(function, archive, dashboard.dashboard)
+    return Cleanup(function, archive, dashboard.dashboard, table)

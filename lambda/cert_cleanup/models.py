@@ -26,6 +26,9 @@ class Action(StrEnum):
     USAGE_UNKNOWN = "usage_unknown"
     WOULD_DELETE = "would_delete"
     DELETED = "deleted"
+    # Listed at the start of the run, gone by the time the run read or deleted it: someone else deleted it
+    # (another tool, a person). Not this run's deletion: never told or counted as one.
+    ALREADY_GONE = "already_gone"
     FAILED = "failed"
 
 
@@ -189,7 +192,9 @@ class DeleteAnswer(StrEnum):
     """What IAM answered a delete, when it was not a plain success: the code reads this, never the reason."""
 
     REFUSED_IN_USE = "refused_in_use"  # DeleteConflict: IAM says a resource uses it
-    ALREADY_GONE = "already_gone"  # NoSuchEntity: someone else deleted it first
+    # NoSuchEntity on a retry of this run's own delete: the first attempt's answer was lost (a 5xx, a timeout) after
+    # IAM had deleted it. The run checked just before that the name still held the certificate: its deletion.
+    GONE_ON_RETRY = "gone_on_retry"
 
 
 @dataclass(slots=True)

@@ -39,7 +39,11 @@ from cert_cleanup.usage.search import CONSUMERS, ProgressCallback, SearchOutcome
 
 T = TypeVar("T")
 R = TypeVar("R")
-ALREADY_DELETED = "already deleted (NoSuchEntity)"
+ALREADY_GONE = "already gone: deleted by someone else during this run (NoSuchEntity)"
+GONE_ON_RETRY = (
+    "IAM's answer to the delete was lost and its retry found the certificate gone (NoSuchEntity): deleted by this "
+    "run, which had checked just before that the name still held it"
+)
 ARN_PATTERN = re.compile(r"arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\d{12}:[^\s,;\"']+")
 
 
@@ -114,6 +118,7 @@ def cleanup(settings: Settings, clients: AwsClients, options: RunOptions) -> Run
     reminders = any(decision.outcome in REMINDED for decision in decisions.values())
     need_tags = [cert for cert in certificates if decisions[cert.name].outcome is Pending.NEEDS_TAGS]
     failures: list[FailedLookup] = []
+    gone: set[str] = set()
     materials: dict[str, dict[str, Any]] = {}
     with ThreadPoolExecutor(max_workers=1) as background:
         search = _Once(
@@ -134,6 +139,11 @@ def cleanup(settings: Settings, clients: AwsClients, options: RunOptions) -> Run
 
         archiving = materials if settings.archive_bucket else None
         for cert, read in zip(need_tags, _read_tags(iam, need_tags, archiving, on_tags), strict=True):
+            if isinstance(read, FailedLookup) and read.code == NO_SUCH_ENTITY:
+                # Deleted by someone else since the listing: nothing left to decide, and no failed lookup.
+                gone.add(cert.name)
+                decisions[cert.name] = Decision(Action.ALREADY_GONE, ALREADY_GONE)
+                continue
             if isinstance(read, FailedLookup):
                 failures.append(read)
                 evidence = Evidence(tags_failed=True)
@@ -175,7 +185,7 @@ def cleanup(settings: Settings, clients: AwsClients, options: RunOptions) -> Run
     searched = _searched(found, failures)
     for cert in certificates:
         decision = decisions[cert.name]
-        used_by = found.usage(cert).used_by if found is not None else ()
+        used_by = found.usage(cert).used_by if found is not None and cert.name not in gone else ()
         row = deleted.get(cert.name) or CertificateResult(cert, Action(decision.outcome), decision.reason, used_by)
         row.searched = searched
         result.certificates.append(row)
@@ -269,18 +279,15 @@ def _delete(
     uploaded again): an upload gets a new ServerCertificateId, so an unchanged id proves the same certificate.
     """
     iam = clients.client("iam")  # IAM is global: the home region's endpoint
-    now_holds: str | None
     try:
         now_holds = inventory.current_id(iam, cert.name)
     except LookupFailed as exc:
         failure = exc.failure
-        if failure.code != "NoSuchEntity":
-            reason = (
-                f"not deleted: could not check it is still the certificate listed ({failure.code}: {failure.message})"
-            )
-            return CertificateResult(cert, Action.FAILED, reason)
-        now_holds = None  # someone deleted it since: archived below all the same, reported already deleted
-    if now_holds is not None and now_holds != cert.id:
+        if failure.code == NO_SUCH_ENTITY:  # someone else deleted it since the listing: not this run's deletion
+            return CertificateResult(cert, Action.ALREADY_GONE, ALREADY_GONE)
+        reason = f"not deleted: could not check it is still the certificate listed ({failure.code}: {failure.message})"
+        return CertificateResult(cert, Action.FAILED, reason)
+    if now_holds != cert.id:
         reason = (
             f"not deleted: the name now holds another certificate ({now_holds}, listed as {cert.id}): it was replaced "
             "during the run; the next run decides about the new one"
@@ -312,10 +319,6 @@ def _delete(
             return CertificateResult(
                 cert, Action.FAILED, f"not deleted: archive failed ({error_code(exc)}: {error_message(exc)})"
             )
-    if now_holds is None:
-        return CertificateResult(
-            cert, Action.DELETED, ALREADY_DELETED, (), archived_to, delete_answer=DeleteAnswer.ALREADY_GONE
-        )
     try:
         inventory.delete_certificate(iam, cert.name)
     except ClientError as exc:
@@ -326,14 +329,27 @@ def _delete(
             return CertificateResult(
                 cert, Action.IN_USE, reason, users, archived_to, delete_answer=DeleteAnswer.REFUSED_IN_USE
             )
-        if code == "NoSuchEntity":
+        if code == NO_SUCH_ENTITY and _retried(exc):
+            # The first attempt deleted it and its answer was lost: the retry's NoSuchEntity is this run's own work.
+            reason = f"{decision.reason}; {GONE_ON_RETRY}"
             return CertificateResult(
-                cert, Action.DELETED, ALREADY_DELETED, (), archived_to, delete_answer=DeleteAnswer.ALREADY_GONE
+                cert, Action.DELETED, reason, (), archived_to, delete_answer=DeleteAnswer.GONE_ON_RETRY
             )
+        if code == NO_SUCH_ENTITY:
+            return CertificateResult(cert, Action.ALREADY_GONE, ALREADY_GONE, (), archived_to)
         return CertificateResult(cert, Action.FAILED, f"delete failed ({code}: {error_message(exc)})", (), archived_to)
     except TRANSPORT_ERRORS as exc:
         return CertificateResult(cert, Action.FAILED, f"delete failed ({error_code(exc)}: {exc})", (), archived_to)
     return CertificateResult(cert, Action.DELETED, decision.reason, (), archived_to)
+
+
+NO_SUCH_ENTITY = "NoSuchEntity"
+
+
+def _retried(exc: ClientError) -> bool:
+    """Whether botocore sent the call more than once before this answer (its ResponseMetadata.RetryAttempts)."""
+    metadata = exc.response.get("ResponseMetadata") or {}
+    return bool(metadata.get("RetryAttempts"))
 
 
 def _finish(result: RunResult, failures: list[FailedLookup]) -> RunResult:

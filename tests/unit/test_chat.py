@@ -126,7 +126,7 @@ def test_a_chat_that_cannot_be_told_is_a_warning_and_the_email_still_goes(aws: F
     document = job.handle(SCHEDULED, CONTEXT, settings=settings, clients=aws.clients)  # does not fail the run
 
     assert document["counts"]["deleted"] == 1
-    assert "chat not told: SNS Publish failed (AuthorizationError: no)" in document["warnings"]
+    assert "chat post failed (AuthorizationError: no)" in document["warnings"]
     [email] = [sent["message"]["email"] for sent in published(aws) if sent["audience"] == "people"]
-    assert "Warning: chat not told: SNS Publish failed (AuthorizationError: no)." in email
+    assert "Warning: chat post failed (AuthorizationError: no)." in email
     assert received() == []

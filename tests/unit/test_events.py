@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from typing import Any
 
 import pytest
@@ -14,8 +16,12 @@ from tests.support import SCHEDULED
 pytestmark = pytest.mark.safety
 
 
+def at(event: dict[str, object]) -> datetime:
+    return datetime.fromisoformat(str(event["time"]))
+
+
 def test_a_scheduled_event_runs_as_configured() -> None:
-    assert parse_event(SCHEDULED) == Invocation(Trigger.SCHEDULE)
+    assert parse_event(SCHEDULED) == Invocation(Trigger.SCHEDULE, event_time=at(SCHEDULED))
 
 
 def test_an_empty_manual_event_runs_as_configured() -> None:
@@ -41,8 +47,9 @@ def _without(field: str) -> dict[str, Any]:
         ("run", "expected a JSON object, got str"),
         (None, "expected a JSON object, got NoneType"),
         # A scheduled event is exactly what EventBridge sends: nothing added is silently ignored...
-        ({**SCHEDULED, "dry_run": True}, "not an EventBridge scheduled event: dry_run: unknown field"),
-        ({**SCHEDULED, "detail": {"dry_run": True}}, "detail: a scheduled event's detail is empty"),
+        ({**SCHEDULED, "dry_run": True}, "dry_run: an EventBridge event cannot ask for a dry run"),
+        ({**SCHEDULED, "detail": {"dry_run": True}}, "detail.dry_run: an EventBridge event cannot ask for a dry run"),
+        ({**SCHEDULED, "detail": {"x": 1}}, "detail: a scheduled event's detail is empty"),
         ({**SCHEDULED, "regions": ["eu-west-1"]}, "regions: unknown field"),
         # ...and nothing is missing
         *[(_without(field), f"{field}: Field required") for field in SCHEDULED],
@@ -72,11 +79,14 @@ ACTION = "arn:aws:securityhub:us-east-1:123456789012:action/custom/CertCleanupRu
 
 
 def test_an_iam26_finding_starts_a_run_in_either_format() -> None:
-    assert parse_event(seed.finding_event(seed.iam26_finding())) == Invocation(
-        Trigger.FINDING, finding_account="123456789012", finding_region="us-east-1"
+    asff = seed.finding_event(seed.iam26_finding())
+    assert parse_event(asff) == Invocation(
+        Trigger.FINDING, finding_account="123456789012", finding_region="us-east-1", event_time=at(asff)
     )
     ocsf = seed.finding_event(seed.iam26_ocsf_finding(), detail_type="Findings Imported V2")
-    assert parse_event(ocsf) == Invocation(Trigger.FINDING, finding_account="123456789012", finding_region="us-east-1")
+    assert parse_event(ocsf) == Invocation(
+        Trigger.FINDING, finding_account="123456789012", finding_region="us-east-1", event_time=at(ocsf)
+    )
     assert parse_event(seed.finding_event(seed.iam26_finding(workflow="NOTIFIED"))).trigger is Trigger.FINDING
 
 
@@ -113,7 +123,7 @@ def test_the_custom_action_is_a_run_by_hand_on_any_iam26_finding() -> None:
             "Id: Field required",
         ),
         # Exactly one finding, and nothing added to the envelope or the detail
-        ({**seed.finding_event(seed.iam26_finding()), "dry_run": True}, "dry_run: unknown field"),
+        ({**seed.finding_event(seed.iam26_finding()), "dry_run": True}, "dry_run: an EventBridge event cannot ask"),
         (
             {**seed.finding_event(seed.iam26_finding()), "detail": {"findings": [seed.iam26_finding()] * 2}},
             "findings: List should have at most 1 item",
@@ -147,3 +157,33 @@ def test_a_finding_of_another_account_is_refused() -> None:
     with pytest.raises(InvalidEventError, match=r"the IAM\.26 finding is for account 111122223333"):
         invocation.check_account("123456789012")
     invocation.check_account("111122223333")  # its own account: accepted
+
+
+def _with_dry_run(finding: dict[str, Any], key: str = "dry_run") -> dict[str, Any]:
+    return {**finding, key: True}
+
+
+@pytest.mark.parametrize(
+    ("event", "where"),
+    [
+        (seed.finding_event(_with_dry_run(seed.iam26_finding())), "detail.findings[0].dry_run"),
+        (seed.finding_event(_with_dry_run(seed.iam26_finding(), "DryRun")), "detail.findings[0].DryRun"),
+        (
+            seed.finding_event(_with_dry_run(seed.iam26_ocsf_finding(), "dryRun"), detail_type="Findings Imported V2"),
+            "detail.findings[0].dryRun",
+        ),
+        (seed.custom_action_event(_with_dry_run(seed.iam26_finding()), ACTION), "detail.findings[0].dry_run"),
+        (
+            seed.finding_event({**seed.iam26_finding(), "ProductFields": {"dry-run": "true"}}),
+            "detail.findings[0].ProductFields.dry-run",
+        ),
+    ],
+)
+def test_a_dry_run_anywhere_in_a_finding_is_refused_not_ignored(event: dict[str, Any], where: str) -> None:
+    # Given a finding (ASFF, OCSF, or a custom action's) whose fields Security Hub may extend: extra fields are
+    # accepted, so a dry_run among them would be ignored while the run deletes
+    # When it is parsed
+    with pytest.raises(InvalidEventError) as raised:
+        parse_event(event)
+    # Then it is refused, naming where the dry run was
+    assert str(raised.value).startswith(f"invalid event: {where}: an EventBridge event cannot ask for a dry run")

@@ -423,7 +423,7 @@ def test_a_delete_iam_refuses_is_in_use_naming_the_user_iam_names(aws: Fake, arc
 @pytest.mark.parametrize(
     ("code", "status", "action", "reason", "answer"),
     [
-        ("NoSuchEntity", 404, "deleted", "already deleted (NoSuchEntity)", DeleteAnswer.ALREADY_GONE),
+        ("NoSuchEntity", 404, "already_gone", run.ALREADY_GONE, None),
         ("ServiceFailure", 500, "failed", "delete failed (ServiceFailure: try later)", None),
     ],
 )
@@ -577,7 +577,10 @@ def test_an_unreadable_deployment_time_is_a_warning_and_the_run_goes_on(aws: Fak
 
     assert document["told_because"] == []
     [warning] = document["warnings"]
-    assert warning.startswith("the function's deployment time could not be read (AccessDeniedException: not allowed)")
+    assert warning == (
+        "reading the function's deployment time failed (AccessDeniedException: not allowed); "
+        "a first run after a deploy is told like any other"
+    )
 
 
 def test_a_run_by_hand_or_told_every_run_does_not_read_the_deployment_time(aws: Fake) -> None:

@@ -14,6 +14,7 @@ import pytest
 from cert_cleanup import job
 from cert_cleanup.errors import ConfigError, InvalidEventError
 from cert_cleanup.handler import lambda_handler
+from emulator import seed
 from tests.support import CONTEXT, SCHEDULED, Fake, every_call, new_execution_environment
 from tests.unit.test_run import published
 
@@ -24,6 +25,7 @@ pytestmark = pytest.mark.safety
 def lambda_env(aws: Fake, monkeypatch: pytest.MonkeyPatch) -> Iterator[Fake]:
     topic = aws.session.client("sns").create_topic(Name="t")["TopicArn"]
     monkeypatch.setenv("SNS_TOPIC_ARN", topic)
+    monkeypatch.setenv("LEASE_TABLE", seed.lease_table(aws.session))
     with new_execution_environment(job.lambda_settings, job.default_clients):
         yield aws
 

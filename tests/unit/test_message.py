@@ -117,7 +117,7 @@ def test_the_json_for_machines_describes_the_whole_run_and_reads_back_as_it() ->
         run.certificates[deleted],
         archived_to="s3://archive/cert-cleanup/deleted.json",
         searched=Searched.COMPLETE,
-        delete_answer=DeleteAnswer.ALREADY_GONE,
+        delete_answer=DeleteAnswer.GONE_ON_RETRY,
     )
     document = json.loads(json.dumps(run.as_dict()))
     back = RunResult.from_dict(document)

@@ -27,10 +27,10 @@ def _rows(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {row["name"]: row for row in document["certificates"]}
 
 
-def test_two_overlapping_runs_delete_each_certificate_once_and_both_report_it(aws: Fake) -> None:
-    # Given three expired, unused certificates, an archive bucket, and no reserved concurrency:
-    # two invocations overlap, each with its own clients, and both reach the delete step before
-    # either deletes anything (each one's first delete waits for the other's).
+def test_two_overlapping_runs_without_a_lease_delete_each_certificate_once_and_tell_it_once(aws: Fake) -> None:
+    # Given three expired, unused certificates, an archive bucket, and no run lease (the command line when it cannot
+    # find the deployed function's): two runs overlap, each with its own clients, and both reach the delete step
+    # before either deletes anything (each one's first delete waits for the other's).
     names = {"old-a", "old-b", "old-c"}
     for name in names:
         aws.certificate(name, days=-30)
@@ -57,42 +57,61 @@ def test_two_overlapping_runs_delete_each_certificate_once_and_both_report_it(aw
             pool.map(lambda clients: job.handle(SCHEDULED, CONTEXT, settings=config, clients=clients), runs)
         )
 
-    # Then every certificate is gone, both runs report each one deleted and neither failed
+    # Then every certificate is gone and neither run failed
     assert aws.names_left() == set()
-    for document in documents:
-        assert {name: row["action"] for name, row in _rows(document).items()} == dict.fromkeys(names, "deleted")
-        assert document["errors"] == []
-    # And each certificate was deleted by exactly one run; the other saw NoSuchEntity
+    assert [document["errors"] for document in documents] == [[], []]
+    # And each certificate is this run's deletion in exactly one of them; the other found it already gone, and
+    # neither counts nor tells the other's deletion
     for name in names:
-        reasons = [_rows(document)[name]["reason"] for document in documents]
-        assert sorted(reason.startswith("already deleted") for reason in reasons) == [False, True], reasons
+        actions = sorted(_rows(document)[name]["action"] for document in documents)
+        assert actions == ["already_gone", "deleted"], (name, actions)
+    assert sum(document["counts"]["deleted"] for document in documents) == len(names)
     # And the run that deleted each certificate archived it first, under a key of its own run
     s3 = aws.session.client("s3")
     for name in names:
-        [deleter] = [_rows(d)[name] for d in documents if not _rows(d)[name]["reason"].startswith("already")]
+        [deleter] = [_rows(d)[name] for d in documents if _rows(d)[name]["action"] == "deleted"]
         key = deleter["archived_to"].removeprefix(f"s3://{BUCKET}/")
         assert s3.head_object(Bucket=BUCKET, Key=key)["ContentLength"] > 0
 
 
-def test_certificate_deleted_by_someone_else_after_its_tags_were_read_ends_deleted_and_archived(aws: Fake) -> None:
+def test_certificate_deleted_by_someone_else_after_its_tags_were_read_is_already_gone_not_this_runs(
+    aws: Fake,
+) -> None:
     # Given an archive bucket, and a certificate someone else deletes right after this run read it
     aws.certificate("gone", days=-30)
+    aws.certificate("other", days=-30)
     aws.session.client("s3").create_bucket(Bucket=BUCKET)
 
-    def delete_behind_the_runs_back(**_: Any) -> None:
-        aws.iam.delete_server_certificate(ServerCertificateName="gone")
+    def delete_behind_the_runs_back(params: dict[str, Any], **_: Any) -> None:
+        if params["ServerCertificateName"] == "gone" and "gone" in aws.names_left():
+            aws.iam.delete_server_certificate(ServerCertificateName="gone")
 
-    aws.hook("after-call.iam.GetServerCertificate", delete_behind_the_runs_back)
+    aws.hook("provide-client-params.iam.GetServerCertificate", _second_read(delete_behind_the_runs_back))
 
-    # When the run archives and deletes it
+    # When the run archives and deletes
     document = job.handle(SCHEDULED, CONTEXT, settings=_settings(aws, ARCHIVE_BUCKET=BUCKET), clients=aws.clients)
 
-    # Then it ends as it does without an archive: deleted, already gone; the run did not fail, and
-    # the archive holds what was read with its tags
-    row = _rows(document)["gone"]
-    assert (row["action"], row["reason"]) == ("deleted", "already deleted (NoSuchEntity)")
-    assert row["archived_to"].startswith(f"s3://{BUCKET}/")
+    # Then it is already gone: not this run's deletion, not archived by it, not a failure; the other is deleted
+    rows = _rows(document)
+    assert (rows["gone"]["action"], rows["gone"]["reason"]) == ("already_gone", run.ALREADY_GONE)
+    assert "archived_to" not in rows["gone"]
+    assert rows["other"]["action"] == "deleted"
     assert document["errors"] == []
+    assert document["counts"]["deleted"] == 1
+
+
+def _second_read(then: Any) -> Any:
+    """A before-call hook that runs ``then`` at the second GetServerCertificate of each certificate: the first
+    reads the tags (and material), the second is the check right before the delete."""
+    seen: dict[str, int] = {}
+
+    def hook(params: dict[str, Any], **kwargs: Any) -> None:
+        name = params["ServerCertificateName"]
+        seen[name] = seen.get(name, 0) + 1
+        if seen[name] == 2:
+            then(params=params, **kwargs)
+
+    return hook
 
 
 def test_a_failed_read_of_the_archive_material_keeps_every_certificate(aws: Fake) -> None:

@@ -39,6 +39,26 @@ CLIENT_CONFIG = Config(
     max_pool_connections=MAX_POOL_CONNECTIONS,
     user_agent_extra=f"cert-cleanup/{__version__}",
 )
+# After the deletions, what informs people: best-effort steps (best_effort.py) and the summary's publish. Few
+# attempts and short timeouts, so that a hung endpoint costs seconds, not the ~18 minutes the run's own settings
+# would allow (8 attempts of a 30 s read): the summary must go out well before the invocation's timeout.
+BEST_EFFORT_CONFIG = Config(
+    retries={"mode": "standard", "max_attempts": 3},
+    connect_timeout=3,
+    read_timeout=10,
+    max_pool_connections=MAX_POOL_CONNECTIONS,
+    user_agent_extra=f"cert-cleanup/{__version__}",
+)
+
+# The summary's publish: the one call after the deletions that must succeed. More attempts than a best-effort
+# step, still bounded (5 attempts of a 10 s read) within the time best_effort.RESERVED_SECONDS keeps for it.
+PUBLISH_CONFIG = Config(
+    retries={"mode": "standard", "max_attempts": 5},
+    connect_timeout=3,
+    read_timeout=10,
+    max_pool_connections=MAX_POOL_CONNECTIONS,
+    user_agent_extra=f"cert-cleanup/{__version__}",
+)
 
 
 class AwsClients:
@@ -56,6 +76,13 @@ class AwsClients:
         self._config = config or CLIENT_CONFIG
         self._clients: dict[tuple[str, str], Any] = {}
         self._lock = threading.Lock()
+
+    def with_config(self, config: Config) -> AwsClients:
+        """Clients of the same session (credentials, region, test hooks) with another botocore config; they share
+        this one's lock, since the session is not thread-safe."""
+        other = AwsClients(self._session, config)
+        other._lock = self._lock
+        return other
 
     @property
     def home_region(self) -> str:

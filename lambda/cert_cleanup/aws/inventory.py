@@ -48,9 +48,14 @@ def list_tags(iam: IAMClient, name: str) -> dict[str, str]:
 
 
 def is_exempt(tags: dict[str, str], exempt_tag_key: str) -> bool:
-    """Exempt when the tag is present with the value ``true`` in any case."""
-    value = tags.get(exempt_tag_key)
-    return value is not None and value.strip().lower() == "true"
+    """Exempt when a tag whose key matches ``exempt_tag_key`` in any case has the value ``true`` in any case.
+
+    The key is matched as IAM matches it: the role's Deny on deleting an exempt certificate names
+    ``aws:ResourceTag/<key>``, and IAM's condition key names are case-insensitive, so ``Cert-Cleanup:Exempt=true``
+    is exempt for IAM; the code must agree, or it would try a delete that only the Deny stops.
+    """
+    wanted = exempt_tag_key.lower()
+    return any(key.lower() == wanted and value.strip().lower() == "true" for key, value in tags.items())
 
 
 def get_material(iam: IAMClient, name: str) -> dict[str, Any]:

@@ -25,6 +25,7 @@ class On(StrEnum):
     DIGEST_QUEUE = "digest-queue"  # the organization's queue of member results
     REPORTS = "reports"  # the digest's report bucket's objects under names.REPORT_PREFIX
     SECURITY_HUB = "security-hub"  # this account's Security Hub hubs (hub/default, hubv2/*)
+    LEASE_TABLE = "lease-table"  # the stack's run-lease table (aws/lease.py)
 
 
 @dataclass(frozen=True, slots=True)

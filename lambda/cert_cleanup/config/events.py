@@ -13,14 +13,17 @@ caller adds (a ``dry_run``, say) is silently ignored. The kinds:
 - by hand: ``{}`` or ``{"dry_run": true}``.
 
 A finding's fields beyond those read here are Security Hub's to add; the envelope and the fields read are
-checked. A finding of another account than the function's is refused (``check_account``): a run can only
-clean its own account.
+checked. A ``dry_run`` (in any spelling: ``dryRun``, ``DryRun``...) anywhere in an EventBridge event is refused
+by name: only ``{"dry_run": true}`` by hand asks for a dry run, and a field that looks like one must never be
+ignored while the run deletes. A finding of another account than the function's is refused (``check_account``): a
+run can only clean its own account.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
@@ -189,6 +192,8 @@ class Invocation:
     dry_run: bool = False
     finding_account: str | None = None
     finding_region: str | None = None
+    # EventBridge's time of the event (a finding's update, a schedule's tick, a person's click); None by hand.
+    event_time: datetime | None = None
 
     @property
     def scheduled(self) -> bool:
@@ -219,6 +224,13 @@ def parse_event(event: object) -> Invocation:
 
 
 def _eventbridge(event: dict[str, Any]) -> Invocation:
+    dry_runs = list(_dry_run_fields(event, ""))
+    if dry_runs:
+        raise InvalidEventError(
+            f"invalid event: {', '.join(dry_runs)}: an EventBridge event cannot ask for a dry run (nothing in it is "
+            'ignored, and a run it starts deletes); invoke with {"dry_run": true} by hand, or deploy with '
+            "-c dryRun=true"
+        )
     if "detail-type" not in event:
         raise InvalidEventError("invalid event: not an EventBridge event: detail-type: Field required")
     kind = event["detail-type"]
@@ -233,12 +245,13 @@ def _eventbridge(event: dict[str, Any]) -> Invocation:
         parsed = model.model_validate(event)
     except ValidationError as exc:
         raise InvalidEventError(f"invalid event: not {what}: {_errors(exc)}") from exc
+    at = datetime.fromisoformat(parsed.time)
     if isinstance(parsed, FindingImported | CustomAction):
         [finding] = parsed.detail.findings
         if isinstance(parsed, FindingImported):
             _refuse_unless_open(finding.Compliance.Status, finding.RecordState, finding.Workflow.Status)
         trigger = Trigger.FINDING if isinstance(parsed, FindingImported) else Trigger.CUSTOM_ACTION
-        return Invocation(trigger, finding_account=finding.AwsAccountId, finding_region=finding.Region)
+        return Invocation(trigger, finding_account=finding.AwsAccountId, finding_region=finding.Region, event_time=at)
     if isinstance(parsed, FindingImportedV2):
         [ocsf] = parsed.detail.findings
         if not ocsf_failed(ocsf.compliance.status):
@@ -247,8 +260,25 @@ def _eventbridge(event: dict[str, Any]) -> Invocation:
             )
         if ocsf.status_id == OCSF_SUPPRESSED:
             raise InvalidEventError("invalid event: the IAM.26 finding is suppressed (status_id 3)")
-        return Invocation(Trigger.FINDING, finding_account=ocsf.cloud.account.uid, finding_region=ocsf.cloud.region)
-    return Invocation(Trigger.SCHEDULE)
+        return Invocation(
+            Trigger.FINDING, finding_account=ocsf.cloud.account.uid, finding_region=ocsf.cloud.region, event_time=at
+        )
+    return Invocation(Trigger.SCHEDULE, event_time=at)
+
+
+def _dry_run_fields(value: object, path: str) -> list[str]:
+    """The path of every key anywhere in ``value`` that reads as a dry run (``dry_run``, ``dryRun``, ``DRY-RUN``)."""
+    found: list[str] = []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            where = f"{path}.{key}" if path else str(key)
+            if isinstance(key, str) and key.lower().replace("_", "").replace("-", "") == "dryrun":
+                found.append(where)
+            found.extend(_dry_run_fields(item, where))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found.extend(_dry_run_fields(item, f"{path}[{index}]"))
+    return found
 
 
 def _refuse_unless_open(status: str, record_state: str, workflow: str) -> None:

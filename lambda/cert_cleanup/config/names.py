@@ -33,6 +33,11 @@ ENV_SCHEDULE_KIND = "SCHEDULE_KIND"
 ENV_REEVALUATE_CONFIG_RULE = "REEVALUATE_CONFIG_RULE"
 ENV_UPDATE_FINDINGS = "UPDATE_FINDINGS"
 ENV_CHAT_TOPIC_ARN = "CHAT_TOPIC_ARN"
+# The stack's run-lease table (aws/lease.py): one run at a time acts on the account. The command line reads it as
+# CERT_CLEANUP_LEASE_TABLE, or finds it in the stack's LEASE_TABLE_OUTPUT.
+ENV_LEASE_TABLE = "LEASE_TABLE"
+ENV_CLI_LEASE_TABLE = "CERT_CLEANUP_LEASE_TABLE"
+LEASE_TABLE_OUTPUT = "LeaseTableName"
 # Why a run that deletes searches every enabled region: said wherever a narrower search is refused.
 WHY_EVERY_REGION = "a narrowed search cannot prove a certificate unused"
 # Settings that were removed, and why: refused by name rather than ignored.

@@ -21,6 +21,7 @@ from cert_cleanup.config.types import (
     Flag,
     Minutes,
     QueueUrl,
+    TableName,
     TagKey,
     TellPeople,
     TopicArn,
@@ -53,6 +54,9 @@ class Settings(BaseModel):
     schedule_kind: Literal["rate", "cron"] | None = Field(default=None, alias=names.ENV_SCHEDULE_KIND)
     reevaluate_config_rule: Flag = Field(default=True, alias=names.ENV_REEVALUATE_CONFIG_RULE)
     update_findings: Flag = Field(default=True, alias=names.ENV_UPDATE_FINDINGS)
+    # The run lease (aws/lease.py): one run at a time acts on the account. Required in Lambda; without it (the
+    # tests' direct calls) runs are not coordinated.
+    lease_table: Annotated[TableName | None, Blank] = Field(default=None, alias=names.ENV_LEASE_TABLE)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str], *, require_topic: bool) -> Settings:
@@ -61,6 +65,10 @@ class Settings(BaseModel):
         settings = cls.build(**{alias: environ[alias] for alias in _ALIASES if alias in environ})
         if require_topic and settings.sns_topic_arn is None:
             raise ConfigError(f"{names.ENV_SNS_TOPIC_ARN}: required, not set")
+        if require_topic and settings.lease_table is None:
+            raise ConfigError(
+                f"{names.ENV_LEASE_TABLE}: required, not set (the run lease keeps runs that meet from acting at once)"
+            )
         return settings
 
     @classmethod

@@ -23,6 +23,8 @@ REGION_PATTERN = re.compile(rf"^{REGION_NAME}$")
 TOPIC_ARN_PATTERN = re.compile(rf"^arn:aws[a-z-]*:sns:{REGION_NAME}:\d{{12}}:[A-Za-z0-9_-]{{1,256}}(\.fifo)?$")
 BUCKET_PATTERN = re.compile(r"^(?!xn--)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 ACCOUNT_ID_PATTERN = re.compile(r"^\d{12}$")
+# DynamoDB's table names: 3 to 255 of letters, digits, "_", "-" and "." (Amazon DynamoDB API Reference, TableName).
+TABLE_NAME_PATTERN = re.compile(r"^[A-Za-z0-9_.-]{3,255}$")
 QUEUE_URL_PATTERN = re.compile(r"^https?://[^/\s]+/\d{12}/[A-Za-z0-9_-]{1,80}$")
 TAG_KEY_PATTERN = re.compile(r"^[\w\s.:/=+\-@]{1,128}$")
 MAX_DAYS = 3650
@@ -124,6 +126,7 @@ RegionName = Annotated[str, AfterValidator(matching(REGION_PATTERN, "a region na
 BucketName = Annotated[str, AfterValidator(matching(BUCKET_PATTERN, "an S3 bucket name"))]
 TopicArn = Annotated[str, AfterValidator(matching(TOPIC_ARN_PATTERN, "an SNS topic ARN"))]
 QueueUrl = Annotated[str, AfterValidator(matching(QUEUE_URL_PATTERN, "an SQS queue URL"))]
+TableName = Annotated[str, AfterValidator(matching(TABLE_NAME_PATTERN, "a DynamoDB table name"))]
 TellPeopleChoice = Literal["on-change", "every-run", "never"]  # names.TELL_PEOPLE_CHOICES, checked by mypy where used
 TellPeople = Annotated[TellPeopleChoice, BeforeValidator(one_of(names.TELL_PEOPLE_CHOICES))]
 # Optional text: blank (an empty environment variable) is unset; surrounding spaces go.

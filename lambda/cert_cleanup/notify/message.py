@@ -128,6 +128,7 @@ def email_text(result: RunResult, *, section_limit: int = SECTION_LIMIT) -> str:
     section("Would delete (dry run)", Action.WOULD_DELETE, _expired_line)
     section("FAILED to delete", Action.FAILED, lambda row: f"{_expired_line(row)}: {row.reason}")
     section("Could not check, kept", Action.USAGE_UNKNOWN, lambda row: f"{_expired_line(row)}: {row.reason}")
+    section("Already gone: deleted by someone else during this run", Action.ALREADY_GONE, _expired_line)
     if result.errors:
         lines.append("Lookups that failed:")
         lines.extend(bullets(result.errors, section_limit, _failure_line, see=""))
@@ -222,8 +223,8 @@ def _deleted_line(row: CertificateResult) -> str:
     line = _expired_line(row)
     if row.archived_to:
         line += f", archived to {row.archived_to}"
-    if row.delete_answer is DeleteAnswer.ALREADY_GONE:
-        line += f", {row.reason}"
+    if row.delete_answer is DeleteAnswer.GONE_ON_RETRY:
+        line += " (IAM's answer was lost; its retry found it gone)"
     return line
 
 

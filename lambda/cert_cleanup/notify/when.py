@@ -59,19 +59,20 @@ def reasons_to_tell(
 
     A run a Security Hub finding started is told only what it deleted itself: findings come in bursts (every
     update of a finding is an event, in two formats), and overlapping runs must not email the same news twice.
-    Only one run deletes a certificate (the others find it already gone), so its deletion is told once; the
+    One run at a time acts on an account (job.py's run lease), and a certificate it finds deleted by someone else is
+    ``already_gone``, never ``deleted``: each deletion is told once, by the run that did it; the
     calendar's moments are told by the scheduled run, failures by the alarm and the next scheduled run.
     """
     now = result.started_at
     reasons: list[str] = []
     if trigger is Trigger.FINDING:
-        deleted = [row for row in result.certificates if row.action is Action.DELETED and row.delete_answer is None]
+        deleted = [row for row in result.certificates if row.action is Action.DELETED]
         return [f"{plural(len(deleted), 'certificate')} deleted"] if deleted else []
     if trigger is Trigger.BY_HAND:
         reasons.append("the run was started by hand")
     elif trigger is Trigger.CUSTOM_ACTION:
         reasons.append("the run was started from Security Hub (custom action)")
-    elif deployed_at is not None and now - calendar.interval - first_run_margin(calendar) < deployed_at <= now:
+    elif deployed_at is not None and first_run_since_deploy(now, deployed_at, calendar):
         reasons.append(
             f"the first scheduled run since cert-cleanup was deployed or changed ({moment(deployed_at)}): "
             "the whole current state"
@@ -91,6 +92,13 @@ def reasons_to_tell(
         if reason:
             reasons.append(f"{row.certificate.name}: {reason}")
     return reasons
+
+
+def first_run_since_deploy(now: datetime, deployed_at: datetime, calendar: Calendar) -> bool:
+    """Whether a scheduled run at ``now`` is the first since the deploy at ``deployed_at``, as far as the calendar
+    tells. With its margin two runs can both qualify (an update within the margin of the next run): the run lease
+    remembers the deployment told, so the second is not told again (job.py)."""
+    return now - calendar.interval - first_run_margin(calendar) < deployed_at <= now
 
 
 def first_run_margin(calendar: Calendar) -> timedelta:
