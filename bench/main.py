@@ -43,6 +43,7 @@ def run_once(emulator: Emulator, seeded: Seeded, impl: str, mode: str) -> dict[s
         **os.environ,
         **emulator.environment(),
         "SNS_TOPIC_ARN": seeded.topic_arn,
+        "LEASE_TABLE": seeded.lease_table,
         "ARCHIVE_BUCKET": seeded.bucket,
         "POWERTOOLS_LOG_LEVEL": "WARNING",
         "POWERTOOLS_METRICS_DISABLED": "true",

@@ -12,7 +12,7 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-from emulator.seed import deployed_function
+from emulator.seed import deployed_function, lease_table
 from emulator.seed_certs import make_certificate
 
 ACCOUNT = "123456789012"
@@ -51,6 +51,7 @@ class Seeded:
     appsync_per_region: Counter[str] = field(default_factory=Counter)
     secure_listener_certificates: list[int] = field(default_factory=list)  # per secure listener
     topic_arn: str = ""
+    lease_table: str = ""
     bucket: str = ""
 
 
@@ -103,6 +104,7 @@ def seed(session: boto3.Session, shape: Shape, *, workers: int = 16) -> Seeded:
     _seed_appsync(session, shape, seeded, valid_arns, workers)
 
     seeded.topic_arn = session.client("sns", config=SEED_CONFIG).create_topic(Name="cert-cleanup")["TopicArn"]
+    seeded.lease_table = lease_table(session)
     deployed_function(session)
     seeded.bucket = "cert-cleanup-archive-bench"
     session.client("s3", config=SEED_CONFIG).create_bucket(Bucket=seeded.bucket)

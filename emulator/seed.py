@@ -99,7 +99,10 @@ def iam26_ocsf_finding(
 
 
 def finding_event(
-    finding: dict[str, Any], *, detail_type: str = "Security Hub Findings - Imported", time: str = "2026-11-27T06:05:00Z"
+    finding: dict[str, Any],
+    *,
+    detail_type: str = "Security Hub Findings - Imported",
+    time: str = "2026-11-27T06:05:00Z",
 ) -> dict[str, Any]:
     """The EventBridge event Security Hub sends for ``finding`` (one finding per event), as its user guide shows."""
     ocsf = detail_type == "Findings Imported V2"
@@ -194,6 +197,7 @@ class SeededAccount:
     topic_arn: str = ""
     bucket: str = ""
     function_arn: str = ""
+    lease_table: str = ""
 
 
 def upload(
@@ -329,6 +333,7 @@ def seed_demo_account(session: boto3.Session, now: datetime) -> SeededAccount:
     seeded.users["graphql-2027"] = appsync_domain(session, "ap-southeast-2", "graphql.example.com", graph["Arn"])
 
     seeded.topic_arn = session.client("sns", region_name="us-east-1").create_topic(Name="cert-cleanup")["TopicArn"]
+    seeded.lease_table = lease_table(session)
     seeded.bucket = "cert-cleanup-archive-123456789012"
     session.client("s3", region_name="us-east-1").create_bucket(Bucket=seeded.bucket)
     seeded.function_arn = deployed_function(session)  # just deployed: its first scheduled run tells people all

@@ -48,6 +48,10 @@ ACKNOWLEDGMENTS = {
         "are recorded in the function's logs and by CloudTrail. A separate access-log bucket would cost more "
         "than it tells."
     ),
+    "AwsSolutions::AwsSolutions-DDB3": (
+        "The run lease's table holds one item, rewritten by each run (who runs now, when the last run started): "
+        "nothing to restore to a point in time; a lost item is rebuilt by the next run."
+    ),
     "AwsSolutions::AwsSolutions-SQS3": (
         "The function's failure queue is itself its on-failure destination (a dead-letter queue for failed runs); "
         "an alarm notifies the topic when it receives a message. The organization digest's results queue has no "

@@ -41,7 +41,14 @@ def main() -> int:
             console.print(f"  {name:<20} user: {user}")
 
         # a daily schedule at a fixed time, as cron(0 6 * * ? *): the run below is the first after the deploy
-        os.environ.update({"SNS_TOPIC_ARN": seeded.topic_arn, "ARCHIVE_BUCKET": seeded.bucket, "SCHEDULE_KIND": "cron"})
+        os.environ.update(
+            {
+                "SNS_TOPIC_ARN": seeded.topic_arn,
+                "ARCHIVE_BUCKET": seeded.bucket,
+                "SCHEDULE_KIND": "cron",
+                "LEASE_TABLE": seeded.lease_table,
+            }
+        )
 
         from cert_cleanup.config import names
         from cert_cleanup.handler import lambda_handler

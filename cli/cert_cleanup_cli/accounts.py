@@ -20,6 +20,7 @@ from cert_cleanup.config.types import ACCOUNT_ID_PATTERN, check_region_names
 from cert_cleanup.errors import ConfigError
 from cert_cleanup.models import RunResult
 from cert_cleanup.run import RunOptions, cleanup
+from cert_cleanup_cli import coordination
 
 ROLE_NAME_PATTERN = re.compile(r"^[\w+=,.@-]{1,64}$")
 MAX_ACCOUNTS_AT_ONCE = 8
@@ -119,8 +120,10 @@ def run_in(
     dry_run: bool,
     regions: tuple[str, ...] | None = None,
     approved: frozenset[str] | None = None,
+    lease_table: str | None = None,
 ) -> list[RunResult]:
-    """The run in every target, a few at once, each with its own progress line on ``console``."""
+    """The run in every target, a few at once, each with its own progress line on ``console``. A run that may
+    delete holds the deployed function's run lease (coordination.py), or says why it cannot."""
     with Progress(
         TextColumn("{task.fields[target]}"),
         BarColumn(),
@@ -145,10 +148,19 @@ def run_in(
             def on_progress(service: str, region: str, done: int, total: int) -> None:
                 progress.update(task, completed=done, total=total, description=f"{service} {region}")
 
-            options = RunOptions.create(
-                account, dry_run=dry_run, on_progress=on_progress, regions=regions, approved=approved
-            )
-            return cleanup(settings, clients, options)
+            def work(run_id: str | None = None) -> RunResult:
+                options = RunOptions.create(
+                    account, dry_run=dry_run, on_progress=on_progress, regions=regions, approved=approved, run_id=run_id
+                )
+                return cleanup(settings, clients, options)
+
+            if dry_run:
+                return work()
+            found = coordination.find_table(clients, lease_table)
+            if found.table is None:
+                console.print(f"{target.label}: {found.note}", highlight=False)
+                return work()
+            return coordination.holding(clients, found.table, account, work)
 
         with ThreadPoolExecutor(max_workers=min(MAX_ACCOUNTS_AT_ONCE, len(chosen))) as pool:
             return list(pool.map(one, chosen))

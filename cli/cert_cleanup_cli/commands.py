@@ -23,7 +23,7 @@ from cert_cleanup import __version__
 from cert_cleanup.config import names
 from cert_cleanup.config.observability import logger
 from cert_cleanup.config.settings import Settings, refuse_removed
-from cert_cleanup.config.types import describe_errors
+from cert_cleanup.config.types import TABLE_NAME_PATTERN, describe_errors
 from cert_cleanup.errors import ConfigError
 from cert_cleanup.models import Action, RunResult
 from cert_cleanup.wording import plural
@@ -278,6 +278,16 @@ def run(
         ),
     ] = False,
     profile: Profile = None,
+    lease_table: Annotated[
+        str | None,
+        typer.Option(
+            metavar="TABLE",
+            envvar=names.ENV_CLI_LEASE_TABLE,
+            show_default=f"{names.ENV_CLI_LEASE_TABLE}, or the CertCleanup stack's {names.LEASE_TABLE_OUTPUT} output",
+            help="The deployed function's run-lease table: this run deletes only while it holds the lease, never while "
+            "the function runs.",
+        ),
+    ] = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", metavar="", help="Delete without asking.")] = False,
     as_json: AsJson = False,
     region: Annotated[list[str] | None, typer.Option("--region", "-r", hidden=True)] = None,
@@ -295,6 +305,8 @@ def run(
     options = _options(grace_days, expiry_warning_days, exempt_tag_key)
     options[names.ENV_ARCHIVE_BUCKET] = archive_bucket
     settings = _settings_or_exit(options)
+    if lease_table is not None and not TABLE_NAME_PATTERN.fullmatch(lease_table):
+        raise _usage_error(f"--lease-table: not a DynamoDB table name: {lease_table!r}")
     if settings.archive_bucket and delete_without_archive:
         raise _usage_error(
             f"--delete-without-archive: an archive bucket is set ({settings.archive_bucket}); choose one of the two"
@@ -328,7 +340,7 @@ def run(
         typer.confirm(_confirmation(len(candidates), settings, preview.account), abort=True, err=True)
         # Deleted: what was shown and approved, if the run proves it unused again; nothing else.
         approved = frozenset(row.certificate.id for row in candidates)
-    [result] = run_in(chosen, settings, stderr, dry_run=False, approved=approved)
+    [result] = run_in(chosen, settings, stderr, dry_run=False, approved=approved, lease_table=lease_table)
     _show([result], as_json)
     deleted = result.count(Action.DELETED)
     if deleted:

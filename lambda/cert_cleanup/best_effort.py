@@ -84,5 +84,6 @@ def run_step(name: str, step: Callable[[], T], deadline: Deadline, *, otherwise:
     thread.join(budget)
     if not box.finished:
         logger.warning("best-effort step timed out", step=name, budget_seconds=round(budget, 1))
-        return Outcome(warning=f"{name}: no answer within {budget:.0f} s, left unfinished so the summary goes out{tail}")
+        left = f"{name}: no answer within {budget:.0f} s, left unfinished so the summary goes out{tail}"
+        return Outcome(warning=left)
     return Outcome(value=box.value, warning=box.warning, finished=True)

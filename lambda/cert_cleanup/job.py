@@ -88,7 +88,7 @@ def handle(
     # A finding that happened before the latest run started was seen by that run; a schedule, a click or a
     # by-hand invoke always asks for a run.
     event_time = invocation.event_time if trigger is Trigger.FINDING else None
-    finished: Finished | None = None
+    runs: list[Finished] = []
     for _ in range(1 + MAX_FOLLOW_UPS):
         started = now or datetime.now(UTC)
         run_id = uuid.uuid4().hex
@@ -97,13 +97,15 @@ def handle(
             ddb, settings.lease_table, run_id=run_id, trigger=trigger, now=started, until=until, event_time=event_time
         )
         if not isinstance(got, lease.Taken):
-            if finished is not None:  # a follow-up another run took over: that run covers what was asked
+            if runs:  # a follow-up another run took over: that run covers what was asked
                 break
             return skipped(got, trigger)
+        finished: Finished | None = None
         try:
             finished = job.once(trigger, run_id, started, got.state.told_deployment)
         finally:
             released = release(ddb, settings.lease_table, run_id, started, finished)
+        runs.append(finished)
         if finished.result.failed or not released.requested:
             break
         if deadline.remaining() < FOLLOW_UP_MIN_SECONDS:
@@ -114,8 +116,7 @@ def handle(
         trigger = next(choice for choice in FOLLOW_UP_ORDER if choice.value in released.requested)
         event_time = None
         logger.info("follow-up run", trigger=trigger.value, requested=list(released.requested))
-    assert finished is not None  # the loop's first pass either ran or returned
-    return job.finish(finished)
+    return job.finish(*runs)
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,17 +204,27 @@ class Job:
             if settings.chat_topic_arn and result.told_because:  # before the email, which says if it failed
                 chat_topic = settings.chat_topic_arn
                 self._step(result, "chat post", lambda: tell_chat(later, chat_topic, result))
-            if publish_summary(self.clients.with_config(PUBLISH_CONFIG), settings.sns_topic_arn, result) and deployed_at is not None:
-                told = deployed_at.isoformat() if any(r.startswith(FIRST_RUN) for r in result.told_because) else None
+            published = publish_summary(self.clients.with_config(PUBLISH_CONFIG), settings.sns_topic_arn, result)
+            first_run_told = any(reason.startswith(FIRST_RUN) for reason in result.told_because)
+            if published and first_run_told and deployed_at is not None:
+                told = deployed_at.isoformat()
         return Finished(result, told)
 
-    def finish(self, finished: Finished) -> dict[str, Any]:
-        result = finished.result
+    def finish(self, first: Finished, *follow_ups: Finished) -> dict[str, Any]:
+        """The first run's document, with its follow-up runs' (each published on its own); fails if any failed."""
+        document = self._report(first.result)
+        if follow_ups:
+            document["follow_ups"] = [self._report(finished.result) for finished in follow_ups]
+        failed = [finished.result for finished in (first, *follow_ups) if finished.result.failed]
+        if failed:
+            raise RunFailed(failure_summary(failed[0]))
+        return document
+
+    def _report(self, result: RunResult) -> dict[str, Any]:
         document = result.as_dict()
         logger.info("run finished", counts=document["counts"], errors=len(result.errors), dry_run=result.dry_run)
         if result.failed:
             logger.error("run result", result=document)
-            raise RunFailed(failure_summary(result))
         return document
 
     def _step(self, result: RunResult, name: str, step: Any, otherwise: str = "") -> Any:
@@ -258,6 +269,9 @@ def publish_summary(clients: AwsClients, topic_arn: str, result: RunResult) -> b
         result.errors.append(failure)
         logger.error("summary not published", extra=run.log_fields(failure.as_dict()))
         return False
+    except (KeyError, TypeError, AttributeError) as exc:  # SNS took it (200) and said it oddly: it is published
+        logger.warning("summary published; SNS's answer had no MessageId", error=f"{type(exc).__name__}: {exc}")
+        return True
     logger.info("summary published", message_id=message_id, audience=result.audience)
     return True
 

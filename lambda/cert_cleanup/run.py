@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -348,7 +348,7 @@ NO_SUCH_ENTITY = "NoSuchEntity"
 
 def _retried(exc: ClientError) -> bool:
     """Whether botocore sent the call more than once before this answer (its ResponseMetadata.RetryAttempts)."""
-    metadata = exc.response.get("ResponseMetadata") or {}
+    metadata: Mapping[str, Any] = exc.response.get("ResponseMetadata") or {}
     return bool(metadata.get("RetryAttempts"))
 
 

@@ -28,6 +28,7 @@ def demo_account(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> Iterato
     seeded = seed_demo_account(boto3.Session(region_name="us-east-1"), datetime.now(UTC))
     monkeypatch.setenv("SNS_TOPIC_ARN", seeded.topic_arn)
     monkeypatch.setenv("ARCHIVE_BUCKET", seeded.bucket)
+    monkeypatch.setenv("LEASE_TABLE", seeded.lease_table)
     job.lambda_settings.cache_clear()
     job.default_clients.cache_clear()
     yield seeded

@@ -211,5 +211,6 @@ def _number(moment: datetime) -> dict[str, str]:
     return {"N": f"{moment.timestamp():.3f}"}
 
 
-def _time(value: dict[str, str]) -> datetime:
+def _time(value: Any) -> datetime:
+    """A time the item holds (epoch seconds, a DynamoDB number)."""
     return datetime.fromtimestamp(float(Decimal(value["N"])), UTC)

@@ -1,0 +1,95 @@
+"""The command line's part in "one run at a time": find the deployed function's run lease and hold it while
+``run`` deletes (aws/lease.py), or say plainly that it cannot.
+
+Where the lease is: ``--lease-table`` (or CERT_CLEANUP_LEASE_TABLE), else the ``LeaseTableName`` output of the
+stack this repository's app deploys (``CertCleanup``) in the account's home region. A person's run is a run by
+hand: when the function is running, nothing is deleted and the person is told to try again once it has ended.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from botocore.exceptions import ClientError
+
+from cert_cleanup.aws import lease
+from cert_cleanup.aws.clients import AWS_ERRORS, AwsClients, error_code, error_message
+from cert_cleanup.config import names
+from cert_cleanup.models import FailedLookup, RunResult
+
+STACK_NAME = "CertCleanup"  # app.py's single-account stack
+# A person's run holds the lease at most this long: a crashed command line frees it by then.
+HOLD = timedelta(minutes=30)
+BUSY = "RunInProgress"
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    """The lease table, or None with why it was not found."""
+
+    table: str | None
+    note: str = ""
+
+
+def find_table(clients: AwsClients, given: str | None) -> Found:
+    """The deployed function's lease table: the one given, or the stack's output in the home region."""
+    if given:
+        return Found(given)
+    region = clients.home_region
+    try:
+        stacks = clients.client("cloudformation").describe_stacks(StackName=STACK_NAME)["Stacks"]
+    except ClientError as exc:
+        why = (
+            f"no stack {STACK_NAME} in {region}"
+            if error_code(exc) == "ValidationError"
+            else f"the stack {STACK_NAME} could not be read ({error_code(exc)}: {error_message(exc)})"
+        )
+        return Found(None, _not_found(why))
+    except AWS_ERRORS as exc:
+        return Found(None, _not_found(f"the stack {STACK_NAME} could not be read ({error_code(exc)})"))
+    for output in stacks[0].get("Outputs", []) if stacks else []:
+        if output.get("OutputKey") == names.LEASE_TABLE_OUTPUT:
+            return Found(str(output["OutputValue"]))
+    return Found(None, _not_found(f"the stack {STACK_NAME} in {region} has no {names.LEASE_TABLE_OUTPUT} output"))
+
+
+def _not_found(why: str) -> str:
+    return (
+        f"the deployed function's run lease was not found ({why}): if the function runs now, both runs may act at "
+        f"once (each certificate is still deleted once); pass --lease-table (or {names.ENV_CLI_LEASE_TABLE}) where it "
+        "was deployed under another stack name"
+    )
+
+
+def holding(clients: AwsClients, table: str, account: str, work: Callable[[str], RunResult]) -> RunResult:
+    """Run ``work(run_id)`` holding the lease; if another run holds it, nothing runs and the result says so."""
+    ddb = clients.client("dynamodb")
+    now = datetime.now(UTC)
+    run_id = uuid.uuid4().hex
+    try:
+        got = lease.acquire(ddb, table, run_id=run_id, trigger="by-hand", now=now, until=now + HOLD)
+    except AWS_ERRORS as exc:
+        message = (
+            f"the run lease {table} could not be taken ({error_code(exc)}: {error_message(exc)}); nothing was "
+            "deleted: your credentials need dynamodb:GetItem and dynamodb:UpdateItem on it"
+        )
+        return _refused(account, clients.home_region, error_code(exc), message)
+    if isinstance(got, lease.Busy):
+        message = f"another cert-cleanup run is in progress: {got.holder.describe()}; nothing was deleted: try again "
+        return _refused(account, clients.home_region, BUSY, message + "once it has ended")
+    assert isinstance(got, lease.Taken)  # a run by hand is never "covered"
+    try:
+        return work(run_id)
+    finally:
+        with contextlib.suppress(*AWS_ERRORS):  # not released: it ends at its expiry (HOLD)
+            lease.release(ddb, table, run_id=run_id, since=now)
+
+
+def _refused(account: str, region: str, code: str, message: str) -> RunResult:
+    result = RunResult(run_id="-", account=account, account_label=None, dry_run=True, started_at=datetime.now(UTC))
+    result.errors.append(FailedLookup("dynamodb", region, "RunLease", code, message))
+    return result

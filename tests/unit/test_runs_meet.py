@@ -1,0 +1,410 @@
+"""Runs that meet, and answers that go wrong: one run at a time acts on the account (the run lease), each deletion is
+told once, a certificate gone mid-run is not a failure, and the summary of a run that deleted always goes out.
+
+The runs overlap for real: threads, each with its own clients, against one in-process AWS (moto's DynamoDB, whose
+ConditionExpression evaluation is what the lease rests on)."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from botocore.exceptions import ReadTimeoutError
+
+from cert_cleanup import best_effort, job, run
+from cert_cleanup.aws.clients import AwsClients
+from cert_cleanup.config import names
+from cert_cleanup.errors import RunFailed
+from emulator import seed
+from tests.support import ACCOUNT, CONTEXT, FAST_RETRIES, SCHEDULED, Fake, every_call, new_session, summary_settings
+
+pytestmark = pytest.mark.safety
+
+BUCKET = "archive-bucket"
+
+
+def _lease(aws: Fake, **values: Any) -> Any:
+    """Settings as deployed: a topic, the run lease, an archive bucket."""
+    aws.session.client("s3").create_bucket(Bucket=BUCKET)
+    deployed = {"LEASE_TABLE": seed.lease_table(aws.session), "ARCHIVE_BUCKET": BUCKET, "UPDATE_FINDINGS": "false"}
+    return summary_settings(aws.session, **{**deployed, **values})
+
+
+def _sent(aws: Fake) -> list[dict[str, Any]]:
+    """Every summary published to the results topic: its JSON and audience."""
+    from moto.sns.models import sns_backends
+
+    topics = sns_backends[ACCOUNT]["us-east-1"].topics
+    [topic] = [topic for arn, topic in topics.items() if arn.endswith(":cert-cleanup")]
+    return [
+        {
+            "document": json.loads(json.loads(sent[1])["sqs"]),  # what machines receive
+            "audience": (sent[3] or {})[names.AUDIENCE_ATTRIBUTE]["Value"],
+        }
+        for sent in topic.sent_notifications
+    ]
+
+
+def _deletions_told(aws: Fake) -> list[str]:
+    """Each certificate a published summary says its run deleted, once per summary."""
+    return [
+        row["name"] for sent in _sent(aws) for row in sent["document"]["certificates"] if row["action"] == "deleted"
+    ]
+
+
+def _archived(aws: Fake) -> list[str]:
+    listed = aws.session.client("s3").list_objects_v2(Bucket=BUCKET).get("Contents", [])
+    return sorted(item["Key"] for item in listed)
+
+
+def _now_event(event: dict[str, Any], at: datetime) -> dict[str, Any]:
+    return {**event, "time": at.strftime("%Y-%m-%dT%H:%M:%SZ")}
+
+
+def _own_clients() -> AwsClients:
+    """A run's own clients, as a separate Lambda execution environment has."""
+    return AwsClients(new_session("us-east-1"), FAST_RETRIES)
+
+
+def test_a_burst_of_finding_events_during_a_scheduled_run_causes_at_most_one_more_run(aws: Fake) -> None:
+    # Given three expired unused certificates, the deployed settings, and a scheduled run that is in the middle of
+    # its deletions (held at its first delete)
+    for name in ("old-a", "old-b", "old-c"):
+        aws.certificate(name, days=-30)
+    config = _lease(aws)
+    at_delete, go_on = threading.Event(), threading.Event()
+    scheduled_clients = _own_clients()
+    held = threading.Lock()
+
+    def hold_the_first_delete(**_: Any) -> None:
+        if held.acquire(blocking=False):
+            at_delete.set()
+            assert go_on.wait(60)
+
+    scheduled_clients._session.register("before-call.iam.DeleteServerCertificate", hold_the_first_delete)
+    with every_call() as calls, ThreadPoolExecutor(max_workers=17) as pool:
+        scheduled = pool.submit(job.handle, SCHEDULED, CONTEXT, settings=config, clients=scheduled_clients)
+        assert at_delete.wait(60)
+        # When a burst of 100 IAM.26 finding events arrives, one ASFF and one OCSF per finding, from 16 invocations
+        # at once, each with its own clients
+        later = datetime.now(UTC) + timedelta(seconds=1)
+        asff = _now_event(seed.finding_event(seed.iam26_finding(ACCOUNT)), later)
+        ocsf = _now_event(
+            seed.finding_event(seed.iam26_ocsf_finding(ACCOUNT), detail_type="Findings Imported V2"), later
+        )
+        burst = [asff, ocsf] * 50
+        answers = list(
+            pool.map(lambda event: job.handle(event, CONTEXT, settings=config, clients=_own_clients()), burst)
+        )
+        go_on.set()
+        document = scheduled.result(timeout=120)
+
+    # Then every event of the burst returned at once, successfully, saying which run is in progress
+    assert {answer["skipped"] for answer in answers} == {True}
+    assert {answer["running_run_id"] for answer in answers} == {document["run_id"]}
+    assert all("another cert-cleanup run is in progress" in answer["reason"] for answer in answers)
+    # And the scheduled run deleted all three and ran exactly once more, for the burst (which deleted nothing)
+    assert document["counts"]["deleted"] == 3
+    [follow_up] = document["follow_ups"]
+    assert follow_up["counts"]["deleted"] == 0
+    assert calls["iam.ListServerCertificates"] == 2
+    # And each deletion was told once, archived once, and nothing is left
+    assert sorted(_deletions_told(aws)) == ["old-a", "old-b", "old-c"]
+    assert [sent["audience"] for sent in _sent(aws)] == ["people", "machines"]
+    assert len(_archived(aws)) == 3
+    assert aws.names_left() == set()
+
+
+def test_with_every_run_told_a_burst_is_not_told_once_per_event(aws: Fake) -> None:
+    # Given TELL_PEOPLE=every-run and a run in progress
+    aws.certificate("old", days=-30)
+    config = _lease(aws, TELL_PEOPLE="every-run")
+    at_delete, go_on = threading.Event(), threading.Event()
+    clients = _own_clients()
+
+    def hold(**_: Any) -> None:
+        at_delete.set()
+        assert go_on.wait(60)
+
+    clients._session.register("before-call.iam.DeleteServerCertificate", hold)
+    with ThreadPoolExecutor(max_workers=9) as pool:
+        scheduled = pool.submit(job.handle, SCHEDULED, CONTEXT, settings=config, clients=clients)
+        assert at_delete.wait(60)
+        event = _now_event(seed.finding_event(seed.iam26_finding(ACCOUNT)), datetime.now(UTC) + timedelta(seconds=1))
+        list(pool.map(lambda e: job.handle(e, CONTEXT, settings=config, clients=_own_clients()), [event] * 20))
+        go_on.set()
+        scheduled.result(timeout=120)
+
+    # Then people were told once per run (the scheduled one and its one follow-up), not once per event
+    assert [sent["audience"] for sent in _sent(aws)] == ["people", "people"]
+
+
+def test_a_finding_the_latest_run_already_saw_starts_no_run(aws: Fake) -> None:
+    # Given a scheduled run that ended, and a finding updated before it started
+    aws.certificate("old", days=-30)
+    config = _lease(aws)
+    before = datetime.now(UTC) - timedelta(minutes=5)
+    job.handle(SCHEDULED, CONTEXT, settings=config, clients=aws.clients)
+    aws.count_calls()
+
+    # When the finding's event arrives late
+    answer = job.handle(_now_event(seed.finding_event(seed.iam26_finding(ACCOUNT)), before), CONTEXT, settings=config)
+
+    # Then it is covered, and no run lists anything
+    assert answer["skipped"] is True
+    assert answer["reason"].startswith("already covered: the latest run started at ")
+    assert aws.calls[("iam", "us-east-1", "ListServerCertificates")] == 0
+
+
+def test_a_run_by_hand_during_a_run_is_told_plainly_and_does_not_fail(aws: Fake) -> None:
+    # Given a run in progress
+    aws.certificate("old", days=-30)
+    config = _lease(aws)
+    at_delete, go_on = threading.Event(), threading.Event()
+    clients = _own_clients()
+
+    def hold(**_: Any) -> None:
+        at_delete.set()
+        assert go_on.wait(60)
+
+    clients._session.register("before-call.iam.DeleteServerCertificate", hold)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        scheduled = pool.submit(job.handle, SCHEDULED, CONTEXT, settings=config, clients=clients)
+        assert at_delete.wait(60)
+        # When a person invokes by hand
+        answer = job.handle({}, CONTEXT, settings=config, clients=_own_clients())
+        go_on.set()
+        document = scheduled.result(timeout=120)
+
+    # Then they are told which run is in progress and to invoke again; nothing failed, nothing was recorded
+    assert answer["skipped"] is True
+    assert answer["running_run_id"] == document["run_id"]
+    assert answer["reason"].endswith("nothing was done: invoke again once it has ended")
+    assert "follow_ups" not in document
+
+
+def test_an_expired_lease_of_a_crashed_run_is_taken_over(aws: Fake) -> None:
+    # Given a lease left by a run that timed out (expired a second ago)
+    aws.certificate("old", days=-30)
+    config = _lease(aws)
+    gone = datetime.now(UTC) - timedelta(seconds=1)
+    aws.session.client("dynamodb").put_item(
+        TableName=config.lease_table,
+        Item={
+            "pk": {"S": "run"},
+            "holder": {"S": "crashed"},
+            "holder_trigger": {"S": "schedule"},
+            "holder_since": {"N": str((gone - timedelta(minutes=11)).timestamp())},
+            "expires_at": {"N": str(gone.timestamp())},
+        },
+    )
+
+    # When the next scheduled run starts
+    document = job.handle(SCHEDULED, CONTEXT, settings=config, clients=aws.clients)
+
+    # Then it runs
+    assert document["counts"]["deleted"] == 1
+
+
+def test_a_lease_that_cannot_be_read_stops_the_run_before_anything_is_deleted(aws: Fake) -> None:
+    # Given the lease table refusing the function (a missing grant, a throttle after retries)
+    aws.certificate("old", days=-30)
+    config = _lease(aws)
+    aws.fail("dynamodb", "GetItem", "AccessDeniedException", "not allowed", status=400)
+
+    # When a run starts, it cannot know whether another one is acting: it fails, visibly, and deletes nothing
+    with pytest.raises(Exception, match="AccessDeniedException"):
+        job.handle(SCHEDULED, CONTEXT, settings=config, clients=aws.clients)
+    assert aws.names_left() == {"old"}
+
+
+def test_a_certificate_that_vanishes_before_its_tag_read_is_already_gone_and_the_run_goes_on(aws: Fake) -> None:
+    # Given two expired unused certificates, one of them deleted by someone else right after the listing
+    aws.certificate("vanishes", days=-30)
+    aws.certificate("old", days=-30)
+
+    def delete_after_listing(**_: Any) -> None:
+        if "vanishes" in aws.names_left():
+            aws.iam.delete_server_certificate(ServerCertificateName="vanishes")
+
+    aws.hook("after-call.iam.ListServerCertificates", delete_after_listing)
+
+    # When a run reads their tags (no archive: ListServerCertificateTags)
+    document = job.handle(SCHEDULED, CONTEXT, settings=summary_settings(aws.session), clients=aws.clients)
+
+    # Then the vanished one is already gone (not a failed lookup), and the other is deleted; the run did not fail
+    rows = {row["name"]: row for row in document["certificates"]}
+    assert (rows["vanishes"]["action"], rows["old"]["action"]) == ("already_gone", "deleted")
+    assert document["errors"] == []
+    assert document["counts"]["deleted"] == 1
+
+
+def test_an_ambiguous_delete_is_this_runs_deletion_and_is_told(aws: Fake) -> None:
+    # Given a finding-started run (told only what it deleted itself), and a delete whose answer is lost: IAM deleted
+    # the certificate, the connection timed out, botocore retried, and IAM answered NoSuchEntity
+    aws.certificate("old", days=-30)
+    config = _lease(aws)
+    lost: list[str] = []
+
+    def delete_then_lose_the_answer(**_: Any) -> None:
+        if not lost:
+            lost.append("old")
+            aws.iam.delete_server_certificate(ServerCertificateName="old")
+            raise ReadTimeoutError(endpoint_url="https://iam.amazonaws.com/")
+
+    aws.hook("before-send.iam.DeleteServerCertificate", delete_then_lose_the_answer)
+    event = _now_event(seed.finding_event(seed.iam26_finding(ACCOUNT)), datetime.now(UTC))
+
+    # When the run deletes it
+    document = job.handle(event, CONTEXT, settings=config, clients=aws.clients)
+
+    # Then it is this run's deletion, archived, and told to a person
+    [row] = document["certificates"]
+    assert (row["action"], row["delete_answer"]) == ("deleted", "gone_on_retry")
+    assert row["reason"].endswith(run.GONE_ON_RETRY)
+    assert row["archived_to"].startswith(f"s3://{BUCKET}/")
+    assert document["told_because"] == ["1 certificate deleted"]
+    assert _deletions_told(aws) == ["old"]
+
+
+def test_a_delete_answered_no_such_entity_at_once_is_someone_elses(aws: Fake) -> None:
+    # Given IAM answering NoSuchEntity to the first and only attempt (someone deleted it after the check)
+    aws.certificate("old", days=-30)
+    aws.fail("iam", "DeleteServerCertificate", "NoSuchEntity", "gone", status=404)
+    document = job.handle(SCHEDULED, CONTEXT, settings=summary_settings(aws.session), clients=aws.clients)
+    [row] = document["certificates"]
+    assert row["action"] == "already_gone"
+    assert document["counts"]["deleted"] == 0
+
+
+@pytest.mark.parametrize(
+    ("service", "operation", "answer"),
+    [
+        ("securityhub", "GetFindings", {}),  # no Findings
+        ("config", "DescribeConfigRules", {}),  # no ConfigRules
+        ("lambda", "GetFunctionConfiguration", {"FunctionName": "cert-cleanup"}),  # no LastModified
+    ],
+    ids=["GetFindings", "DescribeConfigRules", "GetFunctionConfiguration"],
+)
+def test_a_malformed_answer_to_a_best_effort_step_never_costs_the_summary(
+    aws: Fake, service: str, operation: str, answer: dict[str, Any]
+) -> None:
+    # Given a run that deletes, with Security Hub, AWS Config and the first-run check all on
+    aws.certificate("old", days=-30)
+    config = _lease(aws, UPDATE_FINDINGS="true")
+    aws.session.client("securityhub").enable_security_hub()
+    aws.respond(service, operation, answer)
+
+    # When it runs
+    document = job.handle(SCHEDULED, CONTEXT, settings=config, clients=aws.clients)
+
+    # Then the deletion is published and told, and the malformed answer is a warning
+    assert _deletions_told(aws) == ["old"]
+    assert document["counts"]["deleted"] == 1
+    assert any(operation in warning or "KeyError" in warning for warning in document["warnings"]), document["warnings"]
+
+
+def test_a_malformed_chat_answer_is_a_warning_and_the_email_still_goes(aws: Fake) -> None:
+    # Given a chat topic whose Publish answers 200 without a MessageId
+    aws.certificate("old", days=-30)
+    chat = aws.session.client("sns").create_topic(Name="chat")["TopicArn"]
+    config = _lease(aws, CHAT_TOPIC_ARN=chat)
+
+    def no_message_id(params: dict[str, Any], **_: Any) -> Any:
+        if chat in str(params.get("body")):
+            from botocore.awsrequest import AWSResponse, HTTPHeaders
+
+            return AWSResponse("https://fake", 200, HTTPHeaders(), None), {}
+        return None
+
+    aws.hook("before-call.sns.Publish", no_message_id)
+
+    document = job.handle(SCHEDULED, CONTEXT, settings=config, clients=aws.clients)
+
+    assert _deletions_told(aws) == ["old"]
+    assert any(warning.startswith("chat post failed (KeyError") for warning in document["warnings"])
+
+
+def test_a_hung_best_effort_step_is_left_behind_and_the_summary_goes_out_in_time(aws: Fake) -> None:
+    # Given an invocation with little time left (the reserve for the publish plus two seconds), and AWS Config's
+    # endpoint hanging far longer than that
+    aws.certificate("old", days=-30)
+    config = _lease(aws, UPDATE_FINDINGS="false")
+    release = threading.Event()
+
+    def hang(**_: Any) -> None:
+        release.wait(30)
+
+    aws.hook("before-send.config-service.DescribeConfigRules", hang)
+    ends_at = time.monotonic() + best_effort.RESERVED_SECONDS + 2
+    context = SimpleNamespace(
+        **vars(CONTEXT), get_remaining_time_in_millis=lambda: int((ends_at - time.monotonic()) * 1000)
+    )
+
+    # When the run deletes and asks AWS Config to re-evaluate
+    try:
+        document = job.handle(SCHEDULED, context, settings=config, clients=aws.clients)
+    finally:
+        release.set()
+
+    # Then the step was given what was left before the reserve, abandoned, and the summary went out
+    assert any("AWS Config re-evaluation: no answer within" in warning for warning in document["warnings"])
+    assert _deletions_told(aws) == ["old"]
+    assert time.monotonic() < ends_at - best_effort.RESERVED_SECONDS + 5
+
+
+def test_a_step_that_raises_anything_is_a_warning() -> None:
+    deadline = best_effort.Deadline(time.monotonic() + 600)
+
+    def broken() -> None:
+        raise RuntimeError("a bug")
+
+    outcome = best_effort.run_step("the step", broken, deadline)
+    assert (outcome.value, outcome.warning) == (None, "the step failed (RuntimeError: a bug)")
+
+
+def test_with_no_time_left_a_step_is_not_attempted() -> None:
+    called: list[bool] = []
+    outcome = best_effort.run_step("the step", lambda: called.append(True), best_effort.Deadline(time.monotonic()))
+    assert called == []
+    assert "not attempted" in str(outcome.warning)
+
+
+def test_the_first_run_after_a_deploy_is_told_once_even_when_two_runs_fall_in_its_window(aws: Fake) -> None:
+    # Given a stack update 30 minutes before a scheduled run (a rate(1 day) schedule's first-run window is one day
+    # plus one hour), and the next scheduled run one day later: both fall in the window
+    aws.certificate("valid", days=200)
+    config = _lease(aws, SCHEDULE_KIND="rate")
+    now = datetime.now(UTC)
+    aws.deploy_function(at=now - timedelta(minutes=30))
+
+    first = job.handle(SCHEDULED, CONTEXT, settings=config, clients=aws.clients, now=now)
+    second = job.handle(SCHEDULED, CONTEXT, settings=config, clients=aws.clients, now=now + timedelta(days=1))
+
+    # Then only the first says so
+    assert first["told_because"][0].startswith("the first scheduled run since cert-cleanup was deployed")
+    assert second["told_because"] == []
+
+
+def test_exempt_tag_keys_match_as_iam_matches_them(aws: Fake) -> None:
+    # IAM's condition keys are case-insensitive: the role's Deny on aws:ResourceTag/cert-cleanup:exempt covers
+    # Cert-Cleanup:Exempt too, so the code must keep it as well
+    aws.certificate("kept", days=-30, tags={"Cert-Cleanup:Exempt": "TRUE"})
+    document = job.handle(SCHEDULED, CONTEXT, settings=summary_settings(aws.session), clients=aws.clients)
+    [row] = document["certificates"]
+    assert row["action"] == "exempt"
+    assert aws.names_left() == {"kept"}
+
+
+def test_a_run_whose_publish_fails_fails_visibly(aws: Fake) -> None:
+    aws.certificate("old", days=-30)
+    config = _lease(aws)
+    aws.fail("sns", "Publish", "AuthorizationError", "no", status=403)
+    with pytest.raises(RunFailed, match="sns Publish"):
+        job.handle(SCHEDULED, CONTEXT, settings=config, clients=aws.clients)
