@@ -364,3 +364,62 @@ def test_a_narrow_terminal_gets_one_short_block_per_certificate(
         [head] = [line for line in lines if line.startswith("a-rather-long-certificate-name-2025")]
         assert "in_use" in head
         assert any(line.strip().startswith("used by elasticloadbalancing eu-west-1") for line in lines)
+
+
+# --- run and the deployed function's run lease --------------------------------------------------------
+
+
+def _held_by_the_function(aws: Fake) -> str:
+    """The lease table with the deployed function's run holding it now."""
+    from datetime import UTC, datetime, timedelta
+
+    from cert_cleanup.aws import lease
+
+    table = seed.lease_table(aws.session)
+    now = datetime.now(UTC)
+    lease.acquire(
+        aws.session.client("dynamodb"),
+        table,
+        run_id="scheduled-run",
+        trigger="schedule",
+        now=now,
+        until=now + timedelta(minutes=10),
+    )
+    return table
+
+
+def test_run_deletes_nothing_while_the_function_holds_the_lease_and_says_so(account: Fake) -> None:
+    # Given the function running now, its lease named by the environment
+    table = _held_by_the_function(account)
+    # When a person runs with --yes
+    outcome, _ = invoke(["run", "--yes", "--archive-bucket", BUCKET], env={"CERT_CLEANUP_LEASE_TABLE": table})
+    # Then nothing is deleted, the exit code says it failed, and the person reads which run holds it
+    assert outcome.exit_code == cli.ExitCode.FAILED, outcome.output
+    assert "another cert-cleanup run is in progress: run scheduled-run (started by schedule" in said(outcome)
+    assert account.names_left() == {"old", "fresh"}
+
+
+def test_run_holds_the_lease_it_is_given_and_releases_it(account: Fake) -> None:
+    table = seed.lease_table(account.session)
+    outcome, _ = invoke(["run", "--yes", "--archive-bucket", BUCKET, "--lease-table", table])
+    assert outcome.exit_code == cli.ExitCode.OK, outcome.output
+    assert account.names_left() == {"fresh"}
+    item = account.session.client("dynamodb").get_item(TableName=table, Key={"pk": {"S": "run"}})["Item"]
+    assert "holder" not in item  # released
+    assert "last_started" in item
+
+
+def test_run_says_plainly_when_it_cannot_find_the_lease(account: Fake) -> None:
+    # Given no --lease-table and no CertCleanup stack in the region
+    outcome, _ = invoke(["run", "--yes", "--archive-bucket", BUCKET], env={"CERT_CLEANUP_LEASE_TABLE": ""})
+    # Then it says so, and runs as before (each certificate is still deleted once)
+    assert "the deployed function's run lease was not found (no stack CertCleanup in us-east-1)" in said(outcome)
+    assert outcome.exit_code == cli.ExitCode.OK, outcome.output
+    assert account.names_left() == {"fresh"}
+
+
+def test_a_bad_lease_table_is_refused_before_any_aws_call(account: Fake) -> None:
+    outcome, calls = invoke(["run", "--yes", "--archive-bucket", BUCKET, "--lease-table", "my table"])
+    assert outcome.exit_code == cli.ExitCode.USAGE
+    assert "--lease-table: not a DynamoDB table name: 'my table'" in said(outcome)
+    assert calls == 0
