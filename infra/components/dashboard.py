@@ -27,6 +27,7 @@ STATES = (
     Action.GRACE_PERIOD,
     Action.WOULD_DELETE,
     Action.DELETED,
+    Action.ALREADY_GONE,
     Action.EXEMPT,
     Action.VALID,
 )

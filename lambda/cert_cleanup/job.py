@@ -380,8 +380,9 @@ def permissions(
     chat: bool = False,
 ) -> tuple[Permission, ...]:
     """Every permission the calls of an invocation need with these settings, as each module declares them."""
-    needed = [*lease.PERMISSIONS, *inventory.PERMISSIONS, *search.PERMISSIONS]
+    needed = [*inventory.PERMISSIONS, *search.PERMISSIONS]
     needed += [permission for consumer in search.CONSUMERS for permission in consumer.PERMISSIONS]
+    needed += lease.PERMISSIONS
     needed += publish.PERMISSIONS
     needed += aws_archive.PERMISSIONS if archive else inventory.TAG_PERMISSIONS
     if reevaluate_config_rule:

@@ -69,6 +69,8 @@ class Resolver:
     def attribute(self, logical_id: str, attribute: str) -> str:
         resource = self.template["Resources"][logical_id]
         service = resource["Type"].split("::")[1].lower()
+        if attribute == "Arn" and service == "dynamodb":  # a table's ARN ends in its name: what Ref gives
+            return f"arn:{self.partition}:dynamodb:{self.region}:{self.account}:table/{self.ref(logical_id)}"
         if attribute == "Arn" and logical_id in self.physical:
             known = self.physical[logical_id]
             return f"arn:{self.partition}:s3:::{known}" if service == "s3" else known

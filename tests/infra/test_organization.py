@@ -156,6 +156,7 @@ def test_member_is_the_same_least_privilege_function(member: dict[str, Any]) -> 
     assert set(statements) == {
         "DiscoverCertificatesAndTheirUsers",
         "ReadArchiveAndDeleteServerCertificates",
+        "OneRunAtATime",
         "WriteOwnLogs",
         "PublishSummary",
         "ReportFailedRun",

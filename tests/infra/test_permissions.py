@@ -137,6 +137,8 @@ def _resources(aws: Fake, call: dict[str, Any]) -> list[str]:
         return [arns[name] for name in params["ConfigRuleNames"]]
     if action.startswith("securityhub:"):
         return [HUB_V2 if call["operation"].endswith("V2") else HUB]
+    if action.startswith("dynamodb:"):
+        return [f"arn:aws:dynamodb:{call['region']}:{ACCOUNT}:table/{params['TableName']}"]
     return ["*"]
 
 
@@ -169,6 +171,8 @@ def _check(aws: Fake, template: dict[str, Any], resolve: Resolver, event: dict[s
     }
     settings = Settings.from_env(environment, require_topic=True)
     assert settings.read_account_alias is alias
+    assert settings.lease_table is not None
+    seed.lease_table(aws.session, settings.lease_table)  # the stack's table, named as the template resolves it
     calls = _calls(aws)
 
     job.handle(event, CONTEXT, settings=settings, clients=aws.clients)

@@ -209,6 +209,12 @@ def expected_statements(template: Template) -> list[dict[str, Any]]:
             },
         },
         {
+            "Sid": "OneRunAtATime",
+            "Effect": "Allow",
+            "Action": ["dynamodb:GetItem", "dynamodb:UpdateItem"],
+            "Resource": {"Fn::GetAtt": [ref("AWS::DynamoDB::Table"), "Arn"]},
+        },
+        {
             "Sid": "PublishSummary",
             "Effect": "Allow",
             "Action": "sns:Publish",
@@ -409,6 +415,7 @@ def test_only_the_archive_and_delete_statements_can_write_outside_logs_and_repor
         "s3:PutObject",
         "config:StartConfigRulesEvaluation",
         "securityhub:BatchUpdateFindings",  # the note and workflow only: tests/infra/test_permissions.py
+        "dynamodb:UpdateItem",  # the run lease's one item only
         "xray:PutTraceSegments",
         "xray:PutTelemetryRecords",
     }
@@ -428,11 +435,13 @@ def test_environment_comes_from_the_shared_names_and_the_function_accepts_it(tem
     assert "ARCHIVE_PREFIX" not in environment
     assert environment[names.ENV_SNS_TOPIC_ARN] == {"Ref": results_topic(template)}
     assert environment[names.ENV_ARCHIVE_BUCKET] == {"Ref": logical_id(template, "AWS::S3::Bucket")}
+    assert environment[names.ENV_LEASE_TABLE] == {"Ref": logical_id(template, "AWS::DynamoDB::Table")}
     # What CloudFormation will resolve, the function's own settings rules accept
     resolved = {
         **{key: value for key, value in environment.items() if isinstance(value, str)},
         names.ENV_SNS_TOPIC_ARN: "arn:aws:sns:eu-west-1:123456789012:CertCleanup-Topic",
         names.ENV_ARCHIVE_BUCKET: "certcleanup-archivebucket-1a2b3c",
+        names.ENV_LEASE_TABLE: "CertCleanup-RunLease1A2B3C-XYZ",
     }
     settings = Settings.from_env(resolved, require_topic=True)
     assert settings.grace_days == 7
@@ -444,7 +453,15 @@ def test_environment_comes_from_the_shared_names_and_the_function_accepts_it(tem
 
 def test_outputs(template: Template) -> None:
     outputs = template.find_outputs("*")
-    assert set(outputs) == {"TopicArn", "AlarmTopicArn", "DashboardName", "FunctionName", "ArchiveBucketName"}
+    assert set(outputs) == {
+        "TopicArn",
+        "AlarmTopicArn",
+        "DashboardName",
+        "FunctionName",
+        "LeaseTableName",
+        "ArchiveBucketName",
+    }
+    assert outputs["LeaseTableName"]["Value"] == {"Ref": logical_id(template, "AWS::DynamoDB::Table")}
 
 
 def test_without_archive_there_is_no_bucket_and_no_s3_permission() -> None:
