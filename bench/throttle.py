@@ -24,7 +24,7 @@ import boto3
 
 from bench.scale import SEED_CONFIG
 from emulator.process import Emulator, running
-from emulator.seed import deployed_function
+from emulator.seed import deployed_function, lease_table
 from emulator.seed_certs import make_certificate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -61,7 +61,11 @@ def seed(emulator: Emulator, case: ThrottleCase) -> dict[str, str]:
     bucket = "cert-cleanup-throttle-bench"
     session.client("s3", config=SEED_CONFIG).create_bucket(Bucket=bucket)
     deployed_function(session)
-    return {"SNS_TOPIC_ARN": topic, **({"ARCHIVE_BUCKET": bucket} if case.archive else {})}
+    return {
+        "SNS_TOPIC_ARN": topic,
+        "LEASE_TABLE": lease_table(session),
+        **({"ARCHIVE_BUCKET": bucket} if case.archive else {}),
+    }
 
 
 def run(emulator: Emulator, case: ThrottleCase) -> dict[str, Any]:

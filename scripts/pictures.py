@@ -209,7 +209,12 @@ def demo_account() -> Iterator[Any]:
             }
         )
         os.environ.update(  # as make demo: a daily schedule at a fixed time
-            {"SNS_TOPIC_ARN": seeded.topic_arn, "ARCHIVE_BUCKET": seeded.bucket, "SCHEDULE_KIND": "cron"}
+            {
+                "SNS_TOPIC_ARN": seeded.topic_arn,
+                "ARCHIVE_BUCKET": seeded.bucket,
+                "SCHEDULE_KIND": "cron",
+                "LEASE_TABLE": seeded.lease_table,
+            }
         )
         yield SimpleNamespace(session=session, seeded=seeded, emulator=emulator)
 
