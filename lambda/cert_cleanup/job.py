@@ -130,8 +130,9 @@ class Finished:
 def release(ddb: Any, table: str, run_id: str, started: datetime, finished: Finished | None) -> lease.Released:
     """Free the lease; a failure is logged (the lease then ends at its expiry), never the run's failure."""
     told = finished.told_deployment if finished else None
+    covers = finished is not None and not finished.result.dry_run and not finished.result.failed
     try:
-        released = lease.release(ddb, table, run_id=run_id, since=started, told_deployment=told)
+        released = lease.release(ddb, table, run_id=run_id, since=started, covers=covers, told_deployment=told)
     except AWS_ERRORS as exc:
         logger.error("run lease not released; it ends at its expiry", code=error_code(exc), run_id=run_id)
         return lease.Released(requested=())

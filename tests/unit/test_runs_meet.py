@@ -408,3 +408,16 @@ def test_a_run_whose_publish_fails_fails_visibly(aws: Fake) -> None:
     aws.fail("sns", "Publish", "AuthorizationError", "no", status=403)
     with pytest.raises(RunFailed, match="sns Publish"):
         job.handle(SCHEDULED, CONTEXT, settings=config, clients=aws.clients)
+
+
+def test_a_dry_run_covers_no_finding(aws: Fake) -> None:
+    # Given a dry run by hand that ended, and a finding updated before it started
+    aws.certificate("old", days=-30)
+    config = _lease(aws)
+    before = datetime.now(UTC) - timedelta(minutes=5)
+    job.handle({"dry_run": True}, CONTEXT, settings=config, clients=aws.clients)
+
+    # When the finding's event arrives late, it still runs: the dry run deleted nothing
+    document = job.handle(_now_event(seed.finding_event(seed.iam26_finding(ACCOUNT)), before), CONTEXT, settings=config)
+
+    assert document["counts"]["deleted"] == 1

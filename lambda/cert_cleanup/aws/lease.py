@@ -182,15 +182,27 @@ def _request(ddb: DynamoDBClient, table: str, holder: Holder, trigger: str, even
 
 
 def release(
-    ddb: DynamoDBClient, table: str, *, run_id: str, since: datetime, told_deployment: str | None = None
+    ddb: DynamoDBClient,
+    table: str,
+    *,
+    run_id: str,
+    since: datetime,
+    covers: bool = True,
+    told_deployment: str | None = None,
 ) -> Released:
-    """Free the lease; remember when this run started (what it covers) and the deployment it told."""
-    values: dict[str, Any] = {":run": {"S": run_id}, ":since": _number(since)}
-    update = "SET last_started = :since"
+    """Free the lease. ``covers``: this run acted on what it listed (a real run that did not fail), so a finding
+    from before ``since`` needs no run of its own; a dry or failed run covers nothing. ``told_deployment``: the
+    deployment whose first run this run told people about."""
+    values: dict[str, Any] = {":run": {"S": run_id}}
+    sets = []
+    if covers:
+        sets.append("last_started = :since")
+        values[":since"] = _number(since)
     if told_deployment is not None:
-        update += ", told_deployment = :told"
+        sets.append("told_deployment = :told")
         values[":told"] = {"S": told_deployment}
-    update += " REMOVE holder, holder_trigger, holder_since, expires_at, " + ", ".join(REQUESTS.values())
+    update = ("SET " + ", ".join(sets) + " " if sets else "") + "REMOVE holder, holder_trigger, holder_since, "
+    update += "expires_at, " + ", ".join(REQUESTS.values())
     try:
         old = ddb.update_item(
             TableName=table,
