@@ -177,9 +177,17 @@ class SeededAccount:
 
 
 def upload(
-    iam: Any, name: str, not_after: datetime, *, path: str = "/", tags: dict[str, str] | None = None
+    iam: Any,
+    name: str,
+    not_after: datetime,
+    *,
+    path: str = "/",
+    tags: dict[str, str] | None = None,
+    names: tuple[str, ...] = (),
+    key_type: str = "ec",
 ) -> dict[str, Any]:
-    body, key = make_certificate(f"{name}.example.com", not_after=not_after)
+    """Upload a certificate serving ``<name>.example.com`` and ``names``, with an ``ec`` or ``rsa`` key."""
+    body, key = make_certificate(f"{name}.example.com", not_after=not_after, names=names, key=key_type)
     response = iam.upload_server_certificate(
         ServerCertificateName=name,
         CertificateBody=body,

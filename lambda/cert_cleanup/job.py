@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from cert_cleanup import run
+from cert_cleanup.aws import acm
 from cert_cleanup.aws import archive as aws_archive
 from cert_cleanup.aws import compliance, deployment, inventory, securityhub
 from cert_cleanup.aws.clients import AWS_ERRORS, AwsClients, error_code, error_message, failure_of
@@ -213,6 +214,7 @@ def permissions(
     needed = [*inventory.PERMISSIONS, *search.PERMISSIONS]
     needed += [permission for consumer in search.CONSUMERS for permission in consumer.PERMISSIONS]
     needed += publish.PERMISSIONS
+    needed += acm.PERMISSIONS  # the successor of an expired certificate in use (succession.py)
     needed += aws_archive.PERMISSIONS if archive else inventory.TAG_PERMISSIONS
     if reevaluate_config_rule:
         needed += compliance.PERMISSIONS

@@ -13,6 +13,7 @@ from typing import Any, Generic, TypeVar
 
 from botocore.exceptions import ClientError
 
+from cert_cleanup import succession
 from cert_cleanup.aws import archive, inventory
 from cert_cleanup.aws.clients import AWS_ERRORS, MAX_IN_FLIGHT, TRANSPORT_ERRORS, AwsClients, error_code, error_message
 from cert_cleanup.config import names
@@ -180,6 +181,8 @@ def cleanup(settings: Settings, clients: AwsClients, options: RunOptions) -> Run
         row.searched = searched
         result.certificates.append(row)
         logger.info("certificate decided", extra=_row_fields(row))
+    # Read-only and best effort: an expired certificate in use gets the name of what can replace it.
+    succession.name_successors(clients, result, options.now, materials)
     return _finish(result, failures)
 
 

@@ -25,6 +25,7 @@ class On(StrEnum):
     DIGEST_QUEUE = "digest-queue"  # the organization's queue of member results
     REPORTS = "reports"  # the digest's report bucket's objects under names.REPORT_PREFIX
     SECURITY_HUB = "security-hub"  # this account's Security Hub hubs (hub/default, hubv2/*)
+    ACM_CERTIFICATES = "acm-certificates"  # this account's ACM certificates, in any region
 
 
 @dataclass(frozen=True, slots=True)
