@@ -560,11 +560,11 @@ def _patch_swaps() -> None:
         current = self.distributions.get(_id)
         if current is not None and if_match and if_match != current.etag:
             raise _PreconditionFailed()
-        dist, location, _etag = original_update(self, dist_config, _id, if_match)
+        dist, location, _etag = original_update(self, dist_config, _id, bool(if_match))
         dist.etag = hashlib.sha256(f"{_id}:{next(_sequence)}".encode()).hexdigest()[:14].upper()
         return dist, location, dist.etag
 
-    CloudFrontBackend.update_distribution = update_distribution  # type: ignore[method-assign]
+    CloudFrontBackend.update_distribution = update_distribution  # type: ignore[method-assign,assignment]
     _ = CloudFrontResponse  # the response passes IfMatch through as given
 
     original_modify = ELBv2Backend.modify_listener

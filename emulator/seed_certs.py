@@ -55,5 +55,5 @@ def make_certificate(
 
 def import_to_acm(acm: Any, names: tuple[str, ...], *, not_after: datetime, key: str = "rsa") -> str:
     """Import a certificate serving ``names`` (the first is its common name) into ACM; return its ARN."""
-    body, private = make_certificate(names[0], not_after=not_after, names=names[1:], key=key)
+    body, private = make_certificate(names[0], not_after=not_after, names=names[1:], key=key, days_valid=3650)
     return str(acm.import_certificate(Certificate=body.encode(), PrivateKey=private.encode())["CertificateArn"])

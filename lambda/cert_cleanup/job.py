@@ -8,9 +8,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from cert_cleanup import run
-from cert_cleanup.aws import acm
+from cert_cleanup.aws import acm, compliance, deployment, inventory, securityhub
 from cert_cleanup.aws import archive as aws_archive
-from cert_cleanup.aws import compliance, deployment, inventory, securityhub
 from cert_cleanup.aws.clients import AWS_ERRORS, AwsClients, error_code, error_message, failure_of
 from cert_cleanup.aws.permissions import Permission
 from cert_cleanup.config.events import Trigger, parse_event

@@ -46,7 +46,9 @@ def name_successors(
     )
     for region, read in acm_read.items():
         if isinstance(read, FailedLookup):
-            _warn(result, f"ACM could not be read in {region} ({read.code}: {read.message}): no successor is named there")
+            _warn(
+                result, f"ACM could not be read in {region} ({read.code}: {read.message}): no successor is named there"
+            )
     iam_candidates = _iam_candidates(iam, result)
     for row in rows:
         try:
@@ -62,18 +64,24 @@ def name_successors(
         successors = []
         for user_arn, site in zip(row.used_by, sites[row.certificate.name], strict=True):
             if site is None:
-                successors.append(Successor(user_arn, "", needed, note="where this resource takes its certificate from is not known"))
+                successors.append(
+                    Successor(user_arn, "", needed, note="where this resource takes its certificate from is not known")
+                )
                 continue
             read = acm_read[site.region]
             if isinstance(read, FailedLookup):
                 successors.append(
-                    Successor(user_arn, site.region, needed, note=f"ACM could not be read in {site.region} ({read.code})")
+                    Successor(
+                        user_arn, site.region, needed, note=f"ACM could not be read in {site.region} ({read.code})"
+                    )
                 )
                 continue
             successors.append(choose(needed, [*read, *iam_candidates], site, now))
         row.successors = tuple(successors)
         for successor in row.successors:
-            logger.info("successor", certificate=row.certificate.name, used_by=successor.used_by, successor=successor.text())
+            logger.info(
+                "successor", certificate=row.certificate.name, used_by=successor.used_by, successor=successor.text()
+            )
 
 
 def _sites(row: CertificateResult, partition: str) -> list[Site | None]:

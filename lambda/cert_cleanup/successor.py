@@ -69,9 +69,9 @@ def read_body(body: str) -> Body:
     ``cryptography`` is imported here, not at the top: only a run with an expired certificate in use reads a body,
     and a cold start does not pay for it otherwise. Raises ValueError when the body is not a certificate.
     """
-    from cryptography import x509  # noqa: PLC0415 - loaded only when a certificate in use must be read
-    from cryptography.hazmat.primitives.asymmetric import ec, rsa  # noqa: PLC0415
-    from cryptography.x509.oid import NameOID  # noqa: PLC0415
+    from cryptography import x509  # loaded only when a certificate in use must be read
+    from cryptography.hazmat.primitives.asymmetric import ec, rsa
+    from cryptography.x509.oid import NameOID
 
     certificate = x509.load_pem_x509_certificate(body.encode())
     names: list[str] = []
@@ -153,7 +153,11 @@ def usable(candidate: Candidate, use: Site) -> bool:
     an IAM one (CloudFront: uploaded under /cloudfront/) with such a key."""
     if candidate.source == ACM and candidate.region != use.region:
         return False
-    if candidate.source == IAM and use.service == "cloudfront" and not (candidate.path or "").startswith(CLOUDFRONT_PATH):
+    if (
+        candidate.source == IAM
+        and use.service == "cloudfront"
+        and not (candidate.path or "").startswith(CLOUDFRONT_PATH)
+    ):
         return False
     accepted = KEY_ALGORITHMS.get(use.service)
     return accepted is None or candidate.key_algorithm in accepted
