@@ -20,7 +20,6 @@ from typing import Annotated, Any
 import typer
 from pydantic import ValidationError
 from rich.console import Console
-from rich.table import Table
 
 from cert_cleanup import __version__
 from cert_cleanup.aws.clients import AWS_ERRORS, AwsClients, error_code, error_message
@@ -493,16 +492,16 @@ def replace(
 
 
 def _show_plan(swaps: list[replacing.Swap], left: list[str], refused: list[str], *, undoing: bool) -> None:
-    grid = Table(title="Restore (undo)" if undoing else "Replace expired certificates in use")
-    for column in ("where", "old", "new", "names covered"):
-        grid.add_column(column, overflow="fold")
+    """One swap per line, ARNs whole (a person copies them): where, old, new, the names the new one covers."""
+    title = "Restore (undo of a record)" if undoing else "Replace expired certificates in use"
+    stdout.print(f"{title}: {plural(len(swaps), 'change')}", highlight=False)
     for swap in swaps:
-        grid.add_row(swap.describe(), swap.old, swap.new, ", ".join(swap.names))
-    stdout.print(grid)
+        covers = f", covering {', '.join(swap.names)}" if swap.names else ""
+        stdout.print(f"  - {swap.describe()}: {swap.old} -> {swap.new}{covers}", highlight=False, soft_wrap=True)
     for line in refused:
-        stdout.print(f"Refused: {line}", highlight=False)
+        stdout.print(f"Refused: {line}", highlight=False, soft_wrap=True)
     for line in left:
-        stdout.print(f"Left as it is: {line}", highlight=False)
+        stdout.print(f"Left as it is: {line}", highlight=False, soft_wrap=True)
 
 
 def main() -> None:  # pragma: no cover - console script entry
