@@ -291,3 +291,34 @@ def test_the_record_is_written_before_the_change(cli_account: Fake, monkeypatch:
 
     assert _replace("--yes", "--record", "r.json").exit_code == 0
     assert seen == ["started"]
+
+
+def test_an_additional_certificate_is_added_before_the_old_one_is_removed(cli_account: Fake) -> None:
+    aws = cli_account
+    old = aws.certificate("shop", days=-3, names=NAMES)["Arn"]
+    default = aws.certificate("main", days=300)["Arn"]
+    listener = seed.alb_with_certificates(aws.session, REGION, "shop", default, [old])
+    _acm(aws, ("shop.example.com", *NAMES))
+    aws.fail("elbv2", "AddListenerCertificates", "TooManyCertificates", "the listener is full")
+
+    outcome = _replace("--yes", "--record", "r.json")
+
+    assert outcome.exit_code == 3, outcome.output
+    assert "TooManyCertificates: the listener is full" in _said(outcome)
+    # The old certificate still serves its names: it is removed only once the new one is attached
+    assert _listener_certificates(aws, listener) == sorted([(default, True), (old, False)])
+
+
+def test_undo_restores_nothing_whose_old_certificate_is_gone(cli_account: Fake) -> None:
+    aws = cli_account
+    old = aws.certificate("shop", days=-3, names=NAMES)["Arn"]
+    listener = seed.alb_with_certificates(aws.session, REGION, "shop", old, [])
+    new = _acm(aws, ("shop.example.com", *NAMES))
+    assert _replace("--yes", "--record", "r.json").exit_code == 0
+    aws.iam.delete_server_certificate(ServerCertificateName="shop")  # the next run deleted it, as it should
+
+    outcome = _replace("--undo", "r.json", "--yes", "--record", "u.json")
+
+    assert outcome.exit_code == 4, outcome.output
+    assert f"{old} cannot be restored, it no longer exists" in _said(outcome)
+    assert _listener_certificates(aws, listener) == [(new, True)]
