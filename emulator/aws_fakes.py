@@ -27,6 +27,7 @@ from moto.acm.responses import AWSCertificateManagerResponse
 from moto.appsync import urls as appsync_urls
 from moto.appsync.responses import AppSyncResponse
 from moto.awslambda.models import LambdaFunction
+from moto.cloudfront.exceptions import CloudFrontException
 from moto.cloudfront.models import CloudFrontBackend
 from moto.cloudfront.responses import CloudFrontResponse
 from moto.config.exceptions import InvalidParameterValueException, NoSuchConfigRuleException
@@ -541,7 +542,7 @@ def _patch_acm() -> None:
     AWSCertificateManagerResponse.list_certificates = list_certificates  # type: ignore[method-assign]
 
 
-class _PreconditionFailed(JsonRESTError):
+class _PreconditionFailed(CloudFrontException):
     code = 412
 
     def __init__(self) -> None:
