@@ -543,7 +543,7 @@ def _patch_acm() -> None:
 
 
 class _PreconditionFailed(CloudFrontException):
-    code = 412
+    """HTTP 412, from CloudFront's error model."""
 
     def __init__(self) -> None:
         super().__init__("PreconditionFailed", "The If-Match version is not the distribution's current ETag.")

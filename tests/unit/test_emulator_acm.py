@@ -68,6 +68,7 @@ def test_update_distribution_refuses_a_stale_etag_and_gives_a_new_one(aws: Fake)
     with pytest.raises(ClientError) as refused:
         cloudfront.update_distribution(Id=distribution, IfMatch=etag, DistributionConfig=config)
     assert refused.value.response["Error"]["Code"] == "PreconditionFailed"
+    assert refused.value.response["ResponseMetadata"]["HTTPStatusCode"] == 412
 
 
 def test_modify_listener_replaces_the_default_certificate_only(aws: Fake) -> None:
