@@ -23,9 +23,13 @@ from typing import Any
 import botocore.session
 from botocore.exceptions import BotoCoreError
 from cryptography import x509
+from moto.acm.responses import AWSCertificateManagerResponse
 from moto.appsync import urls as appsync_urls
 from moto.appsync.responses import AppSyncResponse
 from moto.awslambda.models import LambdaFunction
+from moto.cloudfront.exceptions import CloudFrontException
+from moto.cloudfront.models import CloudFrontBackend
+from moto.cloudfront.responses import CloudFrontResponse
 from moto.config.exceptions import InvalidParameterValueException, NoSuchConfigRuleException
 from moto.config.responses import ConfigResponse
 from moto.core.exceptions import JsonRESTError
@@ -34,7 +38,7 @@ from moto.core.utils import unix_time
 from moto.ec2.models.availability_zones_and_regions import RegionsAndZonesBackend
 from moto.ec2.responses import EC2Response
 from moto.elb.models import elb_backends
-from moto.elbv2.models import elbv2_backends
+from moto.elbv2.models import ELBv2Backend, elbv2_backends
 from moto.elbv2.responses import ELBV2Response
 from moto.iam.exceptions import DeleteConflictException, MalformedCertificate, NotFoundException
 from moto.iam.models import Certificate, IAMBackend
@@ -86,6 +90,8 @@ def install() -> None:
         _patch_sns()
         _patch_lambda()
         _patch_sqs()
+        _patch_acm()
+        _patch_swaps()
         securityhub.install()
         _installed.add("all")
 
@@ -499,3 +505,80 @@ def _patch_sqs() -> None:
         return bool(retain_until > unix_time())
 
     SQSBackend.is_message_valid_based_on_retention_period = is_message_valid_based_on_retention_period  # type: ignore[method-assign]
+
+
+# --- ACM and the certificate swaps (cert-cleanup replace) ----------------------------------------------------------
+
+# ListCertificates' default key types: "Default filtering returns only RSA_1024 and RSA_2048 certificates" (ACM API
+# reference, Filters, keyTypes).
+ACM_DEFAULT_KEY_TYPES = ("RSA_1024", "RSA_2048")
+ACM_SUMMARY_NAMES = 100  # "ListCertificates ... will only return the first 100 subject alternative names"
+
+
+def _patch_acm() -> None:
+    def list_certificates(self: AWSCertificateManagerResponse) -> ActionResult:
+        """ListCertificates as its API reference describes it: CertificateSummary items with
+        SubjectAlternativeNameSummaries (the first 100) and HasAdditionalSubjectAlternativeNames, only RSA_1024 and
+        RSA_2048 keys unless Includes.keyTypes names others, and pages of MaxItems with NextToken (moto gives every
+        key type, DescribeCertificate's shape and one page)."""
+        includes = dict(self._get_param("Includes") or {})
+        includes.setdefault("keyTypes", list(ACM_DEFAULT_KEY_TYPES))
+        summaries = []
+        for bundle in self.acm_backend.list_certificates(self._get_param("CertificateStatuses") or [], includes):
+            described = bundle.describe()["Certificate"]
+            names = list(dict.fromkeys([described["DomainName"], *described["SubjectAlternativeNames"]]))
+            summary = {
+                key: described[key]
+                for key in ("CertificateArn", "DomainName", "Status", "Type", "KeyAlgorithm", "NotBefore", "NotAfter")
+                if key in described
+            }
+            summary["SubjectAlternativeNameSummaries"] = names[:ACM_SUMMARY_NAMES]
+            summary["HasAdditionalSubjectAlternativeNames"] = len(names) > ACM_SUMMARY_NAMES
+            summary["InUse"] = bool(described.get("InUseBy"))
+            summaries.append(summary)
+        chunk, token = _page(summaries, self._get_param("NextToken"), self._get_int_param("MaxItems"))
+        return ActionResult({"CertificateSummaryList": chunk, **({"NextToken": token} if token else {})})
+
+    AWSCertificateManagerResponse.list_certificates = list_certificates  # type: ignore[method-assign]
+
+
+class _PreconditionFailed(CloudFrontException):
+    """HTTP 412, from CloudFront's error model."""
+
+    def __init__(self) -> None:
+        super().__init__("PreconditionFailed", "The If-Match version is not the distribution's current ETag.")
+
+
+def _patch_swaps() -> None:
+    original_update = CloudFrontBackend.update_distribution
+
+    def update_distribution(
+        self: CloudFrontBackend, dist_config: dict[str, Any], _id: str, if_match: str
+    ) -> tuple[Any, str, str]:
+        """UpdateDistribution refuses an IfMatch that is not the distribution's current ETag (PreconditionFailed,
+        CloudFront API reference, UpdateDistribution errors), and each update gives the distribution a new ETag
+        (moto accepts any value and keeps one ETag for ever)."""
+        current = self.distributions.get(_id)
+        if current is not None and if_match and if_match != current.etag:
+            raise _PreconditionFailed()
+        dist, location, _etag = original_update(self, dist_config, _id, bool(if_match))
+        dist.etag = hashlib.sha256(f"{_id}:{next(_sequence)}".encode()).hexdigest()[:14].upper()
+        return dist, location, dist.etag
+
+    CloudFrontBackend.update_distribution = update_distribution  # type: ignore[method-assign,assignment]
+    _ = CloudFrontResponse  # the response passes IfMatch through as given
+
+    original_modify = ELBv2Backend.modify_listener
+
+    def modify_listener(self: ELBv2Backend, arn: str, *args: Any, **kwargs: Any) -> Any:
+        """ModifyListener's Certificates replace the default certificate only; the listener's additional (SNI)
+        certificates stay (ELBv2 API reference, ModifyListener: "The default certificate for the listener"; moto
+        replaced the whole list)."""
+        [listener] = self.describe_listeners(load_balancer_arn=None, listener_arns=[arn])
+        additional = list(listener.certificates[1:])
+        modified = original_modify(self, arn, *args, **kwargs)
+        if kwargs.get("certificates") or (len(args) > 3 and args[3]):
+            modified.certificates = [modified.certificates[0], *additional]
+        return modified
+
+    ELBv2Backend.modify_listener = modify_listener  # type: ignore[method-assign]

@@ -11,7 +11,7 @@ from typing import Any
 
 import boto3
 
-from emulator.seed_certs import make_certificate
+from emulator.seed_certs import import_to_acm, make_certificate
 
 EXEMPT_TAG = "cert-cleanup:exempt"
 FUNCTION_NAME = "cert-cleanup"
@@ -194,6 +194,7 @@ class SeededAccount:
 
     certificates: dict[str, str] = field(default_factory=dict)  # name -> ARN
     users: dict[str, str] = field(default_factory=dict)  # certificate name -> ARN of its user
+    successors: dict[str, str] = field(default_factory=dict)  # expired certificate in use -> its successor's ARN
     topic_arn: str = ""
     bucket: str = ""
     function_arn: str = ""
@@ -201,9 +202,17 @@ class SeededAccount:
 
 
 def upload(
-    iam: Any, name: str, not_after: datetime, *, path: str = "/", tags: dict[str, str] | None = None
+    iam: Any,
+    name: str,
+    not_after: datetime,
+    *,
+    path: str = "/",
+    tags: dict[str, str] | None = None,
+    names: tuple[str, ...] = (),
+    key_type: str = "ec",
 ) -> dict[str, Any]:
-    body, key = make_certificate(f"{name}.example.com", not_after=not_after)
+    """Upload a certificate serving ``<name>.example.com`` and ``names``, with an ``ec`` or ``rsa`` key."""
+    body, key = make_certificate(f"{name}.example.com", not_after=not_after, names=names, key=key_type)
     response = iam.upload_server_certificate(
         ServerCertificateName=name,
         CertificateBody=body,
@@ -329,6 +338,11 @@ def seed_demo_account(session: boto3.Session, now: datetime) -> SeededAccount:
         session, "eu-west-1", "shop-eu", shop_new["Arn"], [shop_old["Arn"]]
     )
     seeded.users["static-cdn-2025"] = cloudfront_distribution(session, "static-cdn", cdn["ServerCertificateId"])
+    # The successor of shop-eu-2025 on its ALB: an ACM certificate of eu-west-1 covering its name (the CloudFront
+    # distribution's has none: nothing in us-east-1 covers static-cdn-2025.example.com)
+    seeded.successors["shop-eu-2025"] = import_to_acm(
+        session.client("acm", region_name="eu-west-1"), ("*.example.com",), not_after=now + 390 * day
+    )
     seeded.users["api-prod-2026"] = classic_elb(session, "us-east-1", "api-prod", api["Arn"])
     seeded.users["graphql-2027"] = appsync_domain(session, "ap-southeast-2", "graphql.example.com", graph["Arn"])
 

@@ -43,6 +43,11 @@ ACKNOWLEDGMENTS = {
         "GetFindings and BatchUpdateFindings): its hub's ARN ends in an id Security Hub chooses; same region "
         "condition and field denials."
     ),
+    "AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:acm:*:<AWS::AccountId>:certificate/*]": (
+        "acm:DescribeCertificate only (read-only), to read every name of an ACM certificate that may succeed an "
+        "expired certificate in use when ListCertificates gives only its first 100; ACM chooses each certificate's "
+        "id, and the resource using the expired certificate may be in any region."
+    ),
     "AwsSolutions::AwsSolutions-S1": (
         "The archive bucket receives one small object per deleted certificate from the function only; its writes "
         "are recorded in the function's logs and by CloudTrail. A separate access-log bucket would cost more "

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import sys
+import tempfile
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -114,6 +117,9 @@ def main() -> int:
 
         console.print(Rule("6. Organization: three members report to a central topic, one digest email a day"))
         organization(console, session, context, emulator)
+
+        console.print(Rule("7. From incident to fix: cert-cleanup replace swaps the named successor in, on request"))
+        replace_and_run_again(console, session, seeded, context)
     console.print("Emulator stopped.")
     return 0
 
@@ -223,6 +229,37 @@ def organization(console: Console, session: Any, context: Any, emulator: Emulato
     console.print(email, markup=False, highlight=False)
     keys = [item["Key"] for item in s3.list_objects_v2(Bucket="cert-cleanup-reports").get("Contents", [])]
     console.print(f"\nReport objects: {', '.join(keys)}")
+
+
+def replace_and_run_again(console: Console, session: Any, seeded: Any, context: Any) -> None:
+    """``cert-cleanup replace --yes`` with the emulator's credentials (a person's, in real life), then the next
+    scheduled run: the replaced certificate is unused, so it is deleted."""
+    from cert_cleanup.handler import lambda_handler
+
+    record = Path(tempfile.mkdtemp()) / "replace-record.json"
+    command = [sys.executable, "-m", "cert_cleanup_cli.commands", "replace", "--yes", "--record", str(record)]
+    done = subprocess.run(command, capture_output=True, text=True, env={**os.environ, "COLUMNS": "200"}, check=False)  # noqa: S603
+    console.print(f"$ cert-cleanup replace --yes --record {record.name}", highlight=False)
+    console.print(done.stdout.rstrip(), markup=False, highlight=False)
+    console.print(
+        f"(exit code {done.returncode}: CloudFront still serves an expired certificate, with no successor yet)",
+        highlight=False,
+    )
+    changes = json.loads(record.read_text())["changes"]
+    console.print(f"Record: {', '.join(change['kind'] + ' ' + change['state'] for change in changes)}", highlight=False)
+    listener = seeded.users["shop-eu-2025"]
+    elbv2 = session.client("elbv2", region_name="eu-west-1")
+    held = elbv2.describe_listener_certificates(ListenerArn=listener)["Certificates"]
+    console.print(
+        f"The ALB's listener now serves: {', '.join(cert['CertificateArn'] for cert in held)}", highlight=False
+    )
+    outcome = lambda_handler(SCHEDULED_EVENT, context)
+    actions = {row["name"]: row["action"] for row in outcome["certificates"]}
+    console.print(
+        f"The next scheduled run: shop-eu-2025 {actions.get('shop-eu-2025', 'gone')}, "
+        f"static-cdn-2025 {actions.get('static-cdn-2025')} (no certificate covers its name: request one in ACM).",
+        highlight=False,
+    )
 
 
 if __name__ == "__main__":

@@ -47,6 +47,7 @@ SERVICE_IDS = {
     "lambda": "lambda",
     "securityhub": "securityhub",
     "dynamodb": "dynamodb",
+    "acm": "acm",
 }
 SCHEDULED = seed.scheduled_event(ACCOUNT)
 
@@ -77,10 +78,19 @@ class Fake:
         return _seed_iam(self.session)
 
     def certificate(
-        self, name: str, *, days: float, path: str = "/", tags: dict[str, str] | None = None
+        self,
+        name: str,
+        *,
+        days: float,
+        path: str = "/",
+        tags: dict[str, str] | None = None,
+        names: tuple[str, ...] = (),
+        key_type: str = "ec",
     ) -> dict[str, Any]:
-        """Upload a certificate expiring ``days`` from now (negative: expired)."""
-        return seed.upload(self.iam, name, self.now + timedelta(days=days), path=path, tags=tags)
+        """Upload a certificate expiring ``days`` from now (negative: expired), serving ``<name>.example.com`` and
+        ``names``."""
+        when = self.now + timedelta(days=days)
+        return seed.upload(self.iam, name, when, path=path, tags=tags, names=names, key_type=key_type)
 
     def names_left(self) -> set[str]:
         paginator = self.iam.get_paginator("list_server_certificates")

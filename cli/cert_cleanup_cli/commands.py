@@ -12,7 +12,9 @@ import logging
 import os
 import sys
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from enum import IntEnum
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -20,6 +22,7 @@ from pydantic import ValidationError
 from rich.console import Console
 
 from cert_cleanup import __version__
+from cert_cleanup.aws.clients import AWS_ERRORS, AwsClients, error_code, error_message
 from cert_cleanup.config import names
 from cert_cleanup.config.observability import logger
 from cert_cleanup.config.settings import Settings, refuse_removed
@@ -28,6 +31,7 @@ from cert_cleanup.errors import ConfigError
 from cert_cleanup.models import Action, RunResult
 from cert_cleanup.wording import plural
 from cert_cleanup_cli import render
+from cert_cleanup_cli import replace as replacing
 from cert_cleanup_cli.accounts import check_regions, run_in, targets
 
 
@@ -379,6 +383,137 @@ def _what_was_kept(count: int, settings: Settings, account: str) -> str:
     if settings.archive_bucket:
         return f"Deleted {plural(count, 'certificate')}, each archived first to {_archive_location(settings, account)}."
     return f"Deleted {plural(count, 'certificate')} without an archive (--delete-without-archive)."
+
+
+# --- replace: swap an expired certificate in use for its successor (replace.py) -------------------------------------
+
+REPLACE_EXIT_CODES = (
+    "Exit codes: 0 every use of an expired certificate was replaced (or there was none); 1 you answered no: nothing "
+    "was changed; 2 a bad option, setting or profile (nothing was called); 3 a lookup or a change failed (the "
+    "changes before it were made, the record says which); 4 expired certificates remain in use (a dry run, or no "
+    "successor)."
+)
+
+
+@app.command(epilog=REPLACE_EXIT_CODES)
+def replace(
+    certificate: Annotated[
+        list[str] | None,
+        typer.Option("--certificate", metavar="NAME", help="Replace only this expired certificate (repeat)."),
+    ] = None,
+    to: Annotated[
+        str | None,
+        typer.Option(
+            metavar="ARN",
+            show_default="the successor the function names",
+            help="Replace with this certificate (with --certificate); it must cover every name the old one serves.",
+        ),
+    ] = None,
+    undo: Annotated[
+        Path | None,
+        typer.Option(metavar="RECORD", help="Restore the old certificates a record of replace says were replaced."),
+    ] = None,
+    record: Annotated[
+        Path | None,
+        typer.Option(
+            metavar="FILE",
+            show_default="cert-cleanup-replace-<account>-<time>.json",
+            help="Where to write the record of the changes.",
+        ),
+    ] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", metavar="", help="Show the plan; change nothing.")] = False,
+    profile: Profile = None,
+    yes: Annotated[bool, typer.Option("--yes", "-y", metavar="", help="Change without asking.")] = False,
+) -> None:
+    """Replace each expired certificate in use by its successor: shows each swap, asks, swaps, verifies.
+
+    Load balancer listeners and CloudFront distributions; the rest of each resource is left as it is. Every change is
+    written to a record before it is made; `replace --undo RECORD` restores the old certificates. Honours DRY_RUN.
+    """
+    settings = _settings_or_exit({})
+    dry = dry_run or settings.dry_run
+    if to and not certificate:
+        raise _usage_error("--to: name the expired certificate it replaces with --certificate")
+    if undo and (to or certificate):
+        raise _usage_error("--undo restores what a record says was replaced: it takes no --certificate or --to")
+    if undo and not undo.is_file():
+        raise _usage_error(f"--undo: no record at {undo}")
+    if record and record.exists():
+        raise _usage_error(f"--record: {record} exists; a record is never overwritten")
+    if not yes and not dry and not can_ask():
+        raise _usage_error("replace asks before it changes anything, and there is no terminal to ask on: pass --yes")
+    try:
+        [target] = targets([profile] if profile else None, None, None)
+    except ConfigError as exc:
+        raise _usage_error(str(exc)) from exc
+    _quiet_logs()
+    clients = AwsClients(target.session())
+    now = datetime.now(UTC)
+    try:
+        if undo:
+            account, swaps, left = replacing.undo_plan(clients, undo)
+            swaps = [swap for swap in swaps if replacing.holds(clients, swap) is not False]  # not restored already
+            refused: list[str] = []
+        else:
+            [scanned] = run_in([target], settings, stderr, dry_run=True)
+            if scanned.errors:
+                render.table(scanned.as_dict(), stderr)
+                stderr.print("Lookups failed: no swap is planned.", highlight=False)
+                raise typer.Exit(ExitCode.FAILED)
+            account = scanned.account
+            planned = replacing.plan(clients, scanned, now, only=set(certificate or ()), to=to)
+            swaps, left, refused = planned.swaps, planned.left, planned.refused
+    except replacing.ReplaceError as exc:
+        stderr.print(f"[red]error:[/] {exc}", highlight=False)
+        raise typer.Exit(ExitCode.FAILED) from exc
+    except AWS_ERRORS as exc:
+        stderr.print(
+            f"[red]error:[/] a lookup failed ({error_code(exc)}: {error_message(exc)}); nothing was changed",
+            highlight=False,
+        )
+        raise typer.Exit(ExitCode.FAILED) from exc
+    _show_plan(swaps, left, refused, undoing=bool(undo))
+    remain = ExitCode.EXPIRED_REMAIN if left or refused else ExitCode.OK
+    if not swaps:
+        stdout.print("Nothing to change.", highlight=False)
+        raise typer.Exit(ExitCode.EXPIRED_REMAIN if left or refused or (dry and not undo) else remain)
+    if dry:
+        why = "DRY_RUN=true" if settings.dry_run and not dry_run else "--dry-run"
+        stdout.print(f"Dry run ({why}): nothing was changed.", highlight=False)
+        raise typer.Exit(ExitCode.EXPIRED_REMAIN)
+    if not yes and not typer.confirm(f"Make these {plural(len(swaps), 'change')} in account {account}?", err=True):
+        stderr.print("Nothing was changed.", highlight=False)
+        raise typer.Exit(ExitCode.DECLINED)
+    path = record or Path(f"cert-cleanup-replace-{account}-{now.strftime('%Y%m%dT%H%M%SZ')}.json")
+    written = replacing.Record(path, account, swaps, undo_of=str(undo) if undo else None)
+    stdout.print(f"Record: {path} (undo with: cert-cleanup replace --undo {path})", highlight=False)
+    outcome = replacing.perform(clients, swaps, written, lambda line: stdout.print(line, highlight=False))
+    if outcome.failure:
+        stderr.print(f"[red]FAILED:[/] {outcome.failure}", highlight=False)
+        changed = "; ".join(swap.describe() for swap in outcome.done) or "nothing"
+        unchanged = "; ".join(swap.describe() for swap in outcome.not_done)
+        stderr.print(f"Changed: {changed}. Not changed: {unchanged}. The record says which: {path}", highlight=False)
+        raise typer.Exit(ExitCode.FAILED)
+    if not undo:
+        stdout.print(
+            "Each replaced certificate is unused where it was replaced: a later run deletes it once nothing uses it "
+            "and its grace period has passed.",
+            highlight=False,
+        )
+    raise typer.Exit(remain)
+
+
+def _show_plan(swaps: list[replacing.Swap], left: list[str], refused: list[str], *, undoing: bool) -> None:
+    """One swap per line, ARNs whole (a person copies them): where, old, new, the names the new one covers."""
+    title = "Restore (undo of a record)" if undoing else "Replace expired certificates in use"
+    stdout.print(f"{title}: {plural(len(swaps), 'change')}", highlight=False)
+    for swap in swaps:
+        covers = f", covering {', '.join(swap.names)}" if swap.names else ""
+        stdout.print(f"  - {swap.describe()}: {swap.old} -> {swap.new}{covers}", highlight=False, soft_wrap=True)
+    for line in refused:
+        stdout.print(f"Refused: {line}", highlight=False, soft_wrap=True)
+    for line in left:
+        stdout.print(f"Left as it is: {line}", highlight=False, soft_wrap=True)
 
 
 def main() -> None:  # pragma: no cover - console script entry

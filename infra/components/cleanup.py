@@ -45,6 +45,7 @@ SIDS = {
     On.SECURITY_HUB: "NoteRunOnIam26Findings",
     On.CHAT_TOPIC: "PostToChat",
     On.LEASE_TABLE: "OneRunAtATime",
+    On.ACM_CERTIFICATES: "ReadAcmCertificatesToNameSuccessors",
 }
 SIDS_IN_REGIONS = {On.ANY: "FindComplianceRule"}  # the same, for calls made in named regions only
 
@@ -170,6 +171,7 @@ class CleanupFunction(ScheduledFunction):
                 arn("securityhub", "hub/default", region=ANY),
                 arn("securityhub", "hubv2/*", region=ANY),
             ],
+            On.ACM_CERTIFICATES: [arn("acm", "certificate/*", region=ANY)],
         }
         permissions = job.permissions(
             archive=archive is not None,

@@ -11,7 +11,7 @@ from typing import Any
 
 from cert_cleanup import best_effort, run
 from cert_cleanup.aws import archive as aws_archive
-from cert_cleanup.aws import compliance, deployment, inventory, lease, securityhub
+from cert_cleanup.aws import acm, compliance, deployment, inventory, lease, securityhub
 from cert_cleanup.aws.clients import (
     AWS_ERRORS,
     BEST_EFFORT_CONFIG,
@@ -385,6 +385,7 @@ def permissions(
     needed += [permission for consumer in search.CONSUMERS for permission in consumer.PERMISSIONS]
     needed += lease.PERMISSIONS
     needed += publish.PERMISSIONS
+    needed += acm.PERMISSIONS  # the successor of an expired certificate in use (succession.py)
     needed += aws_archive.PERMISSIONS if archive else inventory.TAG_PERMISSIONS
     if reevaluate_config_rule:
         needed += compliance.PERMISSIONS

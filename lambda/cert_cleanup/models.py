@@ -197,6 +197,69 @@ class DeleteAnswer(StrEnum):
     GONE_ON_RETRY = "gone_on_retry"
 
 
+@dataclass(frozen=True, slots=True)
+class Successor:
+    """The certificate that can replace an expired one on one resource that uses it (successor.py decides).
+
+    ``names``: every name the expired certificate serves. ``arn`` is set only for a certificate that covers every
+    one of them, valid, where the resource can use it (``region``); without one, ``closest`` is the valid
+    certificate that covers the most of them and ``missing`` the names it leaves uncovered, and ``note`` says why
+    none could be looked for when that is the case (ACM unreadable, the body unreadable).
+    """
+
+    used_by: str
+    region: str
+    names: tuple[str, ...]
+    arn: str | None = None
+    not_after: datetime | None = None
+    source: str | None = None  # "acm" or "iam"
+    closest: str | None = None
+    missing: tuple[str, ...] = ()
+    note: str | None = None
+
+    def text(self) -> str:
+        """``replace with <ARN> (valid until <date>, covers <names>)`` or what to do when no certificate covers
+        every name; the same words in the email, the chat post and the Security Hub note."""
+        names = ", ".join(self.names) or "no name that could be read"
+        if self.arn and self.not_after:
+            return f"replace with {self.arn} (valid until {self.not_after.date().isoformat()}, covers {names})"
+        if self.note:
+            return f"no successor named: {self.note}"
+        text = f"no certificate covers {names}: request one in ACM or import one"
+        if self.closest and self.missing:
+            text += f" (closest: {self.closest}, which does not cover {', '.join(self.missing)})"
+        return text
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "used_by": self.used_by,
+            "region": self.region,
+            "names": list(self.names),
+            "arn": self.arn,
+            "not_after": self.not_after.isoformat() if self.not_after else None,
+            "source": self.source,
+            "closest": self.closest,
+            "missing": list(self.missing),
+            "note": self.note,
+            "text": self.text(),
+        }
+
+    @classmethod
+    def from_dict(cls, entry: Mapping[str, Any]) -> Successor:
+        not_after = entry.get("not_after")
+        return cls(
+            used_by=entry["used_by"],
+            region=entry["region"],
+            names=tuple(entry["names"]),
+            arn=entry.get("arn"),
+            not_after=datetime.fromisoformat(not_after) if not_after else None,
+            source=entry.get("source"),
+            closest=entry.get("closest"),
+            missing=tuple(entry.get("missing", ())),
+            note=entry.get("note"),
+        )
+
+
 @dataclass(slots=True)
 class CertificateResult:
     """One row of the run's result."""
@@ -208,6 +271,8 @@ class CertificateResult:
     archived_to: str | None = None
     searched: Searched = Searched.NOT_SEARCHED
     delete_answer: DeleteAnswer | None = None
+    # An expired certificate in use: what can replace it on each resource that uses it (successor.py).
+    successors: tuple[Successor, ...] = ()
 
     def as_dict(self) -> dict[str, object]:
         cert = self.certificate
@@ -226,6 +291,8 @@ class CertificateResult:
             row["archived_to"] = self.archived_to
         if self.delete_answer:
             row["delete_answer"] = self.delete_answer.value
+        if self.successors:
+            row["successors"] = [successor.as_dict() for successor in self.successors]
         return row
 
     @classmethod
@@ -241,6 +308,7 @@ class CertificateResult:
             archived_to=row.get("archived_to"),
             searched=Searched(row["usage_search"]),
             delete_answer=DeleteAnswer(answer) if answer else None,
+            successors=tuple(Successor.from_dict(entry) for entry in row.get("successors", ())),
         )
 
 

@@ -13,6 +13,7 @@ from typing import Any, Generic, TypeVar
 
 from botocore.exceptions import ClientError
 
+from cert_cleanup import succession
 from cert_cleanup.aws import archive, inventory
 from cert_cleanup.aws.clients import AWS_ERRORS, MAX_IN_FLIGHT, TRANSPORT_ERRORS, AwsClients, error_code, error_message
 from cert_cleanup.config import names
@@ -190,6 +191,13 @@ def cleanup(settings: Settings, clients: AwsClients, options: RunOptions) -> Run
         row.searched = searched
         result.certificates.append(row)
         logger.info("certificate decided", extra=_row_fields(row))
+    # Read-only and best effort: an expired certificate in use gets the name of what can replace it. Whatever it
+    # raises (a malformed answer, a bug) is a warning: the run's decisions and deletions are already made.
+    try:
+        succession.name_successors(clients, result, options.now, materials)
+    except Exception as exc:  # noqa: BLE001 - best effort, after the deletions
+        result.warnings.append(f"naming successors failed ({type(exc).__name__}: {exc})")
+        logger.warning("successors not named", error=type(exc).__name__)
     return _finish(result, failures)
 
 

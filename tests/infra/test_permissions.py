@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ from cert_cleanup.config import names
 from cert_cleanup.config.settings import DigestSettings, Settings
 from cert_cleanup.org import job as digest_job
 from emulator import securityhub as fake_hub
-from emulator import seed
+from emulator import seed, seed_certs
 from infra.stack import CertCleanupStack
 from tests.infra.conftest import synthesize
 from tests.infra.policy import Request, Resolver, allowed, denied, role_statements
@@ -52,6 +53,12 @@ def account() -> Iterator[Fake]:
         default = aws.certificate("soon", days=10)["Arn"]
         seed.classic_elb(aws.session, "eu-west-1", "legacy", used)
         seed.alb_with_certificates(aws.session, "eu-west-1", "shop", default, [used])
+        # A successor for the certificate in use: ACM's issued certificates of eu-west-1, one with more names than
+        # ListCertificates gives (DescribeCertificate reads them all)
+        hosts = ("used.example.com", *(f"host{index}.example.com" for index in range(101)))
+        seed_certs.import_to_acm(
+            aws.session.client("acm", region_name="eu-west-1"), hosts, not_after=aws.now + timedelta(days=90)
+        )
         aws.session.client("s3").create_bucket(Bucket="archive-bucket")
         aws.session.client("config").put_config_rule(
             ConfigRule={
@@ -139,6 +146,8 @@ def _resources(aws: Fake, call: dict[str, Any]) -> list[str]:
         return [HUB_V2 if call["operation"].endswith("V2") else HUB]
     if action.startswith("dynamodb:"):
         return [f"arn:aws:dynamodb:{call['region']}:{ACCOUNT}:table/{params['TableName']}"]
+    if action == "acm:DescribeCertificate":
+        return [params["CertificateArn"]]
     return ["*"]
 
 
@@ -213,6 +222,7 @@ def test_every_call_of_one_account_is_allowed_and_nothing_else_is(account: Fake,
     assert {"iam:DeleteServerCertificate", "s3:PutObject", "config:StartConfigRulesEvaluation"} <= called
     assert "lambda:GetFunctionConfiguration" in called
     assert {"securityhub:GetFindings", "securityhub:BatchUpdateFindings"} <= called
+    assert {"acm:ListCertificates", "acm:DescribeCertificate"} <= called
 
 
 @pytest.mark.parametrize(

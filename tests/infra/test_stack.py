@@ -194,6 +194,7 @@ def expected_statements(template: Template) -> list[dict[str, Any]]:
                 "elasticloadbalancing:DescribeListenerCertificates",
                 "appsync:ListDomainNames",
                 "cloudfront:ListDistributions",
+                "acm:ListCertificates",
             ],
             "Resource": "*",
         },
@@ -225,6 +226,17 @@ def expected_statements(template: Template) -> list[dict[str, Any]]:
             "Effect": "Allow",
             "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
             "Resource": {"Fn::GetAtt": [ref("AWS::KMS::Key"), "Arn"]},
+        },
+        {
+            "Sid": "ReadAcmCertificatesToNameSuccessors",
+            "Effect": "Allow",
+            "Action": "acm:DescribeCertificate",
+            "Resource": {
+                "Fn::Join": [
+                    "",
+                    ["arn:", {"Ref": "AWS::Partition"}, ":acm:*:", {"Ref": "AWS::AccountId"}, ":certificate/*"],
+                ]
+            },
         },
         {
             "Sid": "ArchiveBeforeDelete",

@@ -348,8 +348,9 @@ def test_archiving_reads_tags_and_material_in_one_call_then_writes_then_deletes(
     result = _run(account, ARCHIVE_BUCKET=BUCKET)
 
     # One GetServerCertificate per expired candidate replaces its tag read, and one more right before each
-    # deletion checks the name still holds the certificate listed; one write per deletion
-    assert account.calls[("iam", "us-east-1", "GetServerCertificate")] == 3 + 2
+    # deletion checks the name still holds the certificate listed; one write per deletion. The certificate in use
+    # reads the valid one's names, a candidate to succeed it (its own body is the one read with its tags)
+    assert account.calls[("iam", "us-east-1", "GetServerCertificate")] == 3 + 2 + 1
     assert account.calls[("iam", "us-east-1", "ListServerCertificateTags")] == 0
     assert account.calls[("s3", "us-east-1", "PutObject")] == 2
     assert account.names_left() == {"used", "valid"}

@@ -26,6 +26,7 @@ class On(StrEnum):
     REPORTS = "reports"  # the digest's report bucket's objects under names.REPORT_PREFIX
     SECURITY_HUB = "security-hub"  # this account's Security Hub hubs (hub/default, hubv2/*)
     LEASE_TABLE = "lease-table"  # the stack's run-lease table (aws/lease.py)
+    ACM_CERTIFICATES = "acm-certificates"  # this account's ACM certificates, in any region
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,7 @@ from typing import TypeVar
 
 from cert_cleanup.aws.securityhub import NOTE_MAX
 from cert_cleanup.models import Action, CertificateResult, DeleteAnswer, FailedLookup, RunResult
+from cert_cleanup.notify import successors
 from cert_cleanup.wording import day, moment, plural
 
 T = TypeVar("T")
@@ -229,7 +230,7 @@ def _deleted_line(row: CertificateResult) -> str:
 
 
 def _in_use_line(row: CertificateResult) -> str:
-    return f"{_expired_line(row)}: used by {_users(row)}"
+    return f"{_expired_line(row)}: used by {_users(row)}" + "".join(f"\n      {line}" for line in successors.lines(row))
 
 
 def _expiring_line(row: CertificateResult) -> str:
@@ -266,7 +267,8 @@ def finding_note(result: RunResult) -> str:
 def _kept_because(row: CertificateResult) -> str:
     if row.action is Action.IN_USE:
         users = ", ".join(row.used_by[:2]) + (f" and {len(row.used_by) - 2} more" if len(row.used_by) > 2 else "")
-        return f"in use, replace it on {users or 'the resource IAM named'}"
+        successor = f"; {successors.short(row)}" if row.successors else ""
+        return f"in use, replace it on {users or 'the resource IAM named'}{successor}"
     if row.action is Action.EXEMPT:
         return "exempt by tag"
     if row.action is Action.GRACE_PERIOD:
@@ -300,7 +302,11 @@ def chat_notification(result: RunResult) -> dict[str, object]:
         lines.append(
             f"*{plural(len(in_use), 'expired certificate').upper()} STILL IN USE*: clients see TLS errors now."
         )
-        lines.extend(f"• `{row.certificate.name}` used by {_users(row)}" for row in in_use[:CHAT_LINES])
+        lines.extend(
+            f"• `{row.certificate.name}` used by {_users(row)}"
+            + (f": {successors.short(row)}" if row.successors else "")
+            for row in in_use[:CHAT_LINES]
+        )
     if result.dry_run:
         because = f", because {result.dry_run_because}" if result.dry_run_because else ""
         lines.append(f"*DRY RUN*: nothing was deleted{because}.")
