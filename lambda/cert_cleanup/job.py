@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from cert_cleanup import best_effort, run
-from cert_cleanup.aws import archive as aws_archive
 from cert_cleanup.aws import acm, compliance, deployment, inventory, lease, securityhub
+from cert_cleanup.aws import archive as aws_archive
 from cert_cleanup.aws.clients import (
     AWS_ERRORS,
     BEST_EFFORT_CONFIG,
