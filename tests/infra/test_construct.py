@@ -23,6 +23,7 @@ from infra.account import CertCleanup
 from infra.arguments import ArgumentError
 from infra.config import DeployConfig
 from infra.organization import CertCleanupOrganization
+from scripts import construct_table
 
 ROOT = Path(__file__).resolve().parents[2]
 LOGICAL_IDS = json.loads((Path(__file__).parent / "data" / "logical_ids.json").read_text())
@@ -37,7 +38,7 @@ def user_stack(**context: Any) -> tuple[cdk.App, cdk.Stack]:
 
 
 def keyword_arguments(construct: type[CertCleanup] | type[CertCleanupOrganization]) -> set[str]:
-    signature = inspect.signature(construct)
+    signature = inspect.signature(construct.__dict__["__init__"])
     return {name for name, parameter in signature.parameters.items() if parameter.kind is parameter.KEYWORD_ONLY}
 
 
@@ -231,3 +232,11 @@ def test_wheel_lists_every_package_of_the_source() -> None:
     # Then a new subpackage cannot be left out of the wheel
     assert set(setuptools["packages"]) == found
     assert (ROOT / "infra" / "requirements.lock").resolve() == (ROOT / "lambda" / "requirements.lock").resolve()
+
+
+def test_docs_arguments_tables_are_generated_from_the_settings() -> None:
+    # Given docs/construct.md, when its tables are generated again from the signatures and DeployConfig
+    page = construct_table.PAGE.read_text()
+    # Then nothing changes (run `python scripts/construct_table.py` after changing a setting)
+    assert construct_table.render(page) == page
+    assert "| `grace_days` | `int` | `0` | `graceDays` |" in page
