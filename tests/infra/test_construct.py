@@ -240,3 +240,14 @@ def test_docs_arguments_tables_are_generated_from_the_settings() -> None:
     # Then nothing changes (run `python scripts/construct_table.py` after changing a setting)
     assert construct_table.render(page) == page
     assert "| `grace_days` | `int` | `0` | `graceDays` |" in page
+
+
+def test_infra_imports_itself_relatively_so_it_works_as_cert_cleanup_cdk() -> None:
+    # The wheel installs infra/ as cert_cleanup_cdk: an absolute "infra." import would fail in a user's app
+    absolute = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for path in (ROOT / "infra").rglob("*.py")
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if re.match(r"\s*(from infra\b|import infra\b)", line)
+    ]
+    assert not absolute
