@@ -37,6 +37,8 @@ def function_source() -> Path:
 def asset_hash(source: Path, lock: Path = LOCK) -> str:
     """The asset's identity: the function's files and the lock, wherever they are installed (the same version of
     the package gives the same hash, so an unchanged function is not uploaded or updated again)."""
+    if not lock.is_file():
+        raise BundlingError(f"{lock} is missing: reinstall the cert-cleanup package (or, in a clone, run `make lock`)")
     digest = hashlib.sha256()
     for path in sorted(source.rglob("*")):
         if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
