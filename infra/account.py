@@ -81,9 +81,10 @@ class CertCleanup(Construct):
     ) -> None:
         """``topic``: every run's result (people's emails filter on ``audience=people``); ``alarm_topic``: the
         alarms (CloudWatch must be allowed to publish to it: added to its policy when it is a topic of this app);
-        ``key``: encrypts the topics and failure queue created here, and the function may use it to publish (give
-        the key of your ``topic`` if it has one); ``archive_bucket``: where certificates are archived before
-        deletion, under ``cert-cleanup/<account id>/`` (its policy is left as it is)."""
+        ``key``: the function publishes with it (by default the key of ``topic`` when the CDK knows it), and, given,
+        it encrypts the topics and failure queue created here (else a key is made for them); ``archive_bucket``:
+        where certificates are archived before deletion, under ``cert-cleanup/<account id>/`` (its policy is left as
+        it is)."""
         super().__init__(scope, construct_id)
         settings = {name: value for name, value in locals().items() if name in ARGUMENTS}
         config = from_arguments("CertCleanup", {**settings, "mode": "account"}, allowed=ARGUMENTS)
@@ -96,6 +97,9 @@ class CertCleanup(Construct):
         )
         # The stack's own alarms (named with the alarm prefix) in this account and region may publish.
         notifications.allow_alarms(alarm_arn_pattern(), account=Aws.ACCOUNT_ID)
+        # The key the function encrypts its results with: ``key``, else the key of the topic given (so that a
+        # topic encrypted with a key of the user's works without saying it twice), else the construct's own.
+        topic_key = key or (topic.master_key if topic is not None else None) or notifications.key
         chat = (
             ChatChannels(self, "Chat", config=config, key=notifications.key, alarm_topic=notifications.alarm_topic)
             if config.chat
@@ -106,7 +110,7 @@ class CertCleanup(Construct):
             config,
             topic=notifications.topic,
             alarm_topic=notifications.alarm_topic,
-            topic_key_arn=notifications.key.key_arn,
+            topic_key_arn=topic_key.key_arn,
             queue_key=notifications.key,
             chat_topic=chat.topic if chat else None,
             archive_bucket=archive_bucket,

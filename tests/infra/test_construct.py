@@ -131,6 +131,34 @@ def test_own_topic_key_and_bucket_are_used_and_left_as_they_are() -> None:
     template.has_resource_properties("AWS::CloudWatch::Alarm", {"AlarmActions": [alarms.topic_arn]})
 
 
+def test_the_key_of_a_topic_given_is_the_one_the_function_may_publish_with() -> None:
+    # Given a user's topic encrypted with a key of the user's, passed without its key
+    _, stack = user_stack()
+    team_key = kms.Key(stack, "TeamKey", enable_key_rotation=True)
+    topic = sns.Topic(stack, "SecurityFindings", master_key=team_key, enforce_ssl=True)
+    CertCleanup(stack, "CertCleanup", no_subscribers=True, topic=topic)
+    template = Template.from_stack(stack)
+    team_key_id = stack.get_logical_id(team_key.node.default_child)  # type: ignore[arg-type]
+    # Then the function may encrypt for that key (else every summary it publishes would fail)
+    template.has_resource_properties(
+        "AWS::IAM::Policy",
+        {
+            "PolicyDocument": {
+                "Statement": Match.array_with(
+                    [
+                        Match.object_like(
+                            {
+                                "Sid": "EncryptForTopicAndQueue",
+                                "Resource": Match.array_with([{"Fn::GetAtt": [team_key_id, "Arn"]}]),
+                            }
+                        )
+                    ]
+                )
+            }
+        },
+    )
+
+
 def test_attributes_users_wire_to() -> None:
     _, stack = user_stack()
     built = CertCleanup(stack, "CertCleanup", no_subscribers=True, archive=False)
