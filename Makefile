@@ -84,7 +84,7 @@ unit: $(STAMP)
 e2e: $(STAMP)
 	$(PY) -m pytest tests/e2e
 
-infra-test: $(STAMP) $(WHEELS)
+infra-test: $(STAMP) $(WHEELS) $(NODE_STAMP)
 	$(PY) -m pytest tests/infra
 
 # cdk-nag runs inside synth: an unacknowledged finding fails it. cfn-lint then checks the template;
@@ -120,7 +120,7 @@ deploy: $(STAMP) $(WHEELS) $(NODE_STAMP)
 destroy: $(STAMP) $(NODE_STAMP)
 	$(CDK) destroy $(CDK_ARGS)
 
-test: lint typecheck $(WHEELS)
+test: lint typecheck $(WHEELS) $(NODE_STAMP)
 	$(PY) -m pytest tests
 	$(MAKE) --no-print-directory synth
 	$(MAKE) --no-print-directory synth-org

@@ -40,7 +40,6 @@ def build(app: cdk.App) -> cdk.Stack:
         # The organization stack lives in the members' region (their code bucket and the topic they publish to).
         env = cdk.Environment(region=config.member_region or region)
         stack = OrganizationStack(app, ORGANIZATION_STACK_NAME, config=config, env=env)
-        nag.apply_organization(stack)
     else:
         stack = CertCleanupStack(app, STACK_NAME, config=config, env=cdk.Environment(region=region))
     nag.apply(app)

@@ -30,7 +30,8 @@ from cert_cleanup.config.types import (
     matching,
     whole_number,
 )
-from infra import schedule
+
+from . import schedule
 
 EMAIL_PATTERN = re.compile(r"^[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
 ORGANIZATION_ID_PATTERN = re.compile(r"^o-[a-z0-9]{10,32}$")

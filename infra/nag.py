@@ -1,9 +1,18 @@
-"""cdk-nag AWS Solutions checks, and each finding acknowledged here with its specific reason."""
+"""cdk-nag AWS Solutions checks, and each finding acknowledged here with its specific reason.
+
+Each construct acknowledges its own findings on itself (``Validations.of(construct)``): an acknowledgement applies
+to the resources under the construct's path only, so a user's app that runs AwsSolutions sees no finding of
+cert-cleanup's and keeps every finding of its own. The app (app.py) adds the checks; a construct never does.
+"""
 
 from __future__ import annotations
 
-from aws_cdk import Acknowledgment, App, Stack, Token, Validations
+from typing import Any
+
+from aws_cdk import Acknowledgment, App, Aws, Stack, Token, Validations
+from aws_cdk import aws_s3 as s3
 from cdk_nag import AwsSolutionsChecks
+from constructs import IConstruct
 
 from cert_cleanup.config import names
 
@@ -23,7 +32,8 @@ ACKNOWLEDGMENTS = {
         "Publishing to the KMS-encrypted topic needs kms:GenerateDataKey* (as SNS documents it) on that one key, "
         "which also encrypts the failure queue; no other key is reachable."
     ),
-    "AwsSolutions::AwsSolutions-IAM5[Resource::<ArchiveBucket49F1AC64.Arn>/cert-cleanup/<AWS::AccountId>/*]": (
+    # {archive}: the archive objects' ARN as cdk-nag writes it (a logical ID, or the ARN of a bucket given).
+    "AwsSolutions::AwsSolutions-IAM5[Resource::{archive}]": (
         "s3:PutObject only, and only under the archive prefix of this account: one write-once object per deleted "
         "certificate, whose key holds the certificate name and run id."
     ),
@@ -68,6 +78,8 @@ ACKNOWLEDGMENTS = {
 # Organization mode only, and only on the organization stack: findings on what cdk-stacksets
 # generates to copy the member assets (CDK's BucketDeployment custom resource).
 BUCKET_DEPLOYMENT = "CDK's BucketDeployment custom resource, which cdk-stacksets uses to copy the member assets"
+BUCKET_DEPLOYMENT_HANDLER = "Custom::CDKBucketDeployment"  # the id of its singleton function, in aws-cdk-lib
+BOOTSTRAP_REASON = f"The CDK bootstrap asset bucket of this account, read by {BUCKET_DEPLOYMENT}."
 ORGANIZATION_ACKNOWLEDGMENTS = {
     "AwsSolutions::AwsSolutions-IAM4"
     "[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]": (
@@ -86,12 +98,30 @@ ORGANIZATION_ACKNOWLEDGMENTS = {
         f"{BUCKET_DEPLOYMENT} prunes stale member assets from the member-asset bucket only."
     ),
     "AwsSolutions::AwsSolutions-IAM5[Action::s3:Abort*]": f"Multipart uploads of member assets by {BUCKET_DEPLOYMENT}.",
-    f"AwsSolutions::AwsSolutions-IAM5[Resource::<DigestReportsC252B934.Arn>/{names.REPORT_PREFIX}*]": (
+    "AwsSolutions::AwsSolutions-IAM5[Resource::{member_assets}/*]": (
+        f"The member-asset bucket's objects, written by {BUCKET_DEPLOYMENT}; members can only read them."
+    ),
+}
+
+
+# On the organization construct: the digest and the two buckets of the central stack.
+CENTRAL_ACKNOWLEDGMENTS = {
+    f"AwsSolutions::AwsSolutions-IAM5[Resource::{{reports}}/{names.REPORT_PREFIX}*]": (
         f"The digest writes one JSON and one CSV report a day under {names.REPORT_PREFIX} in its own report bucket "
         "(PutObject only)."
     ),
-    "AwsSolutions::AwsSolutions-IAM5[Resource::<MemberAssets44946EA2.Arn>/*]": (
-        f"The member-asset bucket's objects, written by {BUCKET_DEPLOYMENT}; members can only read them."
+    "AwsSolutions::AwsSolutions-IAM5[Action::kms:GenerateDataKey*]": (
+        "The digest publishes to the KMS-encrypted central topic, which needs kms:GenerateDataKey* (as SNS documents "
+        "it) on that one key; no other key is reachable."
+    ),
+    "AwsSolutions::AwsSolutions-S1": (
+        "The digest's report bucket is written by the digest only, once a day, and the member-asset bucket holds build "
+        "output copied at deploy time; both writes are recorded by CloudTrail. Access-log buckets would cost more "
+        "than they tell."
+    ),
+    "AwsSolutions::AwsSolutions-SQS3": (
+        "The organization digest's results queue has no consumer that could fail a message: each stays until a digest "
+        "has reported it, 14 days at most."
     ),
 }
 
@@ -99,21 +129,64 @@ ORGANIZATION_ACKNOWLEDGMENTS = {
 def apply(app: App) -> None:
     """Run AwsSolutions checks at synth: an unacknowledged finding fails synth."""
     Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+
+
+def nag_form(scope: IConstruct, value: str) -> str:
+    """``value`` (a token) as cdk-nag names it in a finding: ``<LogicalId.Arn>``, ``<AWS::AccountId>``, joined."""
+
+    def render(resolved: Any) -> str:
+        if isinstance(resolved, str):
+            return resolved
+        if isinstance(resolved, dict) and "Fn::GetAtt" in resolved:
+            return "<{}.{}>".format(*resolved["Fn::GetAtt"])
+        if isinstance(resolved, dict) and "Ref" in resolved:
+            return f"<{resolved['Ref']}>"
+        if isinstance(resolved, dict) and "Fn::Join" in resolved:
+            separator, parts = resolved["Fn::Join"]
+            return str(separator).join(render(part) for part in parts)
+        raise ValueError(f"cannot name {resolved!r} as cdk-nag does")
+
+    return render(Stack.of(scope).resolve(value))
+
+
+def acknowledge_cleanup(scope: IConstruct, *, archive_bucket: s3.IBucket | None) -> None:
+    """The clean-up's findings (its role's wildcards, its archive bucket and queue), on ``scope`` only."""
+    archive = (
+        nag_form(scope, archive_bucket.arn_for_objects(f"{names.ARCHIVE_PREFIX}{Aws.ACCOUNT_ID}/*"))
+        if archive_bucket is not None
+        else None
+    )
     for rule, reason in ACKNOWLEDGMENTS.items():
-        Validations.of(app).acknowledge(Acknowledgment(id=rule, reason=reason))
+        if "{archive}" in rule and archive is None:
+            continue
+        Validations.of(scope).acknowledge(Acknowledgment(id=rule.replace("{archive}", archive or ""), reason=reason))
 
 
-def apply_organization(stack: Stack) -> None:
-    """Acknowledge, on the organization stack only, what cdk-stacksets' asset copying brings."""
-    for rule, reason in ORGANIZATION_ACKNOWLEDGMENTS.items():
-        Validations.of(stack).acknowledge(Acknowledgment(id=rule, reason=reason))
+def acknowledge_organization(organization: IConstruct, *, reports: s3.IBucket, member_assets: s3.IBucket) -> None:
+    """The organization's findings: the digest's report writes on ``organization``; and what cdk-stacksets'
+    asset copying brings on the copy's function only. cdk-stacksets puts that copy (a BucketDeployment, whose
+    function is a singleton of the stack) beside the construct, at the stack's root, when the members' function
+    code is added, so it exists here. A BucketDeployment of the user's own in the same stack shares that singleton
+    function, and so these acknowledgements (docs/construct.md says so)."""
+    stack = Stack.of(organization)
+    named = {
+        "{reports}": nag_form(organization, reports.bucket_arn),
+        "{member_assets}": nag_form(organization, member_assets.bucket_arn),
+    }
     # The bootstrap bucket's name holds the account and region: literal when the environment is known.
     account = "<AWS::AccountId>" if Token.is_unresolved(stack.account) else stack.account
     region = "<AWS::Region>" if Token.is_unresolved(stack.region) else stack.region
-    Validations.of(stack).acknowledge(
-        Acknowledgment(
-            id="AwsSolutions::AwsSolutions-IAM5"
-            f"[Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-{account}-{region}/*]",
-            reason=f"The CDK bootstrap asset bucket of this account, read by {BUCKET_DEPLOYMENT}.",
-        )
-    )
+    bucket = f"cdk-hnb659fds-assets-{account}-{region}"
+    bootstrap = f"AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::{bucket}/*]"
+    copies = [child for child in stack.node.children if child.node.id.startswith(BUCKET_DEPLOYMENT_HANDLER)]
+    placed = [
+        (CENTRAL_ACKNOWLEDGMENTS, [organization]),
+        ({**ORGANIZATION_ACKNOWLEDGMENTS, bootstrap: BOOTSTRAP_REASON}, copies),
+    ]
+    for acknowledgments, scopes in placed:
+        for rule, reason in acknowledgments.items():
+            named_rule = rule
+            for placeholder, value in named.items():
+                named_rule = named_rule.replace(placeholder, value)
+            for scope in scopes:
+                Validations.of(scope).acknowledge(Acknowledgment(id=named_rule, reason=reason))

@@ -6,10 +6,12 @@ service-managed permissions do the rollout, including to accounts that join the 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from aws_cdk import Aws, CfnOutput, CfnParameter, CfnResource, RemovalPolicy, Stack, Token
+from aws_cdk import Aws, CfnOutput, CfnParameter, CfnResource, Names, RemovalPolicy, Stack, Token
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 from cdk_stacksets import (
     Capability,
@@ -24,14 +26,18 @@ from cdk_stacksets import (
 from constructs import Construct
 
 from cert_cleanup.config import names
-from infra.arns import ANY, arn
-from infra.components.archive import private_bucket
-from infra.components.cleanup import add_cleanup
-from infra.components.dashboard import digest_dashboard
-from infra.components.digest import OrganizationDigest
-from infra.components.monitoring import alarm_arn_pattern
-from infra.components.notifications import Notifications
-from infra.config import ContextError, DeployConfig
+from cert_cleanup.config.types import TellPeopleChoice
+
+from . import nag
+from .arguments import from_arguments
+from .arns import ANY, arn
+from .components.archive import private_bucket
+from .components.cleanup import add_cleanup
+from .components.dashboard import digest_dashboard
+from .components.digest import OrganizationDigest
+from .components.monitoring import alarm_arn_pattern
+from .components.notifications import Notifications
+from .config import ContextError, DeployConfig
 
 CENTRAL_TOPIC_PARAMETER = "CentralTopicArn"
 CENTRAL_ALARM_TOPIC_PARAMETER = "CentralAlarmTopicArn"
@@ -66,29 +72,75 @@ class MemberStack(StackSetStack):
             role_name=names.MEMBER_ROLE_NAME,
             tell_people="never",
         )
+        nag.acknowledge_cleanup(self, archive_bucket=self.cleanup.archive.bucket if self.cleanup.archive else None)
 
 
-class OrganizationStack(Stack):
-    """The central topic, the asset bucket members read the function code from, and the StackSet."""
+# The DeployConfig fields that are CertCleanupOrganization's keyword arguments (a test holds the signature to this):
+# the organization's, and the members' function settings (chat and the custom action are single-account only).
+ARGUMENTS = tuple(
+    name
+    for name in DeployConfig.model_fields
+    if name not in {"mode", "security_hub_custom_action"} and not name.startswith(("slack_", "teams_"))
+)
 
-    def __init__(self, scope: Construct, construct_id: str, *, config: DeployConfig, **kwargs: Any) -> None:
-        super().__init__(
-            scope,
-            construct_id,
-            description="cert-cleanup for an AWS Organization: central topic and StackSet rollout (CIS 1.19)",
-            **kwargs,
-        )
+
+class CertCleanupOrganization(Construct):
+    """The central topic, the asset bucket members read the function code from, and the StackSet that puts the
+    clean-up in every account of the organizational units: for an app in the management account or a delegated
+    administrator, in the members' region. Settings as CertCleanup's (None: the default; a wrong value raises
+    ``ArgumentError`` naming the argument); ``organization_id`` and ``organizational_unit_ids`` are required.
+
+    Attributes: ``topic``, ``alarm_topic``, ``key`` (the central ones), ``digest`` (``.function``, ``.bucket``),
+    ``dashboard``, ``asset_bucket``, ``stack_set``, ``member`` (the members' stack) and ``config``.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        organization_id: str,
+        organizational_unit_ids: Sequence[str],
+        member_region: str | None = None,
+        max_concurrent_percentage: int | None = None,
+        failure_tolerance_percentage: int | None = None,
+        delegated_admin: bool | None = None,
+        asset_bucket_prefix: str | None = None,
+        digest_schedule: str | None = None,
+        notification_emails: Sequence[str] | None = None,
+        no_subscribers: bool | None = None,
+        schedule: str | None = None,
+        dry_run: bool | None = None,
+        grace_days: int | None = None,
+        expiry_warning_days: int | None = None,
+        exempt_tag_key: str | None = None,
+        archive: bool | None = None,
+        log_retention_days: int | None = None,
+        account_label: str | None = None,
+        reserved_concurrency: bool | None = None,
+        tell_people: TellPeopleChoice | None = None,
+        reminder_days: Sequence[int] | None = None,
+        run_interval_minutes: int | None = None,
+        reevaluate_config_rule: bool | None = None,
+        findings_start_runs: bool | None = None,
+        update_findings: bool | None = None,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        settings = {name: value for name, value in locals().items() if name in ARGUMENTS}
+        config = from_arguments("CertCleanupOrganization", {**settings, "mode": "organization"}, allowed=ARGUMENTS)
+        self.config = config
+        stack = Stack.of(self)
         if config.organization_id is None:  # DeployConfig refuses organization mode without it
             raise ValueError("organizationId is required")
         organization_id = config.organization_id
         # Lambda reads code from a bucket in its own region and SNS takes a Publish in the topic's
         # region: the central topic and the asset bucket live in the members' region (app.py deploys
         # this stack there).
-        member_region = config.member_region or self.region
-        if not Token.is_unresolved(self.region) and member_region != self.region:
+        member_region = config.member_region or stack.region
+        if not Token.is_unresolved(stack.region) and member_region != stack.region:
             raise ContextError(
                 f"invalid CDK context: context 'memberRegion': {member_region!r} differs from the organization "
-                f"stack's region {self.region!r}; the stack must be deployed in the members' region"
+                f"stack's region {stack.region!r}; the stack must be deployed in the members' region"
             )
 
         notifications = Notifications(self, "Notifications", emails=config.notification_emails)
@@ -175,20 +227,53 @@ class OrganizationStack(Stack):
         # Members fetch their code as soon as the StackSet deploys: the organization must be able to read it by then.
         if self.asset_bucket.policy is not None:
             self.stack_set.node.add_dependency(self.asset_bucket.policy)
+        # ...and the copy must have put it there. cdk-stacksets adds that dependency only when the StackSet is a
+        # child of the stack itself (it looks for its asset copies, made at the stack's root, among the StackSet's
+        # siblings): in this construct it is not, so it is added here.
+        copies = f"{Names.unique_id(self.member)}-AssetBucketDeployment-"
+        for child in stack.node.children:
+            if child.node.id.startswith(copies):
+                self.stack_set.node.add_dependency(child)
         self.notifications = notifications
+        self.topic: sns.ITopic = notifications.topic
+        self.alarm_topic: sns.ITopic = notifications.alarm_topic
+        self.key: kms.IKey = notifications.key
+        nag.acknowledge_organization(self, reports=self.digest.bucket, member_assets=self.asset_bucket)
+
+
+class OrganizationStack(Stack):
+    """This repository's organization app: the CertCleanupOrganization construct and the outputs ``cdk deploy``
+    prints."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, config: DeployConfig, **kwargs: Any) -> None:
+        super().__init__(
+            scope,
+            construct_id,
+            description="cert-cleanup for an AWS Organization: central topic and StackSet rollout (CIS 1.19)",
+            **kwargs,
+        )
+        # "Default": left out of logical IDs, so every resource keeps the logical ID it had (stack.py says why).
+        built = CertCleanupOrganization(self, "Default", **config.model_dump(include=set(ARGUMENTS)))
+        self.organization = built
+        self.notifications = notifications = built.notifications
+        self.digest = built.digest
+        self.dashboard = built.dashboard
+        self.asset_bucket = built.asset_bucket
+        self.member = built.member
+        self.stack_set = built.stack_set
         CfnOutput(self, "CentralTopicArn", value=notifications.topic.topic_arn, description="Every member reports here")
         CfnOutput(
             self, "CentralAlarmTopicArn", value=notifications.alarm_topic.topic_arn, description="Every member's alarms"
         )
         CfnOutput(
-            self, "DigestReportBucket", value=self.digest.bucket.bucket_name, description="Daily organization reports"
+            self, "DigestReportBucket", value=built.digest.bucket.bucket_name, description="Daily organization reports"
         )
         CfnOutput(
             self,
             "DashboardName",
-            value=self.dashboard.dashboard.dashboard_name,
+            value=built.dashboard.dashboard.dashboard_name,
             description="CloudWatch dashboard: the digest's figures, its runs and alarm",
         )
         CfnOutput(
-            self, "MemberAssetBucket", value=self.asset_bucket.bucket_name, description="Function code for members"
+            self, "MemberAssetBucket", value=built.asset_bucket.bucket_name, description="Function code for members"
         )

@@ -1,18 +1,16 @@
-"""The single-account stack: the topics and their key, and the clean-up (archive, function, schedule, alarms)."""
+"""The single-account stack: the CertCleanup construct (infra/account.py) and the outputs ``cdk deploy`` prints."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import Aws, CfnOutput, Stack
+from aws_cdk import CfnOutput, Stack
 from constructs import Construct
 
 from cert_cleanup.config import names
-from infra.components.chat import ChatChannels
-from infra.components.cleanup import add_cleanup
-from infra.components.monitoring import alarm_arn_pattern
-from infra.components.notifications import Notifications
-from infra.config import DeployConfig
+
+from .account import ARGUMENTS, CertCleanup
+from .config import DeployConfig
 
 
 class CertCleanupStack(Stack):
@@ -23,24 +21,12 @@ class CertCleanupStack(Stack):
             description="cert-cleanup: removes expired unused IAM server certificates (CIS 1.19)",
             **kwargs,
         )
-        notifications = Notifications(self, "Notifications", emails=config.notification_emails)
-        # The stack's own alarms (named with the alarm prefix) in this account and region may publish.
-        notifications.allow_alarms(alarm_arn_pattern(), account=Aws.ACCOUNT_ID)
-        chat = (
-            ChatChannels(self, "Chat", config=config, key=notifications.key, alarm_topic=notifications.alarm_topic)
-            if config.chat
-            else None
-        )
-        cleanup = add_cleanup(
-            self,
-            config,
-            topic=notifications.topic,
-            alarm_topic=notifications.alarm_topic,
-            topic_key_arn=notifications.key.key_arn,
-            queue_key=notifications.key,
-            chat_topic=chat.topic if chat else None,
-        )
-
+        # Added as "Default": the CDK leaves that id out of logical IDs, so every resource keeps the logical ID it
+        # had when this stack built them itself (a changed ID would replace it: topics lose their confirmed
+        # subscriptions, a new archive bucket is made and the old one kept).
+        self.cert_cleanup = built = CertCleanup(self, "Default", **config.model_dump(include=set(ARGUMENTS)))
+        notifications = built.notifications
+        cleanup = built.cleanup
         self.notifications = notifications
         self.archive = archive = cleanup.archive
         self.cleanup = cleanup.function

@@ -12,17 +12,38 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import os
 import re
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
 LAMBDA_DIR = ROOT / "lambda"
 REQUIREMENTS = LAMBDA_DIR / "requirements.txt"
-LOCK = LAMBDA_DIR / "requirements.lock"
-WHEELHOUSE = ROOT / ".wheelhouse"
+# Run from a clone of the repository (``lambda/`` beside this package), or installed from the wheel, where this
+# package is ``cert_cleanup_cdk`` and the lock is its package data (``infra/requirements.lock`` links to the lock).
+FROM_SOURCE = (LAMBDA_DIR / "cert_cleanup").is_dir()
+LOCK = LAMBDA_DIR / "requirements.lock" if FROM_SOURCE else HERE / "requirements.lock"
+WHEELHOUSE_VARIABLE = "CERT_CLEANUP_WHEELHOUSE"
+
+
+def _wheelhouse() -> Path:
+    """Where synth keeps the downloaded wheels: ``.wheelhouse`` of the clone; installed, ``$CERT_CLEANUP_WHEELHOUSE``
+    or a folder of the user's cache named by the lock's hash (never the virtual environment: it may be read-only,
+    and an upgrade with another lock must not reuse the wheels of the last)."""
+    if FROM_SOURCE:
+        return ROOT / ".wheelhouse"
+    if given := os.environ.get(WHEELHOUSE_VARIABLE):
+        return Path(given)
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    digest = hashlib.sha256(LOCK.read_bytes()).hexdigest()[:16] if LOCK.is_file() else "no-lock"
+    return cache / "cert-cleanup" / f"wheels-{digest}"
+
+
+WHEELHOUSE = _wheelhouse()
 PLATFORM = "manylinux2014_aarch64"
 PYTHON_VERSION = "3.14"
 PIN = re.compile(r"^(?P<name>[A-Za-z0-9_.-]+)(\[[^\]]*\])?==(?P<version>\S+)")

@@ -38,8 +38,15 @@ class Archive(Construct):
     128 KB by default, and the colder classes bill at least 128 KB per object.
     """
 
-    def __init__(self, scope: Construct, construct_id: str) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, bucket: s3.IBucket | None = None) -> None:
+        """``bucket``: the user's own, used as it is. Its policy is theirs: the write-once Deny below would refuse
+        their other writers' plain PutObject, so it is added only to the bucket made here (the function writes
+        with If-None-Match either way)."""
         super().__init__(scope, construct_id)
+        self.bucket: s3.IBucket
+        if bucket is not None:
+            self.bucket = bucket
+            return
         self.bucket = private_bucket(
             self,
             "Bucket",

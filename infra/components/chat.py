@@ -21,7 +21,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from infra.config import DeployConfig
+from ..config import DeployConfig
 
 DENY_ALL = "arn:{partition}:iam::aws:policy/AWSDenyAll"
 

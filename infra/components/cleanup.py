@@ -13,6 +13,7 @@ from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
@@ -23,13 +24,14 @@ from cert_cleanup.aws.permissions import On, Permission
 from cert_cleanup.config import names
 from cert_cleanup.config.settings import Settings
 from cert_cleanup.config.types import TellPeopleChoice
-from infra.arns import ANY, arn
-from infra.components.archive import Archive
-from infra.components.dashboard import cleanup_dashboard
-from infra.components.monitoring import PERIOD, count_alarm
-from infra.components.scheduled_function import ScheduledFunction
-from infra.components.security_hub import SecurityHubTriggers
-from infra.config import DeployConfig
+
+from ..arns import ANY, arn
+from ..config import DeployConfig
+from .archive import Archive
+from .dashboard import cleanup_dashboard
+from .monitoring import PERIOD, count_alarm
+from .scheduled_function import ScheduledFunction
+from .security_hub import SecurityHubTriggers
 
 TIMEOUT = Duration.minutes(10)
 MEMORY_MB = names.FUNCTION_MEMORY_MB
@@ -276,10 +278,11 @@ def add_cleanup(
     role_name: str | None = None,
     tell_people: TellPeopleChoice = "on-change",
     chat_topic: sns.ITopic | None = None,
+    archive_bucket: s3.IBucket | None = None,
 ) -> Cleanup:
     """The function stack's body, shared by one account and every organization member: the archive (if on), the
     function with its role, queue and schedule, and its alarms (under ``Monitoring``)."""
-    archive = Archive(scope, "Archive") if config.archive else None
+    archive = Archive(scope, "Archive", bucket=archive_bucket) if config.archive else None
     environment = function_environment(config, tell_people=tell_people)
     if archive:
         environment[names.ENV_ARCHIVE_BUCKET] = archive.bucket.bucket_name

@@ -15,8 +15,9 @@ from constructs import Construct
 from cert_cleanup.aws.permissions import On
 from cert_cleanup.config import names
 from cert_cleanup.org import job as digest_job
-from infra.components.archive import private_bucket
-from infra.components.scheduled_function import ScheduledFunction
+
+from .archive import private_bucket
+from .scheduled_function import ScheduledFunction
 
 TIMEOUT = Duration.minutes(15)
 VISIBILITY = Duration.minutes(names.DIGEST_QUEUE_VISIBILITY_MINUTES)  # longer than TIMEOUT

@@ -15,7 +15,8 @@ from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from cert_cleanup.config import names
-from infra.arns import arn
+
+from ..arns import arn
 
 PERIOD = Duration.minutes(5)
 

@@ -34,9 +34,20 @@ class Notifications(Construct):
     deploying account's own principals must be allowed here, in the topic policy and in the key policy.
     """
 
-    def __init__(self, scope: Construct, construct_id: str, *, emails: Sequence[str]) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        emails: Sequence[str],
+        key: kms.IKey | None = None,
+        topic: sns.ITopic | None = None,
+        alarm_topic: sns.ITopic | None = None,
+    ) -> None:
+        """``key``, ``topic``, ``alarm_topic``: the user's own, used instead of creating them (a construct library's
+        "bring your own"); a topic given is the user's to encrypt, ``key`` encrypts what is created here."""
         super().__init__(scope, construct_id)
-        self.key = kms.Key(
+        self.key = key or kms.Key(
             self,
             "Key",
             description="cert-cleanup: encrypts the result and alarm topics and the failed-run queue",
@@ -44,8 +55,10 @@ class Notifications(Construct):
             pending_window=Duration.days(30),
             removal_policy=RemovalPolicy.DESTROY,
         )
-        self.topic = sns.Topic(self, "Topic", display_name="cert-cleanup", master_key=self.key, enforce_ssl=True)
-        self.alarm_topic = sns.Topic(
+        self.topic = topic or sns.Topic(
+            self, "Topic", display_name="cert-cleanup", master_key=self.key, enforce_ssl=True
+        )
+        self.alarm_topic = alarm_topic or sns.Topic(
             self, "AlarmTopic", display_name="cert-cleanup alarms", master_key=self.key, enforce_ssl=True
         )
         for email in emails:

@@ -14,8 +14,8 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from infra.bundling import ARCHITECTURE, RUNTIME, function_code
-from infra.components.monitoring import PERIOD, count_alarm
+from ..bundling import ARCHITECTURE, RUNTIME, function_code
+from .monitoring import PERIOD, count_alarm
 
 
 class ScheduledFunction(Construct):
