@@ -37,8 +37,8 @@ def main() -> int:
         session = boto3.Session(region_name="us-east-1")
         seeded = seed_demo_account(session, datetime.now(UTC))
         console.print(Rule("The account"))
-        for name, user in [(n, seeded.users.get(n, "-")) for n in seeded.certificates]:
-            console.print(f"  {name:<20} user: {user}")
+        for name in seeded.certificates:
+            console.print(f"  {name:<20} used by: {seeded.uses[name]}", highlight=False)
 
         # a daily schedule at a fixed time, as cron(0 6 * * ? *): the run below is the first after the deploy
         os.environ.update({"SNS_TOPIC_ARN": seeded.topic_arn, "ARCHIVE_BUCKET": seeded.bucket, "SCHEDULE_KIND": "cron"})

@@ -4,12 +4,14 @@ CDK_DEFAULT_REGION for the app; without credentials (`make synth`) neither is se
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import aws_cdk as cdk
 import pytest
 
 import app as cdk_app
+from infra import manifest
 from tests.infra.conftest import ORG
 
 ACCOUNT = "111122223333"
@@ -44,3 +46,29 @@ def test_both_apps_synthesize_with_and_without_credentials_in_every_partition(
         assert ACCOUNT not in text, stack.stack_name
         if region:
             assert stack.environment.region == region
+    # And the manifest `make synth-as-deploy` checks says that region, and no other
+    if region:
+        directory = Path(assembly.directory)
+        assert manifest.problems(directory, region) == []
+        wrong = "eu-west-1" if region != "eu-west-1" else "us-east-1"
+        [problem, *_] = manifest.problems(directory, wrong)
+        assert f"not 'aws://unknown-account/{wrong}'" in problem
+
+
+def test_the_manifest_check_fails_on_a_wrong_region_or_no_stack(tmp_path: Path) -> None:
+    # Given an assembly synthesized for us-east-1 (what the CDK CLI gives an app when no region is set)
+    artifacts = {
+        "CertCleanup": {"type": "aws:cloudformation:stack", "environment": "aws://unknown-account/us-east-1"},
+        "Tree": {"type": "cdk:tree"},
+    }
+    (tmp_path / "manifest.json").write_text(json.dumps({"artifacts": artifacts}))
+    # Then checking it as cn-north-1 fails, naming the stack and both environments; as us-east-1 it passes
+    assert manifest.main(["--region", "cn-north-1", str(tmp_path)]) == 1
+    assert manifest.problems(tmp_path, "cn-north-1") == [
+        f"{tmp_path}: stack CertCleanup is synthesized for 'aws://unknown-account/us-east-1', "
+        "not 'aws://unknown-account/cn-north-1'"
+    ]
+    assert manifest.main(["--region", "us-east-1", str(tmp_path)]) == 0
+    # And an assembly without any stack is no proof of anything
+    (tmp_path / "manifest.json").write_text(json.dumps({"artifacts": {"Tree": {"type": "cdk:tree"}}}))
+    assert manifest.problems(tmp_path, "us-east-1") == [f"{tmp_path}: no stack in the cloud assembly"]
