@@ -62,7 +62,9 @@ $(STAMP): requirements.txt requirements-dev.txt lambda/requirements.txt pyprojec
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements-dev.txt
-	$(PY) -m pip install --quiet --no-deps -e .
+	# setuptools warns on every editable install of packages outside the root (lambda/, cli/) that a folder of the
+	# working directory named like a package could shadow it; none is (tests/unit/test_makefile.py checks).
+	PYTHONWARNINGS="ignore:Editable installation" $(PY) -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -121,7 +123,7 @@ synth-org: $(STAMP) $(WHEELS) $(NODE_STAMP)
 # (it sets CDK_DEFAULT_REGION itself). infra.manifest then fails unless every stack of the cloud assembly is
 # pinned to that region; cfn-lint checks each template against that region's resource types.
 synth-as-deploy: $(STAMP) $(WHEELS) $(NODE_STAMP)
-	@set -e; for region in $(DEPLOY_REGIONS); do \
+	@set -e; export $(NODE_NOTICE_ONCE); for region in $(DEPLOY_REGIONS); do \
 	  echo "synth as cdk deploy in $$region (AWS_REGION=$$region)"; \
 	  export AWS_REGION=$$region; unset AWS_DEFAULT_REGION AWS_PROFILE CDK_DEFAULT_REGION; \
 	  $(CDK) synth --quiet -o cdk.out.deploy/$$region/account $(EXAMPLE_EMAIL); \
@@ -154,10 +156,14 @@ deploy: $(STAMP) $(WHEELS) $(NODE_STAMP)
 destroy: $(STAMP) $(NODE_STAMP)
 	$(CDK) destroy $(CDK_ARGS)
 
+# The Node.js end-of-life notice once for the eight synths (the app says it when Node.js is old, unless silenced).
+NODE_NOTICE_ONCE = JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION="$$($(PY) -m infra.node_runtime)"
+
 test: lint typecheck $(WHEELS)
-	$(PY) -m pytest tests
-	$(MAKE) --no-print-directory synth
-	$(MAKE) --no-print-directory synth-org
+	@set -e; export $(NODE_NOTICE_ONCE); \
+	$(PY) -m pytest tests; \
+	$(MAKE) --no-print-directory synth; \
+	$(MAKE) --no-print-directory synth-org; \
 	$(MAKE) --no-print-directory synth-as-deploy
 
 MUTATE_STAMP := $(VENV)/.mutate-installed

@@ -60,3 +60,10 @@ def test_deploy_org_and_destroy_org_check_first_and_fill_in_no_example(target: s
     [cdk] = [line for line in commands.splitlines() if "node_modules/.bin/cdk" in line]
     assert "o-exampleorg1" not in cdk and "memberRegion" not in cdk
     assert "-c organizationId=o-a1b2c3d4e5 -c organizationalUnitIds=r-ab12" in cdk
+
+
+def test_no_folder_of_the_root_is_named_like_a_package() -> None:
+    # The reason `make install` silences setuptools' editable-install warning about such folders: there are none
+    packages = {path.parent.name for path in ROOT.glob("*/*/__init__.py") if path.parts[-3] in ("lambda", "cli")}
+    assert {"cert_cleanup", "cert_cleanup_cli"} <= packages
+    assert not [name for name in packages if (ROOT / name).exists()]
