@@ -159,6 +159,9 @@ class DeployConfig(BaseModel):
     delegated_admin: Flag = Field(default=True, alias="delegatedAdmin")
     asset_bucket_prefix: AssetPrefix | None = Field(default=None, alias="assetBucketPrefix")
     digest_schedule: Schedule = Field(default="cron(0 8 * * ? *)", alias="digestSchedule")
+    # A dashboard in every member costs $3 a month each beyond the organization's free three (docs/organization.md):
+    # false leaves members without one where the central view serves.
+    member_dashboards: Flag = Field(default=True, alias="memberDashboards")
 
     @model_validator(mode="after")
     def _interval_known(self) -> DeployConfig:
@@ -342,6 +345,7 @@ ORGANIZATION_ONLY = frozenset(
         "delegated_admin",
         "asset_bucket_prefix",
         "digest_schedule",
+        "member_dashboards",
     }
 )
 KEYS = tuple(key for key in _FIELD_TO_KEY.values() if key)

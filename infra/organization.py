@@ -65,6 +65,7 @@ class MemberStack(StackSetStack):
             read_account_alias=True,
             role_name=names.MEMBER_ROLE_NAME,
             tell_people="never",
+            dashboard=config.member_dashboards,
         )
 
 

@@ -19,6 +19,7 @@ import typer
 import typer.core
 from pydantic import ValidationError
 from rich.console import Console
+from typer import _click  # Typer vendors Click: the types of its Command.parse_args
 
 from cert_cleanup import __version__
 from cert_cleanup.config import names
@@ -77,7 +78,7 @@ class OnceEach(typer.core.TyperCommand):
     (exit code 2), before any AWS call.
     """
 
-    def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:
+    def parse_args(self, ctx: _click.Context, args: list[str]) -> list[str]:
         if not ctx.resilient_parsing:
             _, _, order = self.make_parser(ctx).parse_args(args=list(args))
             single = [
@@ -91,7 +92,7 @@ class OnceEach(typer.core.TyperCommand):
                     f"given {single.count(option)} times: give it once"
                     + (hint if option.name in ("profile", "role_name") else ""),
                     ctx=ctx,
-                    param=option,
+                    param_hint=f"'{option.opts[0]}'",
                 )
         return super().parse_args(ctx, args)
 

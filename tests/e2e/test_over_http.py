@@ -64,9 +64,7 @@ def test_handler_deletes_only_the_unused_expired_certificate(emulator: Emulator,
 
     # And the archive and the published summary are where they should be
     archived = boto3.client("s3").list_objects_v2(Bucket=demo_account.bucket)["Contents"]
-    assert [obj["Key"] for obj in archived] == [
-        f"cert-cleanup/123456789012/{named['unused']}/{result['run_id']}.json"
-    ]
+    assert [obj["Key"] for obj in archived] == [f"cert-cleanup/123456789012/{named['unused']}/{result['run_id']}.json"]
     [sent] = emulator.sns_messages(demo_account.topic_arn)
     assert sent["subject"] == (
         "INCIDENT: cert-cleanup 123456789012: 2 expired certificates in use, 1 deleted, 1 expiring soon"
@@ -93,7 +91,8 @@ def test_unreachable_service_fails_closed(emulator: Emulator, demo_account: Seed
     assert names_left() == set(demo_account.certificates)
     [sent] = emulator.sns_messages(demo_account.topic_arn)
     machine = json.loads(json.loads(sent["message"])["sqs"])
-    assert {row["name"]: row["action"] for row in machine["certificates"]}[demo_account.named["unused"]] == "usage_unknown"
+    actions = {row["name"]: row["action"] for row in machine["certificates"]}
+    assert actions[demo_account.named["unused"]] == "usage_unknown"
     assert {(e["service"], e["code"]) for e in machine["errors"]} == {("elbv2", "EndpointConnectionError")}
     assert len(machine["errors"]) == len(machine["regions"]) == 20  # one per enabled region, each named
 

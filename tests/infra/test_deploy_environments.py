@@ -4,6 +4,7 @@ CDK_DEFAULT_REGION for the app; without credentials (`make synth`) neither is se
 from __future__ import annotations
 
 import json
+import tarfile
 from pathlib import Path
 from typing import Any
 
@@ -72,3 +73,34 @@ def test_the_manifest_check_fails_on_a_wrong_region_or_no_stack(tmp_path: Path) 
     # And an assembly without any stack is no proof of anything
     (tmp_path / "manifest.json").write_text(json.dumps({"artifacts": {"Tree": {"type": "cdk:tree"}}}))
     assert manifest.problems(tmp_path, "us-east-1") == [f"{tmp_path}: no stack in the cloud assembly"]
+
+
+# Where cdk.json departs from `cdk init`, and why (docs/development.md, Feature flags).
+NOT_AS_CDK_INIT = {
+    # true adds an AWS::Logs::LogGroup named /aws/lambda/<function> for CDK's own BucketDeployment function: on a
+    # deployed organization stack, Lambda has already created that log group, and the update would fail on it.
+    "@aws-cdk/aws-lambda:useCdkManagedLogGroup": False,
+}
+
+
+def recommended_flags() -> dict[str, Any]:
+    """The feature flags `cdk init` writes into cdk.json: aws-cdk-lib's recommended-feature-flags.json."""
+    [bundle] = list((Path(cdk.__file__).parent / "_jsii").glob("aws-cdk-lib@*.jsii.tgz"))
+    with tarfile.open(bundle) as archive:
+        member = archive.extractfile("package/recommended-feature-flags.json")
+        assert member is not None
+        flags: dict[str, Any] = json.load(member)
+    return flags
+
+
+def test_cdk_json_sets_the_feature_flags_cdk_init_sets_but_the_ones_explained() -> None:
+    flags = json.loads((Path(cdk_app.__file__).parent / "cdk.json").read_text())["context"]
+    assert flags == {**recommended_flags(), **NOT_AS_CDK_INIT}
+
+
+def test_the_stack_tests_build_with_cdk_json_feature_flags_as_the_cli_does() -> None:
+    flags = json.loads((Path(cdk_app.__file__).parent / "cdk.json").read_text())["context"]
+    assert len(flags) >= 80
+    app = cdk.App(context={"notificationEmails": ["secops@example.com"]})
+    for key, value in flags.items():
+        assert app.node.try_get_context(key) == value, key

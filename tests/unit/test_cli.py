@@ -216,11 +216,21 @@ def test_bad_input_is_named_and_nothing_is_called(
     [
         (
             ["run", "--profile", "a", "--profile", "b", "--delete-without-archive", "--yes"],
-            "Invalid value for '--profile': given 2 times: give it once (for several accounts, `cert-cleanup scan` takes --profile",
+            "Invalid value for '--profile': given 2 times: give it once (for several accounts, `cert-cleanup scan` "
+            "takes --profile",
         ),
-        (["run", "--grace-days", "1", "--grace-days", "2", "--delete-without-archive"], "Invalid value for '--grace-days': given 2 times: give it once"),
-        (["run", "--archive-bucket", BUCKET, "--archive-bucket", "other", "--yes"], "Invalid value for '--archive-bucket': given 2 times: give it once"),
-        (["scan", "--exempt-tag-key", "a", "--exempt-tag-key", "b"], "Invalid value for '--exempt-tag-key': given 2 times: give it once"),
+        (
+            ["run", "--grace-days", "1", "--grace-days", "2", "--delete-without-archive"],
+            "Invalid value for '--grace-days': given 2 times: give it once",
+        ),
+        (
+            ["run", "--archive-bucket", BUCKET, "--archive-bucket", "other", "--yes"],
+            "Invalid value for '--archive-bucket': given 2 times: give it once",
+        ),
+        (
+            ["scan", "--exempt-tag-key", "a", "--exempt-tag-key", "b"],
+            "Invalid value for '--exempt-tag-key': given 2 times: give it once",
+        ),
         (
             ["scan", "--account", "111111111111", "--role-name", "A", "--role-name", "B"],
             "Invalid value for '--role-name': given 2 times: give it once",

@@ -81,9 +81,7 @@ def test_a_stale_unmarked_figure_is_not_stated() -> None:
         ("7<!-- figure: quota.nothing_here -->", "which the source does not hold"),
     ],
 )
-def test_the_check_catches_a_figure_the_source_does_not_state(
-    source: dict[str, Any], text: str, problem: str
-) -> None:
+def test_the_check_catches_a_figure_the_source_does_not_state(source: dict[str, Any], text: str, problem: str) -> None:
     [found] = problems(text, source, "page.md")
     assert problem in found
 
