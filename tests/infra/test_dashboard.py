@@ -87,7 +87,8 @@ def test_the_states_are_stacked_with_what_needs_a_person_on_top(stack: CertClean
     from infra.components.dashboard import STATES
 
     template = dict(Template.from_stack(stack).to_json())
-    [body] = [r["Properties"]["DashboardBody"] for r in template["Resources"].values() if r["Type"].endswith("Dashboard")]
+    resources = template["Resources"].values()
+    [body] = [r["Properties"]["DashboardBody"] for r in resources if r["Type"] == "AWS::CloudWatch::Dashboard"]
     text = "".join(part for part in body["Fn::Join"][1] if isinstance(part, str))
     order = [text.index(f'"Certificates_{state.value}"') for state in STATES]
     assert order == sorted(order, reverse=True)
