@@ -16,7 +16,7 @@ notice_old_node()  # before aws_cdk starts Node.js
 import aws_cdk as cdk  # noqa: E402
 
 from infra import nag  # noqa: E402
-from infra.config import ContextError, DeployConfig  # noqa: E402
+from infra.config import ContextError, DeployConfig, refuse_unavailable  # noqa: E402
 from infra.organization import OrganizationStack  # noqa: E402
 from infra.stack import CertCleanupStack  # noqa: E402
 
@@ -41,6 +41,7 @@ def build(app: cdk.App) -> cdk.Stack:
         env = cdk.Environment(region=config.member_region or region)
         stack = OrganizationStack(app, ORGANIZATION_STACK_NAME, config=config, env=env)
     else:
+        refuse_unavailable(config, region)
         stack = CertCleanupStack(app, STACK_NAME, config=config, env=cdk.Environment(region=region))
     nag.apply(app)
     return stack

@@ -195,6 +195,8 @@ class SeededAccount:
     certificates: dict[str, str] = field(default_factory=dict)  # name -> ARN
     users: dict[str, str] = field(default_factory=dict)  # certificate name -> ARN of its user
     successors: dict[str, str] = field(default_factory=dict)  # expired certificate in use -> its successor's ARN
+    named: dict[str, str] = field(default_factory=dict)  # role (see seed_demo_account) -> certificate name
+    uses: dict[str, str] = field(default_factory=dict)  # certificate name -> how it is used, in words
     topic_arn: str = ""
     bucket: str = ""
     function_arn: str = ""
@@ -321,30 +323,42 @@ def seed_demo_account(session: boto3.Session, now: datetime) -> SeededAccount:
     seeded = SeededAccount()
     day = timedelta(days=1)
 
-    def add(name: str, not_after: datetime, **kwargs: Any) -> dict[str, Any]:
+    def add(role: str, stem: str, not_after: datetime, **kwargs: Any) -> dict[str, Any]:
+        # Named after the year it expires, as people name certificates: the name matches the date on any day.
+        name = stem if "tags" in kwargs else f"{stem}-{not_after.year}"
         metadata = upload(iam, name, not_after, **kwargs)
         seeded.certificates[name] = metadata["Arn"]
+        seeded.named[role] = name
         return metadata
 
-    add("intranet-2023", now - 40 * day)  # expired, unused: deleted
-    shop_old = add("shop-eu-2025", now - 9 * day)  # expired, still an additional certificate: kept
-    shop_new = add("shop-eu-2026", now + 300 * day)  # valid: the listener's default
-    cdn = add("static-cdn-2025", now - 3 * day, path="/cloudfront/")  # expired, on CloudFront: kept
-    add("partner-vpn-pinned", now - 120 * day, tags={EXEMPT_TAG: "true"})  # expired, exempt: kept
-    api = add("api-prod-2026", now + 12 * day)  # expiring soon, on a Classic ELB
-    graph = add("graphql-2027", now + 400 * day)  # valid, on an AppSync custom domain
+    add("unused", "intranet", now - 40 * day)  # expired, unused: deleted
+    shop_old = add("sni", "shop-eu", now - 9 * day)  # expired, still an additional (SNI) certificate: kept
+    shop_new = add("listener_default", "shop-eu", now + 300 * day)  # valid: the listener's default
+    cdn = add("cloudfront", "static-cdn", now - 3 * day, path="/cloudfront/")  # expired, on CloudFront: kept
+    add("exempt", "partner-vpn-pinned", now - 120 * day, tags={EXEMPT_TAG: "true"})  # expired, exempt: kept
+    api = add("expiring", "api-prod", now + 12 * day)  # expiring soon, on a Classic ELB
+    graph = add("appsync", "graphql", now + 400 * day)  # valid, on an AppSync custom domain
 
-    seeded.users["shop-eu-2025"] = alb_with_certificates(
-        session, "eu-west-1", "shop-eu", shop_new["Arn"], [shop_old["Arn"]]
-    )
-    seeded.users["static-cdn-2025"] = cloudfront_distribution(session, "static-cdn", cdn["ServerCertificateId"])
-    # The successor of shop-eu-2025 on its ALB: an ACM certificate of eu-west-1 covering its name (the CloudFront
-    # distribution's has none: nothing in us-east-1 covers static-cdn-2025.example.com)
-    seeded.successors["shop-eu-2025"] = import_to_acm(
+    named = seeded.named
+    listener = alb_with_certificates(session, "eu-west-1", "shop-eu", shop_new["Arn"], [shop_old["Arn"]])
+    seeded.users[named["sni"]] = seeded.users[named["listener_default"]] = listener
+    seeded.users[named["cloudfront"]] = cloudfront_distribution(session, "static-cdn", cdn["ServerCertificateId"])
+    seeded.users[named["expiring"]] = classic_elb(session, "us-east-1", "api-prod", api["Arn"])
+    seeded.users[named["appsync"]] = appsync_domain(session, "ap-southeast-2", "graphql.example.com", graph["Arn"])
+    # The successor of the SNI certificate on its ALB: an ACM certificate of eu-west-1 covering its name (the
+    # CloudFront distribution's has none: nothing in us-east-1 covers its name)
+    seeded.successors[named["sni"]] = import_to_acm(
         session.client("acm", region_name="eu-west-1"), ("*.example.com",), not_after=now + 390 * day
     )
-    seeded.users["api-prod-2026"] = classic_elb(session, "us-east-1", "api-prod", api["Arn"])
-    seeded.users["graphql-2027"] = appsync_domain(session, "ap-southeast-2", "graphql.example.com", graph["Arn"])
+    seeded.uses = {
+        named["unused"]: "nothing",
+        named["sni"]: "ALB shop-eu (eu-west-1), HTTPS listener: an additional (SNI) certificate, not the default",
+        named["listener_default"]: "ALB shop-eu (eu-west-1), HTTPS listener: the default certificate",
+        named["cloudfront"]: "CloudFront distribution static-cdn",
+        named["exempt"]: "nothing (tagged exempt)",
+        named["expiring"]: "Classic ELB api-prod (us-east-1)",
+        named["appsync"]: "AppSync custom domain graphql.example.com (ap-southeast-2)",
+    }
 
     seeded.topic_arn = session.client("sns", region_name="us-east-1").create_topic(Name="cert-cleanup")["TopicArn"]
     seeded.lease_table = lease_table(session)

@@ -124,7 +124,7 @@ class CertCleanup(Construct):
         self.alarm_topic: sns.ITopic = notifications.alarm_topic
         self.key: kms.IKey = notifications.key
         self.archive_bucket: s3.IBucket | None = cleanup.archive.bucket if cleanup.archive else None
-        self.dashboard: cloudwatch.Dashboard = cleanup.dashboard
+        self.dashboard: cloudwatch.Dashboard | None = cleanup.dashboard
         self.lease_table: dynamodb.Table = cleanup.lease_table  # the run lease (one run at a time)
         self.chat_topic: sns.ITopic | None = chat.topic if chat else None
         nag.acknowledge_cleanup(self, archive_bucket=self.archive_bucket)

@@ -160,6 +160,9 @@ class DeployConfig(BaseModel):
     delegated_admin: Flag = Field(default=True, alias="delegatedAdmin")
     asset_bucket_prefix: AssetPrefix | None = Field(default=None, alias="assetBucketPrefix")
     digest_schedule: Schedule = Field(default="cron(0 8 * * ? *)", alias="digestSchedule")
+    # A dashboard in every member costs $3 a month each beyond the organization's free three (docs/organization.md):
+    # false leaves members without one where the central view serves.
+    member_dashboards: Flag = Field(default=True, alias="memberDashboards")
 
     @model_validator(mode="after")
     def _interval_known(self) -> DeployConfig:
@@ -275,6 +278,41 @@ class DeployConfig(BaseModel):
         )
 
 
+# Where CloudFormation has the AWS::Chatbot types (Amazon Q Developer in chat applications): the commercial
+# partition only, not China (aws-cn) or GovCloud (aws-us-gov); cfn-lint --regions says E3006 there.
+CHAT_PARTITIONS = frozenset({"aws"})
+
+
+def partition_of(region: str) -> str:
+    """The partition of a region name, as AWS names it (``aws``, ``aws-cn``, ``aws-us-gov``, ...)."""
+    if region.startswith("cn-"):
+        return "aws-cn"
+    if region.startswith("us-gov-"):
+        return "aws-us-gov"
+    if region.startswith("us-iso-"):
+        return "aws-iso"
+    if region.startswith("us-isob-"):
+        return "aws-iso-b"
+    return "aws"
+
+
+def refuse_unavailable(config: DeployConfig, region: str | None) -> None:
+    """Refuse at synth what a deploy to ``region`` would refuse (``None``: the region is not known, nothing to say).
+
+    The chat keys in China or GovCloud: CloudFormation has no ``AWS::Chatbot`` types there, so the deploy would
+    fail after creating half the stack (synth gave only a CDK warning).
+    """
+    if region is None or not config.chat:
+        return
+    partition = partition_of(region)
+    if partition not in CHAT_PARTITIONS:
+        raise ContextError(
+            f"invalid CDK context: context {', '.join(repr(key) for key in config.chat)}: not available in {region} "
+            f"(partition {partition}): Amazon Q Developer in chat applications (AWS::Chatbot) is offered in the "
+            "commercial partition only; leave the chat keys out and subscribe to the AlarmTopicArn output instead"
+        )
+
+
 def _cdk_key(key: str) -> bool:
     return ":" in key or "/" in key or key in CDK_KEYS
 
@@ -308,6 +346,7 @@ ORGANIZATION_ONLY = frozenset(
         "delegated_admin",
         "asset_bucket_prefix",
         "digest_schedule",
+        "member_dashboards",
     }
 )
 KEYS = tuple(key for key in _FIELD_TO_KEY.values() if key)

@@ -47,3 +47,15 @@ def notice_old_node(environ: dict[str, str] | os._Environ[str] = os.environ) -> 
     print(line, file=sys.stderr)
     environ[SILENCE] = ",".join([*silenced, str(major)])
     return line
+
+
+def main() -> None:
+    """``python -m infra.node_runtime``: the notice (stderr), then on stdout the value of the silencing variable,
+    for a Makefile recipe that runs the CDK several times to export, so the notice is said once."""
+    environ = dict(os.environ)
+    notice_old_node(environ)
+    print(environ.get(SILENCE, ""))
+
+
+if __name__ == "__main__":
+    main()

@@ -71,6 +71,7 @@ class MemberStack(StackSetStack):
             read_account_alias=True,
             role_name=names.MEMBER_ROLE_NAME,
             tell_people="never",
+            dashboard=config.member_dashboards,
         )
         nag.acknowledge_cleanup(self, archive_bucket=self.cleanup.archive.bucket if self.cleanup.archive else None)
 

@@ -40,8 +40,8 @@ def main() -> int:
         session = boto3.Session(region_name="us-east-1")
         seeded = seed_demo_account(session, datetime.now(UTC))
         console.print(Rule("The account"))
-        for name, user in [(n, seeded.users.get(n, "-")) for n in seeded.certificates]:
-            console.print(f"  {name:<20} user: {user}")
+        for name in seeded.certificates:
+            console.print(f"  {name:<20} used by: {seeded.uses[name]}", highlight=False)
 
         # a daily schedule at a fixed time, as cron(0 6 * * ? *): the run below is the first after the deploy
         os.environ.update(
@@ -247,7 +247,8 @@ def replace_and_run_again(console: Console, session: Any, seeded: Any, context: 
     )
     changes = json.loads(record.read_text())["changes"]
     console.print(f"Record: {', '.join(change['kind'] + ' ' + change['state'] for change in changes)}", highlight=False)
-    listener = seeded.users["shop-eu-2025"]
+    sni, cdn = seeded.named["sni"], seeded.named["cloudfront"]
+    listener = seeded.users[sni]
     elbv2 = session.client("elbv2", region_name="eu-west-1")
     held = elbv2.describe_listener_certificates(ListenerArn=listener)["Certificates"]
     console.print(
@@ -256,8 +257,8 @@ def replace_and_run_again(console: Console, session: Any, seeded: Any, context: 
     outcome = lambda_handler(SCHEDULED_EVENT, context)
     actions = {row["name"]: row["action"] for row in outcome["certificates"]}
     console.print(
-        f"The next scheduled run: shop-eu-2025 {actions.get('shop-eu-2025', 'gone')}, "
-        f"static-cdn-2025 {actions.get('static-cdn-2025')} (no certificate covers its name: request one in ACM).",
+        f"The next scheduled run: {sni} {actions.get(sni, 'gone')}, "
+        f"{cdn} {actions.get(cdn)} (no certificate covers its name: request one in ACM).",
         highlight=False,
     )
 

@@ -18,8 +18,10 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+import typer.core
 from pydantic import ValidationError
 from rich.console import Console
+from typer import _click  # Typer vendors Click: the types of its Command.parse_args
 
 from cert_cleanup import __version__
 from cert_cleanup.aws.clients import AWS_ERRORS, AwsClients, error_code, error_message
@@ -70,6 +72,33 @@ def _version(value: bool) -> None:
     if value:
         typer.echo(f"cert-cleanup {__version__}")
         raise typer.Exit()
+
+
+class OnceEach(typer.core.TyperCommand):
+    """A command whose single-value options may each be given once.
+
+    Click keeps the last of a repeated option and drops the others without a word: ``run --profile a --profile b``
+    would run in ``b``. The arguments are read once more before anything runs, and a repeat is a usage error
+    (exit code 2), before any AWS call.
+    """
+
+    def parse_args(self, ctx: _click.Context, args: list[str]) -> list[str]:
+        if not ctx.resilient_parsing:
+            _, _, order = self.make_parser(ctx).parse_args(args=list(args))
+            single = [
+                p for p in order if p.param_type_name == "option" and not (p.multiple or getattr(p, "is_flag", False))
+            ]
+            repeated = [p for p in dict.fromkeys(single) if single.count(p) > 1]
+            if repeated:
+                option = repeated[0]
+                hint = " (for several accounts, `cert-cleanup scan` takes --profile, or --account, more than once)"
+                raise typer.BadParameter(
+                    f"given {single.count(option)} times: give it once"
+                    + (hint if option.name in ("profile", "role_name") else ""),
+                    ctx=ctx,
+                    param_hint=f"'{option.opts[0]}'",
+                )
+        return super().parse_args(ctx, args)
 
 
 app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False, rich_markup_mode=None, epilog=EXIT_CODES)
@@ -238,7 +267,7 @@ def _show(results: list[RunResult], as_json: bool) -> None:
         render.combined(documents, stdout)
 
 
-@app.command(epilog=SCAN_EXIT_CODES)
+@app.command(cls=OnceEach, epilog=SCAN_EXIT_CODES)
 def scan(
     region: Regions = None,
     grace_days: ScanGraceDays = None,
@@ -262,7 +291,7 @@ def scan(
     raise typer.Exit(exit_code(results))
 
 
-@app.command(epilog=EXIT_CODES)
+@app.command(cls=OnceEach, epilog=EXIT_CODES)
 def run(
     grace_days: RunGraceDays = None,
     expiry_warning_days: WarningDays = None,
@@ -335,13 +364,15 @@ def run(
     approved = None
     if not yes:
         [preview] = run_in(chosen, settings, stderr, dry_run=True)
-        render.table(preview.as_dict(), stderr)
+        render.table(preview.as_dict(), stderr, preview=True)
         candidates = [row for row in preview.certificates if row.action is Action.WOULD_DELETE]
         if preview.failed or not candidates:
             stderr.print("Lookups failed: nothing will be deleted." if preview.failed else "Nothing to delete.")
             raise typer.Exit(exit_code([preview]))
         stderr.print(_settings_used(settings), highlight=False)
-        typer.confirm(_confirmation(len(candidates), settings, preview.account), abort=True, err=True)
+        if not typer.confirm(_confirmation(len(candidates), settings, preview.account), err=True):
+            stderr.print("Nothing deleted.", highlight=False)
+            raise typer.Exit(ExitCode.DECLINED)
         # Deleted: what was shown and approved, if the run proves it unused again; nothing else.
         approved = frozenset(row.certificate.id for row in candidates)
     [result] = run_in(chosen, settings, stderr, dry_run=False, approved=approved, lease_table=lease_table)

@@ -29,10 +29,23 @@ COLUMNS = ("certificate", "expires", "action", "reason", "used by")
 WIDE = 120
 
 
-def table(document: dict[str, Any], console: Console) -> None:
+def table(document: dict[str, Any], console: Console, *, preview: bool = False) -> None:
     """A run's JSON result (as the handler returns it) as a table, then its counts, what it did not search, and
-    what failed."""
-    title = f"IAM server certificates in {document['account']}" + (" (dry run)" if document["dry_run"] else "")
+    what failed. ``preview``: the look before ``run`` asks, titled so (a dry run is a run on its own).
+
+    An account not reached (no credentials, a role not assumed) gets no table: the reason comes first and alone.
+    """
+    if not_reached(document):
+        console.print(
+            f"[magenta]Not reached[/]: {escape(document['account'])}; nothing was read or deleted.", highlight=False
+        )
+        _failures(document, console, indent="")
+        return
+    title = f"IAM server certificates in {document['account']}"
+    if preview:
+        title += " (preview: nothing deleted yet)"
+    elif document["dry_run"]:
+        title += " (dry run)"
     if console.width < WIDE:
         _blocks(title, [("", cells) for cells in _rows(document)], console)
     else:
@@ -78,8 +91,13 @@ def _blocks(title: str, rows: list[tuple[str, tuple[str, ...]]], console: Consol
             console.print(f"    used by {user}", highlight=False, soft_wrap=True)
 
 
+def not_reached(document: dict[str, Any]) -> bool:
+    """Whether the account's credentials failed before its run (so nothing was read)."""
+    return any(error["service"] == REACH for error in document["errors"])
+
+
 def _counts(document: dict[str, Any]) -> str:
-    if any(error["service"] == REACH for error in document["errors"]):
+    if not_reached(document):
         return "not reached"
     counts = ", ".join(f"{action}: {count}" for action, count in document["counts"].items() if count)
     return counts or "no certificates"

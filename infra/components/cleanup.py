@@ -249,7 +249,7 @@ def _grouped(permissions: tuple[Permission, ...]) -> dict[tuple[On, tuple[str, .
 class Cleanup:
     function: CleanupFunction
     archive: Archive | None
-    dashboard: cloudwatch.Dashboard
+    dashboard: cloudwatch.Dashboard | None
     lease_table: dynamodb.Table
 
 
@@ -279,6 +279,7 @@ def add_cleanup(
     tell_people: TellPeopleChoice = "on-change",
     chat_topic: sns.ITopic | None = None,
     archive_bucket: s3.IBucket | None = None,
+    dashboard: bool = True,
 ) -> Cleanup:
     """The function stack's body, shared by one account and every organization member: the archive (if on), the
     function with its role, queue and schedule, and its alarms (under ``Monitoring``)."""
@@ -326,5 +327,7 @@ def add_cleanup(
             findings=config.findings_start_runs,
             custom_action=config.security_hub_custom_action,
         )
-    dashboard = cleanup_dashboard(scope, "Dashboard", function=function.function, alarms=[function.errors, queued])
-    return Cleanup(function, archive, dashboard.dashboard, table)
+    if not dashboard:  # organization members with memberDashboards=false
+        return Cleanup(function, archive, None, table)
+    board = cleanup_dashboard(scope, "Dashboard", function=function.function, alarms=[function.errors, queued])
+    return Cleanup(function, archive, board.dashboard, table)

@@ -47,16 +47,17 @@ def test_handler_deletes_only_the_unused_expired_certificate(emulator: Emulator,
 
     # Then only the expired, unused certificate is gone; the additional (SNI) one in eu-west-1 stays
     actions = {row["name"]: row["action"] for row in result["certificates"]}
+    named = demo_account.named
     assert actions == {
-        "intranet-2023": "deleted",
-        "shop-eu-2025": "in_use",
-        "shop-eu-2026": "valid",
-        "static-cdn-2025": "in_use",
-        "partner-vpn-pinned": "exempt",
-        "api-prod-2026": "expiring_soon",
-        "graphql-2027": "valid",
+        named["unused"]: "deleted",
+        named["sni"]: "in_use",
+        named["listener_default"]: "valid",
+        named["cloudfront"]: "in_use",
+        named["exempt"]: "exempt",
+        named["expiring"]: "expiring_soon",
+        named["appsync"]: "valid",
     }
-    assert names_left() == set(demo_account.certificates) - {"intranet-2023"}
+    assert names_left() == set(demo_account.certificates) - {named["unused"]}
     # every region of the commercial partition the emulator reports (moto also knows China and
     # GovCloud regions; like AWS, the emulator lists only the caller's partition)
     assert len(result["regions"]) == 20
@@ -64,13 +65,13 @@ def test_handler_deletes_only_the_unused_expired_certificate(emulator: Emulator,
 
     # And the archive and the published summary are where they should be
     archived = boto3.client("s3").list_objects_v2(Bucket=demo_account.bucket)["Contents"]
-    assert [obj["Key"] for obj in archived] == [f"cert-cleanup/123456789012/intranet-2023/{result['run_id']}.json"]
+    assert [obj["Key"] for obj in archived] == [f"cert-cleanup/123456789012/{named['unused']}/{result['run_id']}.json"]
     [sent] = emulator.sns_messages(demo_account.topic_arn)
     assert sent["subject"] == (
         "INCIDENT: cert-cleanup 123456789012: 2 expired certificates in use, 1 deleted, 1 expiring soon"
     )
     message = json.loads(sent["message"])
-    assert "Deleted (1):\n  - intranet-2023" in message["email"]
+    assert f"Deleted (1):\n  - {named['unused']}" in message["email"]
     assert json.loads(message["https"])["run_id"] == result["run_id"]
 
 
@@ -91,7 +92,8 @@ def test_unreachable_service_fails_closed(emulator: Emulator, demo_account: Seed
     assert names_left() == set(demo_account.certificates)
     [sent] = emulator.sns_messages(demo_account.topic_arn)
     machine = json.loads(json.loads(sent["message"])["sqs"])
-    assert {row["name"]: row["action"] for row in machine["certificates"]}["intranet-2023"] == "usage_unknown"
+    actions = {row["name"]: row["action"] for row in machine["certificates"]}
+    assert actions[demo_account.named["unused"]] == "usage_unknown"
     assert {(e["service"], e["code"]) for e in machine["errors"]} == {("elbv2", "EndpointConnectionError")}
     assert len(machine["errors"]) == len(machine["regions"]) == 20  # one per enabled region, each named
 
@@ -125,6 +127,6 @@ def test_command_line_scan_uses_the_endpoint_from_the_environment(
     assert completed.returncode == 4, completed.stderr  # expired certificates remain: would delete, in use, exempt
     document = json.loads(completed.stdout)
     actions = {row["name"]: row["action"] for row in document["certificates"]}
-    assert actions["intranet-2023"] == "would_delete"
-    assert actions["shop-eu-2025"] == "in_use"
+    assert actions[demo_account.named["unused"]] == "would_delete"
+    assert actions[demo_account.named["sni"]] == "in_use"
     assert names_left() == set(demo_account.certificates)

@@ -80,6 +80,6 @@ def test_a_schedule_and_a_burst_of_findings_in_separate_processes_make_at_most_t
         for row in json.loads(json.loads(sent["message"])["sqs"])["certificates"]
         if row["action"] == "deleted"
     ]
-    assert told == ["intranet-2023"]
+    assert told == [seeded.named["unused"]]
     archived = boto3.client("s3").list_objects_v2(Bucket=seeded.bucket).get("Contents", [])
     assert len(archived) == 1

@@ -95,3 +95,28 @@ def test_the_function_posts_to_the_chat_topic_only_when_there_is_a_channel(with_
 def test_an_incomplete_or_malformed_chat_key_stops_synth_naming_it(context: dict[str, Any], message: str) -> None:
     with pytest.raises(ContextError, match=message):
         DeployConfig.from_values({"notificationEmails": ["secops@example.com"], **context})
+
+
+@pytest.mark.parametrize(("region", "partition"), [("cn-north-1", "aws-cn"), ("us-gov-west-1", "aws-us-gov")])
+@pytest.mark.parametrize("chat", [SLACK, TEAMS], ids=["slack", "teams"])
+def test_chat_keys_in_china_or_govcloud_stop_synth_naming_the_keys_and_why(
+    monkeypatch: pytest.MonkeyPatch, region: str, partition: str, chat: dict[str, str]
+) -> None:
+    # Given a deploy to a region where CloudFormation has no AWS::Chatbot types (the CDK CLI sets the region)
+    monkeypatch.setenv("CDK_DEFAULT_REGION", region)
+    # When the app synthesizes with chat keys: it stops, naming each key, the region and the reason
+    with pytest.raises(ContextError) as raised:
+        synthesize(dict(chat))
+    message = str(raised.value)
+    assert f"context {', '.join(repr(key) for key in chat)}: not available in {region} (partition {partition})" in (
+        message
+    )
+    assert "Amazon Q Developer in chat applications (AWS::Chatbot) is offered in the commercial partition only" in (
+        message
+    )
+
+
+def test_chat_keys_in_a_commercial_region_synthesize(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CDK_DEFAULT_REGION", "eu-central-1")
+    _, stack = synthesize({**SLACK})
+    assert resources(dict(Template.from_stack(stack).to_json()), "AWS::Chatbot::SlackChannelConfiguration")

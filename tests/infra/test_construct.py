@@ -165,6 +165,7 @@ def test_attributes_users_wire_to() -> None:
     assert built.archive_bucket is None
     assert built.chat_topic is None
     assert built.function.runtime.name == "python3.14"
+    assert built.dashboard is not None
     assert built.dashboard.dashboard_name
     with pytest.raises(ValueError, match="argument 'archive_bucket' is given but archive=False"):
         CertCleanup(stack, "Other", no_subscribers=True, archive=False, archive_bucket=s3.Bucket(stack, "B"))

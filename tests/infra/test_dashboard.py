@@ -79,3 +79,17 @@ def test_the_organization_dashboard_shows_the_digest_s_figures(central: Template
     published = emitted(lambda: digest_job.send(settings, aws.clients))
     assert {name for name, _ in shown} == published
     assert any(output.startswith("DashboardName") for output in template["Outputs"])
+
+
+def test_the_states_are_stacked_with_what_needs_a_person_on_top(stack: CertCleanupStack) -> None:
+    # A stacked graph piles its metrics in the order the widget lists them, the first at the bottom (docs/deploy.md
+    # promises "what needs a person on top"): in_use is listed last, valid first
+    from infra.components.dashboard import STATES
+
+    template = dict(Template.from_stack(stack).to_json())
+    resources = template["Resources"].values()
+    [body] = [r["Properties"]["DashboardBody"] for r in resources if r["Type"] == "AWS::CloudWatch::Dashboard"]
+    text = "".join(part for part in body["Fn::Join"][1] if isinstance(part, str))
+    order = [text.index(f'"Certificates_{state.value}"') for state in STATES]
+    assert order == sorted(order, reverse=True)
+    assert '"stacked":true' in text

@@ -45,3 +45,19 @@ def test_no_node_says_nothing(monkeypatch: pytest.MonkeyPatch, capsys: pytest.Ca
     environ = {"JSII_NODE": "/nonexistent/node"}
     assert node_runtime.notice_old_node(environ) is None
     assert capsys.readouterr().err == ""
+
+
+def test_the_makefile_helper_says_it_once_and_prints_the_silence_for_the_next_synths(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given Node.js 20, not silenced (the first synth of `make test`)
+    monkeypatch.setattr(node_runtime, "node_major", lambda node: (20, "v20.20.2"))
+    monkeypatch.delenv(node_runtime.SILENCE, raising=False)
+    node_runtime.main()
+    first = capsys.readouterr()
+    assert "Node.js v20.20.2 is past its end of life" in first.err
+    assert first.out == "20\n"  # what the recipe exports for the synths after it
+    # When the next synths run with that value: nothing more is said
+    monkeypatch.setenv(node_runtime.SILENCE, first.out.strip())
+    node_runtime.main()
+    assert capsys.readouterr().err == ""

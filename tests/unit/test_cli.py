@@ -133,6 +133,18 @@ def test_run_asks_saying_where_the_archive_goes_and_a_no_deletes_nothing(account
     assert account.names_left() == {"old", "fresh"}
 
 
+def test_run_titles_its_look_before_the_question_a_preview_and_a_no_says_nothing_was_deleted(account: Fake) -> None:
+    # When a person looks at what run would delete and answers no
+    outcome, _ = invoke(["run", "--delete-without-archive"], input="n\n")
+    # Then the table is a preview (not a dry run: the run has not happened), and the answer is acknowledged
+    assert "IAM server certificates in 123456789012 (preview: nothing deleted yet)" in said(outcome)
+    assert "123456789012 (dry run)" not in said(outcome)
+    assert said(outcome).endswith("Nothing deleted.")
+    assert "Aborted" not in said(outcome)
+    assert outcome.exit_code == cli.ExitCode.DECLINED
+    assert account.names_left() == {"old", "fresh"}
+
+
 def test_run_asks_saying_there_is_no_archive_and_a_yes_deletes(account: Fake) -> None:
     outcome, _ = invoke(["run", "--delete-without-archive"], input="y\n")
     assert "Delete 1 certificate WITHOUT an archive (--delete-without-archive)?" in said(outcome)
@@ -197,6 +209,65 @@ def test_bad_input_is_named_and_nothing_is_called(
     assert message in said(outcome)
     assert calls == 0
     assert account.names_left() == {"old", "fresh"}
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (
+            ["run", "--profile", "a", "--profile", "b", "--delete-without-archive", "--yes"],
+            "Invalid value for '--profile': given 2 times: give it once (for several accounts, `cert-cleanup scan` "
+            "takes --profile",
+        ),
+        (
+            ["run", "--grace-days", "1", "--grace-days", "2", "--delete-without-archive"],
+            "Invalid value for '--grace-days': given 2 times: give it once",
+        ),
+        (
+            ["run", "--archive-bucket", BUCKET, "--archive-bucket", "other", "--yes"],
+            "Invalid value for '--archive-bucket': given 2 times: give it once",
+        ),
+        (
+            ["scan", "--exempt-tag-key", "a", "--exempt-tag-key", "b"],
+            "Invalid value for '--exempt-tag-key': given 2 times: give it once",
+        ),
+        (
+            ["scan", "--account", "111111111111", "--role-name", "A", "--role-name", "B"],
+            "Invalid value for '--role-name': given 2 times: give it once",
+        ),
+    ],
+)
+def test_a_single_value_option_given_twice_is_refused_before_any_aws_call(
+    account: Fake, arguments: list[str], message: str
+) -> None:
+    # When an option that takes one value is given twice (Click would silently keep the last one)
+    outcome, calls = invoke(arguments)
+    # Then it is a usage error naming the option, and nothing was called or deleted
+    assert outcome.exit_code == cli.ExitCode.USAGE, outcome.output
+    assert message in said(outcome)
+    assert calls == 0
+    assert account.names_left() == {"old", "fresh"}
+
+
+@pytest.mark.parametrize("arguments", [["scan"], ["run", "--delete-without-archive"]])
+def test_no_credentials_is_said_first_and_no_table_is_drawn(
+    aws: Fake, monkeypatch: pytest.MonkeyPatch, tmp_path: Any, arguments: list[str]
+) -> None:
+    # Given a machine with no AWS credentials at all
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "credentials"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.setattr(cli, "can_ask", lambda: True)
+    # When the command runs
+    outcome = runner.invoke(cli.app, arguments, input="y\n")
+    # Then the first thing said is that the account was not reached, and why; no (empty) table, no question
+    assert said(outcome).startswith("Not reached: your credentials; nothing was read or deleted.")
+    assert "Unable to locate credentials" in said(outcome)
+    assert "IAM server certificates in" not in said(outcome)
+    assert "Delete" not in said(outcome)
+    assert outcome.exit_code == cli.ExitCode.FAILED
 
 
 def test_a_missing_profile_is_named_with_the_sdk_message(account: Fake) -> None:
