@@ -10,7 +10,7 @@ from typing import Any
 from cert_cleanup import run
 from cert_cleanup.aws import archive as aws_archive
 from cert_cleanup.aws import compliance, deployment, inventory, securityhub
-from cert_cleanup.aws.clients import AWS_ERRORS, AwsClients, error_code, error_message, failure_of
+from cert_cleanup.aws.clients import AWS_ERRORS, AwsClients, error_code, error_message
 from cert_cleanup.aws.permissions import Permission
 from cert_cleanup.config.events import Trigger, parse_event
 from cert_cleanup.config.observability import logger
@@ -69,12 +69,7 @@ def handle(
         result.told_because = people_reasons(settings, result, trigger=invocation.trigger, deployed_at=deployed_at)
         if settings.chat_topic_arn and result.told_because:
             tell_chat(clients, settings.chat_topic_arn, result)
-        region = publish.topic_region(settings.sns_topic_arn)
-        try:
-            message_id = publish.publish_summary(clients.client("sns", region), settings.sns_topic_arn, result)
-            logger.info("summary published", message_id=message_id, audience=result.audience)
-        except AWS_ERRORS as exc:
-            failure = failure_of("sns", region, "Publish", exc)
+        for failure in publish.send_summary(clients, settings, result):  # the topic; a member's, the bus too
             result.errors.append(failure)
             logger.error("summary not published", extra=run.log_fields(failure.as_dict()))
 
@@ -208,11 +203,12 @@ def permissions(
     tell_people: str,
     update_findings: bool,
     chat: bool = False,
+    results_bus: bool = False,
 ) -> tuple[Permission, ...]:
     """Every permission the calls of an invocation need with these settings, as each module declares them."""
     needed = [*inventory.PERMISSIONS, *search.PERMISSIONS]
     needed += [permission for consumer in search.CONSUMERS for permission in consumer.PERMISSIONS]
-    needed += publish.PERMISSIONS
+    needed += publish.permissions(results_bus=results_bus, tell_people=tell_people)
     needed += aws_archive.PERMISSIONS if archive else inventory.TAG_PERMISSIONS
     if reevaluate_config_rule:
         needed += compliance.PERMISSIONS

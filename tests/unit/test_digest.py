@@ -1,8 +1,9 @@
 """The organization digest: 50 member results in, one email and one report out; a failure loses nothing.
 
-The central topic, its results queue (raw delivery, the stack's filter policy) and a mailbox (an SQS
-queue with the email subscriptions' filter policy) run in-process on moto, which applies SNS filter
-policies to SQS deliveries as SNS does.
+The central event bus with its rule delivering results to the digest's queue, the central topic and a mailbox (an
+SQS queue with the email subscriptions' filter policy) run in-process on moto, which applies SNS filter policies
+to SQS deliveries as SNS does and event patterns as EventBridge does; each member puts its result on the bus
+from its own account (emulator/eventbridge.py adds the cross-account PutEvents moto lacks).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from cert_cleanup.errors import ConfigError
 from cert_cleanup.models import Action, Certificate, CertificateResult, FailedLookup, RunResult
 from cert_cleanup.notify import publish
 from cert_cleanup.org import digest, job
+from emulator.eventbridge import MemberEvents
 from tests.support import Fake, new_execution_environment
 
 NOW = datetime(2026, 11, 28, 8, 0, tzinfo=UTC)
@@ -68,13 +70,22 @@ def central(aws: Fake) -> dict[str, Any]:
     sns = aws.session.client("sns")
     sqs = aws.session.client("sqs")
     topic = sns.create_topic(Name="central")["TopicArn"]
-    urls = {}
-    for name, policy in (("results", names.RESULTS_FILTER_POLICY), ("mailbox", names.PEOPLE_FILTER_POLICY)):
-        url = sqs.create_queue(QueueName=name)["QueueUrl"]
-        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-        attributes = {"RawMessageDelivery": "true", "FilterPolicy": json.dumps(policy)}
-        sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn, Attributes=attributes)
-        urls[name] = url
+    urls, arns = {}, {}
+    for name in ("results", "mailbox"):
+        urls[name] = sqs.create_queue(QueueName=name)["QueueUrl"]
+        attributes = sqs.get_queue_attributes(QueueUrl=urls[name], AttributeNames=["QueueArn"])["Attributes"]
+        arns[name] = attributes["QueueArn"]
+    attributes = {"RawMessageDelivery": "true", "FilterPolicy": json.dumps(names.PEOPLE_FILTER_POLICY)}
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arns["mailbox"], Attributes=attributes)
+    # The bus and its rule, as the organization stack makes them: results go to the digest's queue
+    events = aws.session.client("events")
+    bus = events.create_event_bus(Name="cert-cleanup-results")["EventBusArn"]
+    events.put_rule(
+        Name="results", EventBusName="cert-cleanup-results", EventPattern=json.dumps(names.RESULT_EVENT_PATTERN)
+    )
+    events.put_targets(
+        Rule="results", EventBusName="cert-cleanup-results", Targets=[{"Id": "queue", "Arn": arns["results"]}]
+    )
     aws.session.client("s3").create_bucket(Bucket="central-reports")
     settings = DigestSettings.model_validate(
         {
@@ -83,12 +94,18 @@ def central(aws: Fake) -> dict[str, Any]:
             names.ENV_SNS_TOPIC_ARN: topic,
         }
     )
-    return {"sns": sns, "sqs": sqs, "topic": topic, "settings": settings, **urls}
+    return {"sns": sns, "sqs": sqs, "topic": topic, "bus": bus, "settings": settings, **urls}
 
 
 def publish_members(central: dict[str, Any]) -> None:
-    for index in range(MEMBERS):  # what each member's function sends: machines only (TELL_PEOPLE=never)
-        publish.publish_summary(central["sns"], central["topic"], member_result(index))
+    for index in range(MEMBERS):  # what each member's function sends: its result, on the bus, from its account
+        result = member_result(index)
+        publish.put_result(MemberEvents(result.account), central["bus"], result)
+
+
+def as_event(document: dict[str, Any], sender: str | None = None) -> str:
+    """The queued message for ``document`` put on the bus by ``sender`` (by default the account it names)."""
+    return digest.event_body(sender or str(document["account"]), document)
 
 
 def queued(central: dict[str, Any], name: str) -> int:
@@ -105,7 +122,8 @@ def mail(central: dict[str, Any]) -> list[str]:
 
 def reports(aws: Fake) -> dict[str, str]:
     s3 = aws.session.client("s3")
-    keys = [item["Key"] for item in s3.list_objects_v2(Bucket="central-reports").get("Contents", [])]
+    listed = s3.list_objects_v2(Bucket="central-reports", Prefix=names.REPORT_PREFIX).get("Contents", [])
+    keys = [item["Key"] for item in listed]
     return {key: s3.get_object(Bucket="central-reports", Key=key)["Body"].read().decode() for key in keys}
 
 
@@ -166,7 +184,7 @@ def test_an_account_with_two_queued_runs_keeps_both_runs_deletions() -> None:
     first, second = member_result(5), member_result(5)
     second.run_id, second.started_at = "run-later", NOW
     second.certificates = [row for row in second.certificates if row.action is not Action.DELETED]
-    bodies = [json.dumps(run.as_dict()) for run in (second, first)]
+    bodies = [as_event(run.as_dict()) for run in (second, first)]
 
     summary = digest.build(bodies, now=NOW)
 
@@ -228,7 +246,7 @@ def _queue_bodies(central: dict[str, Any], bodies: list[str]) -> None:
 
 
 def _small_result(index: int) -> str:
-    return json.dumps(
+    return as_event(
         {"account": f"{200000000000 + index}", "run_id": f"r{index}", "started_at": NOW.isoformat(), "counts": {}}
     )
 
@@ -309,7 +327,7 @@ def test_the_email_stays_within_sns_limits_however_many_certificates_are_in_use(
                 f"arn:aws:elasticloadbalancing:eu-west-1:{run.account}:loadbalancer/app/lb-{n}" for n in range(5)
             )
             run.certificates.append(CertificateResult(cert, Action.IN_USE, "expired; in use", users))
-        bodies.append(json.dumps(run.as_dict()))
+        bodies.append(as_event(run.as_dict()))
     _queue_bodies(central, bodies)
 
     outcome = job.send(central["settings"], aws.clients, now=NOW)
@@ -324,11 +342,11 @@ def test_the_email_stays_within_sns_limits_however_many_certificates_are_in_use(
 
 
 def test_the_digest_subject_has_the_one_subject_shape_and_drops_the_least_urgent_counts_first() -> None:
-    bodies = [json.dumps(member_result(index).as_dict()) for index in range(MEMBERS)]
+    bodies = [as_event(member_result(index).as_dict()) for index in range(MEMBERS)]
     assert digest.subject(digest.build(bodies, now=NOW)) == (
         "INCIDENT: cert-cleanup digest of 50 accounts: 9 need a person (3 with expired certificates in use)"
     )
-    quiet = [json.dumps(member_result(index).as_dict()) for index in (5, 20)]
+    quiet = [as_event(member_result(index).as_dict()) for index in (5, 20)]
     assert digest.subject(digest.build(quiet, now=NOW)) == (
         "cert-cleanup digest of 2 accounts: 0 need a person, 1 cleaned up, 1 quiet"
     )

@@ -33,6 +33,9 @@ ENV_SCHEDULE_KIND = "SCHEDULE_KIND"
 ENV_REEVALUATE_CONFIG_RULE = "REEVALUATE_CONFIG_RULE"
 ENV_UPDATE_FINDINGS = "UPDATE_FINDINGS"
 ENV_CHAT_TOPIC_ARN = "CHAT_TOPIC_ARN"
+# Organization members: the central event bus each member puts its run result on (EventBridge stamps the
+# event with the sender's account, which the digest believes instead of the result's own claim).
+ENV_RESULTS_BUS_ARN = "RESULTS_BUS_ARN"
 # Why a run that deletes searches every enabled region: said wherever a narrower search is refused.
 WHY_EVERY_REGION = "a narrowed search cannot prove a certificate unused"
 # Settings that were removed, and why: refused by name rather than ignored.
@@ -49,11 +52,21 @@ REMOVED_SETTINGS = {
 # The organization digest's function.
 ENV_DIGEST_QUEUE_URL = "DIGEST_QUEUE_URL"
 ENV_REPORT_BUCKET = "REPORT_BUCKET"
+# The OUs (or root) the StackSet targets: the digest lists their accounts to name those not reporting.
+ENV_ORGANIZATIONAL_UNIT_IDS = "ORGANIZATIONAL_UNIT_IDS"
 # The digest's queue keeps a result this long; a message a running digest holds stays invisible longer than
 # the digest function's timeout, so it is not read twice. Reports are written under REPORT_PREFIX.
 DIGEST_QUEUE_RETENTION_DAYS = 14
 DIGEST_QUEUE_VISIBILITY_MINUTES = 20
 REPORT_PREFIX = "digests/"
+# What the digest holds between digests (each account's latest believed result, when it was last heard from):
+# one object in the report bucket, read and rewritten by each digest.
+DIGEST_STATE_KEY = "state/accounts.json"
+# A member's result as an EventBridge event on the central bus: its source and detail-type, which the bus's
+# policy requires and its rule matches (the rule delivers it to the digest's queue).
+RESULT_EVENT_SOURCE = "cert-cleanup"
+RESULT_DETAIL_TYPE = "cert-cleanup run result"
+RESULT_EVENT_PATTERN: dict[str, object] = {"source": [RESULT_EVENT_SOURCE], "detail-type": [RESULT_DETAIL_TYPE]}
 
 DEFAULT_GRACE_DAYS = 0
 DEFAULT_EXPIRY_WARNING_DAYS = 30
@@ -74,12 +87,11 @@ AUDIENCE_ATTRIBUTE = "audience"
 AUDIENCE_PEOPLE = "people"
 AUDIENCE_MACHINES = "machines"
 PEOPLE_FILTER_POLICY: dict[str, object] = {AUDIENCE_ATTRIBUTE: [AUDIENCE_PEOPLE]}
-# KIND says what a message is: a run's result (collected by the organization digest's queue, whose
-# subscription carries RESULTS_FILTER_POLICY) or the digest itself (never collected again).
+# KIND says what a message is: a run's result or the digest itself. (The organization digest collects results
+# from its event bus, not from the topic: SNS does not say who published.)
 KIND_ATTRIBUTE = "kind"
 KIND_RUN_RESULT = "run-result"
 KIND_DIGEST = "digest"
-RESULTS_FILTER_POLICY: dict[str, object] = {KIND_ATTRIBUTE: [KIND_RUN_RESULT]}
 # Security Hub IAM.26 is evaluated by this AWS Config managed rule, in these regions only.
 CONFIG_RULE_IDENTIFIER = "IAM_SERVER_CERTIFICATE_EXPIRATION_CHECK"
 CONFIG_RULE_REGIONS = {"aws": "us-east-1", "aws-cn": "cn-north-1"}
