@@ -59,6 +59,8 @@ class MemberEvents:
             }
             self.sent.append(event)
             for rule in bus.rules.values():
-                rule.send_to_targets(dict(event), transform_input=False)  # the whole event, as with no input transformer
+                rule.send_to_targets(
+                    dict(event), transform_input=False
+                )  # the whole event, as with no input transformer
             answers.append({"EventId": event["id"]})
         return {"FailedEntryCount": 0, "Entries": answers}

@@ -46,6 +46,8 @@ SERVICE_IDS = {
     "config": "config-service",
     "lambda": "lambda",
     "securityhub": "securityhub",
+    "organizations": "organizations",
+    "events": "eventbridge",
 }
 SCHEDULED = seed.scheduled_event(ACCOUNT)
 

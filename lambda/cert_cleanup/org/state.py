@@ -98,7 +98,8 @@ class State:
         """
         if listed is not None:
             for account in listed:
-                self.accounts.setdefault(account, Held()).listed_since = self.accounts[account].listed_since or now
+                held = self.accounts.setdefault(account, Held())
+                held.listed_since = held.listed_since or now
             for account in set(self.accounts) - listed:
                 del self.accounts[account]
         quiet = []
