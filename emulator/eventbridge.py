@@ -1,13 +1,14 @@
-"""EventBridge's cross-account PutEvents onto another account's event bus, where moto 5.2.5 falls short.
+"""A member's result on its way to the central event bus, where moto 5.2.5 falls short.
 
-Each behaviour this adds, from the EventBridge API Reference and User Guide:
+A member's function puts its result on its own account's default bus; the member stack's rule there forwards it
+to the organization's bus (a bus in another account, through the forwarding role: EventBridge User Guide,
+"Sending and receiving events between AWS accounts"). :class:`MemberEvents` is that member's EventBridge client
+with the forwarding rule applied (tests/infra checks the member stack has that rule). What it adds to moto:
 
-- PutEvents with ``EventBusName`` set to the ARN of a bus in another account puts the event on that bus
-  (PutEventsRequestEntry: "the name or ARN of the event bus"; User Guide, "Sending and receiving events between
-  AWS accounts"). moto looks the bus up by name in the caller's own account.
-- The event's ``account`` is the account that put it, whatever the entry says (User Guide, "Amazon EventBridge
-  events": ``account``, "the 12-digit number identifying an AWS account"; the entry has no field to set it).
-  moto stamps the bus owner's account, which would hide exactly what the digest relies on.
+- The event keeps, on the central bus, the ``account`` of the account that put it: EventBridge sets it (User
+  Guide, "Amazon EventBridge events": ``account``; a PutEvents entry has no field to set it) and the receiving
+  account's rules can match it. moto stamps a forwarded event with the receiving bus owner's account, which would
+  hide exactly what the digest relies on.
 - An entry larger than 256 KB (the UTF-8 bytes of Source, DetailType and Detail: "Calculating PutEvents event
   entry size") is not taken: here it raises, so that a test can never pass on an event AWS would refuse.
 
@@ -32,10 +33,11 @@ class EntryTooLarge(ValueError):
 
 
 class MemberEvents:
-    """The EventBridge client of account ``sender`` (in ``region``), for ``put_events``."""
+    """The EventBridge client of account ``sender``, for ``put_events`` on its own bus, whose results the member
+    stack's rule forwards to ``central_bus_arn``."""
 
-    def __init__(self, sender: str, region: str = "us-east-1") -> None:
-        self.sender, self.region = sender, region
+    def __init__(self, sender: str, central_bus_arn: str) -> None:
+        self.sender, self.central_bus_arn = sender, central_bus_arn
         self.sent: list[dict[str, Any]] = []
 
     def put_events(self, *, Entries: list[dict[str, Any]]) -> dict[str, Any]:
@@ -45,6 +47,9 @@ class MemberEvents:
             if size > EVENT_SIZE_LIMIT:
                 raise EntryTooLarge(f"event entry of {size} bytes, over EventBridge's {EVENT_SIZE_LIMIT}")
             _, _, _, region, owner, resource = entry["EventBusName"].split(":", 5)
+            if (owner, resource) != (self.sender, "event-bus/default"):
+                raise AssertionError(f"a member puts its result on its own default bus, not {entry['EventBusName']}")
+            _, _, _, region, owner, resource = self.central_bus_arn.split(":", 5)
             bus = events_backends[owner][region].describe_event_bus(resource.split("/", 1)[1])
             event = {
                 "version": "0",

@@ -43,6 +43,7 @@ SIDS = {
     On.THIS_FUNCTION: "ReadOwnDeploymentTime",
     On.SECURITY_HUB: "NoteRunOnIam26Findings",
     On.CHAT_TOPIC: "PostToChat",
+    On.RESULTS_BUS: "PutResultOnOwnBus",
 }
 SIDS_IN_REGIONS = {On.ANY: "FindComplianceRule"}  # the same, for calls made in named regions only
 
@@ -102,6 +103,7 @@ class CleanupFunction(ScheduledFunction):
         read_account_alias: bool = False,
         role_name: str | None = None,
         chat_topic: sns.ITopic | None = None,
+        results_bus_arn: str | None = None,
     ) -> None:
         """``queue_key`` encrypts the failure queue; ``None`` uses SQS-managed encryption (no key to pay for).
 
@@ -159,6 +161,7 @@ class CleanupFunction(ScheduledFunction):
             On.SERVER_CERTIFICATES: [arn("iam", "server-certificate/*")],
             On.TOPIC: [topic.topic_arn],
             On.CHAT_TOPIC: [chat_topic.topic_arn] if chat_topic else [],
+            On.RESULTS_BUS: [results_bus_arn] if results_bus_arn else [],
             On.TOPIC_KEY: list(dict.fromkeys([topic_key_arn, *([queue_key.key_arn] if queue_key else [])])),
             On.ARCHIVE: [archive.objects_arn()] if archive else [],
             On.CONFIG_RULES: [arn("config", "config-rule/*", region=ANY)],
@@ -174,6 +177,7 @@ class CleanupFunction(ScheduledFunction):
             tell_people=environment[names.ENV_TELL_PEOPLE],
             update_findings=config.update_findings,
             chat=chat_topic is not None,
+            results_bus=results_bus_arn is not None,
         )
         for (on, regions), actions in _grouped(permissions).items():
             if on is On.THIS_FUNCTION:
@@ -256,6 +260,7 @@ def add_cleanup(
     role_name: str | None = None,
     tell_people: TellPeopleChoice = "on-change",
     chat_topic: sns.ITopic | None = None,
+    results_bus_arn: str | None = None,
 ) -> Cleanup:
     """The function stack's body, shared by one account and every organization member: the archive (if on), the
     function with its role, queue and schedule, and its alarms (under ``Monitoring``)."""
@@ -267,6 +272,8 @@ def add_cleanup(
         environment[names.ENV_READ_ACCOUNT_ALIAS] = "true"
     if chat_topic:
         environment[names.ENV_CHAT_TOPIC_ARN] = chat_topic.topic_arn
+    if results_bus_arn:  # an organization member: its result goes on this bus, forwarded to the central one
+        environment[names.ENV_RESULTS_BUS_ARN] = results_bus_arn
     monitoring = Construct(scope, "Monitoring")
     function = CleanupFunction(
         scope,
@@ -282,6 +289,7 @@ def add_cleanup(
         read_account_alias=read_account_alias,
         role_name=role_name,
         chat_topic=chat_topic,
+        results_bus_arn=results_bus_arn,
     )
     # Messages sent, not messages visible: nothing consumes the queue, so its depth stays up for the 14 days it
     # keeps them, and an alarm on it would stay in ALARM and be silent for every later failure.

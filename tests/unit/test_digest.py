@@ -102,7 +102,17 @@ def central(aws: Fake) -> dict[str, Any]:
 def publish_members(central: dict[str, Any]) -> None:
     for index in range(MEMBERS):  # what each member's function sends: its result, on the bus, from its account
         result = member_result(index)
-        publish.put_result(MemberEvents(result.account), central["bus"], result)
+        put(central, result.account, result)
+
+
+def put(central: dict[str, Any], sender: str, result: RunResult) -> None:
+    """What ``sender``'s function does: put ``result`` on its own default bus, whose rule forwards it to the
+    central bus."""
+    publish.put_result(MemberEvents(sender, central["bus"]), own_bus(sender), result)
+
+
+def own_bus(account: str) -> str:
+    return f"arn:aws:events:us-east-1:{account}:event-bus/default"
 
 
 def as_event(document: dict[str, Any], sender: str | None = None) -> str:
@@ -418,9 +428,9 @@ def test_a_result_claiming_another_account_changes_nothing_of_it_and_is_named(
     # Given the victim's genuine result (an expired certificate in use), and a later result saying it has nothing
     # to do, put on the bus by another account of the organization
     genuine = member_result(0)
-    publish.put_result(MemberEvents(VICTIM), central["bus"], genuine)
+    put(central, VICTIM, genuine)
     forged = _nothing_to_do(VICTIM, started_at=NOW - timedelta(minutes=30))
-    publish.put_result(MemberEvents(ATTACKER), central["bus"], forged)
+    put(central, ATTACKER, forged)
 
     outcome = job.send(central["settings"], aws.clients, now=NOW)
 
@@ -429,7 +439,7 @@ def test_a_result_claiming_another_account_changes_nothing_of_it_and_is_named(
     [email] = mail(central)
     assert _victim_line(email) == [f"  - {VICTIM} (member-00): 1 expired certificate in use"]
     assert f"  - 1 result from account {ATTACKER} claimed to be another account ({VICTIM})" in email
-    assert email.startswith("IAM server certificate") and "Results not believed (1)" in email
+    assert "Results not believed (1)" in email
     [json_key] = [key for key in reports(aws) if key.endswith(".json")]
     report = json.loads(reports(aws)[json_key])
     assert [account["account"] for account in report["accounts"]] == [VICTIM]
@@ -447,13 +457,13 @@ def test_a_result_claiming_another_account_changes_nothing_of_it_and_is_named(
 
 def test_a_result_dated_in_the_future_does_not_pin_latest(aws: Fake, central: dict[str, Any]) -> None:
     # Given the victim's genuine result, and one for it (from its own account) dated a year ahead
-    publish.put_result(MemberEvents(VICTIM), central["bus"], member_result(0))
+    put(central, VICTIM, member_result(0))
     future = _nothing_to_do(VICTIM, started_at=NOW + timedelta(days=365))
-    publish.put_result(MemberEvents(VICTIM), central["bus"], future)
+    put(central, VICTIM, future)
     # And one a little ahead, within the clock skew allowed: believed (it is the latest)
     skewed = member_result(1)
     skewed.started_at = NOW + digest.CLOCK_SKEW - timedelta(seconds=1)
-    publish.put_result(MemberEvents(skewed.account), central["bus"], skewed)
+    put(central, skewed.account, skewed)
 
     outcome = job.send(central["settings"], aws.clients, now=NOW)
 
@@ -468,7 +478,7 @@ def test_a_result_dated_in_the_future_does_not_pin_latest(aws: Fake, central: di
     later = member_result(0)
     later.run_id, later.started_at = "next-day", NOW + timedelta(days=1) - timedelta(hours=2)
     later.certificates = []
-    publish.put_result(MemberEvents(VICTIM), central["bus"], later)
+    put(central, VICTIM, later)
     job.send(central["settings"], aws.clients, now=NOW + timedelta(days=1))
     [email] = mail(central)
     assert "Quiet accounts (nothing deleted, nothing expired or expiring soon): 1." in email
@@ -477,12 +487,12 @@ def test_a_result_dated_in_the_future_does_not_pin_latest(aws: Fake, central: di
 
 def test_a_result_older_than_the_one_held_is_not_believed(aws: Fake, central: dict[str, Any]) -> None:
     # Given a digest that believed the victim's result of this morning (an incident)
-    publish.put_result(MemberEvents(VICTIM), central["bus"], member_result(0))
+    put(central, VICTIM, member_result(0))
     job.send(central["settings"], aws.clients, now=NOW)
     mail(central)
     # When an older result of the victim's (nothing to do, from last week) arrives before the next digest
     replay = _nothing_to_do(VICTIM, started_at=NOW - timedelta(days=7), run_id="last-week")
-    publish.put_result(MemberEvents(VICTIM), central["bus"], replay)
+    put(central, VICTIM, replay)
 
     outcome = job.send(central["settings"], aws.clients, now=NOW + timedelta(hours=20))
 
@@ -534,18 +544,14 @@ def test_accounts_silent_for_two_intervals_are_listed_as_not_reporting(aws: Fake
     unit, (talking, stopping, never) = _organization(aws)
     settings = central["settings"].model_copy(update={"organizational_unit_ids": (unit,), "run_interval_minutes": 1440})
     for account in (talking, stopping):
-        publish.put_result(
-            MemberEvents(account),
-            central["bus"],
-            _nothing_to_do(account, started_at=NOW - timedelta(hours=2), run_id="d0"),
-        )
+        put(central, account, _nothing_to_do(account, started_at=NOW - timedelta(hours=2), run_id="d0"))
     first = job.send(settings, aws.clients, now=NOW)
     assert first["not_reporting"] == []  # the OU's accounts are expected from now on
     mail(central)
     # When only one of them reports over the next two days
     for day in (1, 2):
         run = _nothing_to_do(talking, started_at=NOW + timedelta(days=day, hours=-2), run_id=f"d{day}")
-        publish.put_result(MemberEvents(talking), central["bus"], run)
+        put(central, talking, run)
 
     outcome = job.send(settings, aws.clients, now=NOW + timedelta(days=2))
 
@@ -564,7 +570,7 @@ def test_accounts_that_cannot_be_listed_leave_a_warning_and_the_known_ones_are_s
     # Given a digest whose role Organizations refuses (not the management account or a delegated administrator)
     settings = central["settings"].model_copy(update={"organizational_unit_ids": ("ou-ab12-11111111",)})
     account = member_result(20).account
-    publish.put_result(MemberEvents(account), central["bus"], member_result(20))
+    put(central, account, member_result(20))
     aws.fail("organizations", "DescribeOrganization", "AccessDeniedException")
     job.send(settings, aws.clients, now=NOW)
     mail(central)
@@ -589,14 +595,14 @@ def _member(aws: Fake, central: dict[str, Any], monkeypatch: pytest.MonkeyPatch,
         clients, "client", lambda service, region=None: events if service == "events" else real(service, region)
     )
     return Settings.build(
-        SNS_TOPIC_ARN=central["topic"], RESULTS_BUS_ARN=central["bus"], TELL_PEOPLE="never", UPDATE_FINDINGS="false"
+        SNS_TOPIC_ARN=central["topic"], RESULTS_BUS_ARN=own_bus(ACCOUNT), TELL_PEOPLE="never", UPDATE_FINDINGS="false"
     )
 
 
 def test_a_member_puts_its_result_on_the_bus_and_the_digest_reports_it(
     aws: Fake, central: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    events = MemberEvents(ACCOUNT)
+    events = MemberEvents(ACCOUNT, central["bus"])
     settings = _member(aws, central, monkeypatch, events)
     aws.count_calls()
 
@@ -622,9 +628,9 @@ class RefusingEvents(MemberEvents):
 def test_a_result_the_bus_does_not_take_fails_the_run(
     aws: Fake, central: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    settings = _member(aws, central, monkeypatch, RefusingEvents(ACCOUNT))
+    settings = _member(aws, central, monkeypatch, RefusingEvents(ACCOUNT, central["bus"]))
 
-    with pytest.raises(RunFailed, match="events:PutEvents: InternalFailure|PutEvents"):
+    with pytest.raises(RunFailed, match="first: events PutEvents in us-east-1: InternalFailure"):
         member_job.handle(SCHEDULED, CONTEXT, settings=settings, clients=aws.clients)
 
     assert queued(central, "results") == 0
@@ -649,7 +655,8 @@ def test_a_result_too_large_for_an_event_is_summarised_to_fit() -> None:
     size = message_module.event_entry_size(names.RESULT_EVENT_SOURCE, names.RESULT_DETAIL_TYPE, detail)
     assert size <= message_module.EVENT_SIZE_LIMIT < len(json.dumps(run.as_dict()))
     document = json.loads(detail)
-    assert document["counts"]["in_use"] == 1000 and document["certificates_summarised"] is True
+    assert document["counts"]["in_use"] == 1000
+    assert document["certificates_summarised"] is True
     # And the digest still counts every certificate in use
     [report] = digest.build([as_event(document)], now=NOW).accounts
     assert report.total["in_use"] == 1000

@@ -103,6 +103,9 @@ ALARM_NAME_PREFIX = "cert-cleanup-"
 # The function's role in an organization member: a fixed name, so that the central topic and key
 # can require it (aws:PrincipalArn) instead of trusting every principal of the organization.
 MEMBER_ROLE_NAME = "cert-cleanup-member-function"
+# The role EventBridge assumes in a member to forward its result from the member's default bus to the central bus
+# (a cross-account bus target needs one): the central bus's policy admits this role name only.
+MEMBER_FORWARDER_ROLE_NAME = "cert-cleanup-member-forwarder"
 # The function's memory, chosen from `make bench`'s table of projected duration and cost per memory
 # size (docs/benchmarks.md): a quota-scale run is CPU-bound at every size, so it costs the same at
 # any of them, and one full vCPU (1769 MB) makes it the fastest.
