@@ -108,3 +108,16 @@ def apply_organization(stack: Stack) -> None:
             reason=f"The CDK bootstrap asset bucket of this account, read by {BUCKET_DEPLOYMENT}.",
         )
     )
+    # The digest lists the targeted OUs' accounts: the ARNs of an organization's root and OUs hold the management
+    # account's id (not known to a delegated administrator) and ids Organizations chooses; the organization's id
+    # is named.
+    organization_id = getattr(stack, "organization_id", None)
+    for kind in ("root", "ou") if organization_id else ():
+        Validations.of(stack).acknowledge(
+            Acknowledgment(
+                id=f"AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:organizations::*:{kind}/"
+                f"{organization_id}/*]",
+                reason="organizations:ListAccountsForParent and ListChildren (read-only) on this organization's "
+                "root and OUs, so that the digest lists the accounts that should report.",
+            )
+        )

@@ -88,9 +88,6 @@ class MemberStack(StackSetStack):
                 "events.amazonaws.com", conditions={"StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID}}
             ),
         )
-        self.forwarder.add_to_principal_policy(
-            iam.PolicyStatement(sid="ForwardResultsToCentralBus", actions=["events:PutEvents"], resources=[bus_arn])
-        )
         self.forward = events.Rule(
             self,
             "ForwardResults",
@@ -99,12 +96,11 @@ class MemberStack(StackSetStack):
             event_pattern=events.EventPattern(
                 source=[names.RESULT_EVENT_SOURCE], detail_type=[names.RESULT_DETAIL_TYPE]
             ),
-            targets=[targets.EventBus(events.EventBus.from_event_bus_arn(self, "CentralBus", bus_arn))],
+            # CDK grants the role events:PutEvents on the central bus, and nothing else
+            targets=[
+                targets.EventBus(events.EventBus.from_event_bus_arn(self, "CentralBus", bus_arn), role=self.forwarder)
+            ],
         )
-        rule = self.forward.node.default_child
-        assert isinstance(rule, events.CfnRule)
-        # The role is set on the target here: given to the target, CDK would also grant it PutEvents on its own.
-        rule.add_property_override("Targets.0.RoleArn", self.forwarder.role_arn)
 
 
 class OrganizationStack(Stack):
@@ -120,6 +116,7 @@ class OrganizationStack(Stack):
         if config.organization_id is None:  # DeployConfig refuses organization mode without it
             raise ValueError("organizationId is required")
         organization_id = config.organization_id
+        self.organization_id = organization_id
         # Lambda reads code from a bucket in its own region and SNS takes a Publish in the topic's
         # region: the central topic and the asset bucket live in the members' region (app.py deploys
         # this stack there).
