@@ -184,6 +184,9 @@ def sns_message(result: RunResult) -> str:
 # Detail (and 14 for a Time, and each Resources entry): EventBridge User Guide, "Calculating PutEvents event entry
 # size". A larger entry is refused.
 EVENT_SIZE_LIMIT = 256 * 1024
+# Room kept for the envelope EventBridge wraps the detail in (id, account, time, region...), so that the whole event
+# also fits a queue whose maximum message size is 256 KiB, SQS's long-standing default.
+ENVELOPE_ROOM = 4 * 1024
 
 
 def event_entry_size(source: str, detail_type: str, detail: str) -> int:
@@ -196,7 +199,8 @@ def event_detail(result: RunResult) -> str:
     way the SNS JSON is when whole it would exceed EventBridge's entry size, down to counts and errors alone."""
     for level in (0, 1, 2, 3, 4):
         detail = json.dumps(_machine_document(result, level), separators=(",", ":"))
-        if event_entry_size(names.RESULT_EVENT_SOURCE, names.RESULT_DETAIL_TYPE, detail) <= EVENT_SIZE_LIMIT:
+        size = event_entry_size(names.RESULT_EVENT_SOURCE, names.RESULT_DETAIL_TYPE, detail)
+        if size <= EVENT_SIZE_LIMIT - ENVELOPE_ROOM:
             return detail
     raise AssertionError("result does not fit in an event even at its shortest")  # pragma: no cover
 
