@@ -63,9 +63,7 @@ class MemberEvents:
                 "detail": json.loads(entry["Detail"]),
             }
             self.sent.append(event)
-            for rule in bus.rules.values():
-                rule.send_to_targets(
-                    dict(event), transform_input=False
-                )  # the whole event, as with no input transformer
+            for rule in bus.rules.values():  # the whole event to each target, as with no input transformer
+                rule.send_to_targets(dict(event), transform_input=False)  # type: ignore[arg-type]
             answers.append({"EventId": event["id"]})
         return {"FailedEntryCount": 0, "Entries": answers}

@@ -163,7 +163,7 @@ def _role_id(template: dict[str, Any], name: str) -> str:
         for key, value in template["Resources"].items()
         if value["Type"] == "AWS::IAM::Role" and value["Properties"].get("RoleName") == name
     ]
-    return role
+    return str(role)
 
 
 def _policy(template: dict[str, Any]) -> list[dict[str, Any]]:

@@ -75,10 +75,10 @@ def central(aws: Fake) -> dict[str, Any]:
     urls, arns = {}, {}
     for name in ("results", "mailbox"):
         urls[name] = sqs.create_queue(QueueName=name)["QueueUrl"]
-        attributes = sqs.get_queue_attributes(QueueUrl=urls[name], AttributeNames=["QueueArn"])["Attributes"]
-        arns[name] = attributes["QueueArn"]
-    attributes = {"RawMessageDelivery": "true", "FilterPolicy": json.dumps(names.PEOPLE_FILTER_POLICY)}
-    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arns["mailbox"], Attributes=attributes)
+        queue = sqs.get_queue_attributes(QueueUrl=urls[name], AttributeNames=["QueueArn"])["Attributes"]
+        arns[name] = queue["QueueArn"]
+    subscription = {"RawMessageDelivery": "true", "FilterPolicy": json.dumps(names.PEOPLE_FILTER_POLICY)}
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arns["mailbox"], Attributes=subscription)
     # The bus and its rule, as the organization stack makes them: results go to the digest's queue
     events = aws.session.client("events")
     bus = events.create_event_bus(Name="cert-cleanup-results")["EventBusArn"]
@@ -108,7 +108,7 @@ def publish_members(central: dict[str, Any]) -> None:
 def put(central: dict[str, Any], sender: str, result: RunResult) -> None:
     """What ``sender``'s function does: put ``result`` on its own default bus, whose rule forwards it to the
     central bus."""
-    publish.put_result(MemberEvents(sender, central["bus"]), own_bus(sender), result)
+    publish.put_result(MemberEvents(sender, central["bus"]), own_bus(sender), result)  # type: ignore[arg-type]
 
 
 def own_bus(account: str) -> str:
