@@ -37,7 +37,8 @@ BUCKET = "bench-digest-reports"
 def member_body(index: int, rng: random.Random) -> str:
     """The body one member queues: the `sqs` part of its published summary."""
     from cert_cleanup.models import Action, Certificate, CertificateResult, RunResult
-    from cert_cleanup.notify.message import sns_message
+    from cert_cleanup.notify.message import event_detail
+    from cert_cleanup.org.digest import event_body
 
     account = f"{300000000000 + index}"
     size = rng.random()
@@ -64,7 +65,7 @@ def member_body(index: int, rng: random.Random) -> str:
             row = CertificateResult(cert, Action.DELETED, f"expired {-days} days ago; unused")
         run.certificates.append(row)
     run.finished_at = NOW - timedelta(hours=2) + timedelta(seconds=40)
-    return str(json.loads(sns_message(run))["sqs"])
+    return event_body(account, json.loads(event_detail(run)))  # what the bus's rule queues
 
 
 def seed(count: int) -> dict[str, Any]:

@@ -190,3 +190,16 @@ def acknowledge_organization(organization: IConstruct, *, reports: s3.IBucket, m
                 named_rule = named_rule.replace(placeholder, value)
             for scope in scopes:
                 Validations.of(scope).acknowledge(Acknowledgment(id=named_rule, reason=reason))
+    # The digest lists the targeted OUs' accounts: the ARNs of an organization's root and OUs hold the management
+    # account's id (not known to a delegated administrator) and ids Organizations chooses; the organization's id
+    # is named.
+    organization_id = getattr(organization, "organization_id", None) or getattr(stack, "organization_id", None)
+    for kind in ("root", "ou") if organization_id else ():
+        Validations.of(organization).acknowledge(
+            Acknowledgment(
+                id=f"AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:organizations::*:{kind}/"
+                f"{organization_id}/*]",
+                reason="organizations:ListAccountsForParent and ListChildren (read-only) on this organization's "
+                "root and OUs, so that the digest lists the accounts that should report.",
+            )
+        )

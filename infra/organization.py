@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from aws_cdk import Aws, CfnOutput, CfnParameter, CfnResource, Names, RemovalPolicy, Stack, Token
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
@@ -42,11 +44,13 @@ from .config import ContextError, DeployConfig
 CENTRAL_TOPIC_PARAMETER = "CentralTopicArn"
 CENTRAL_ALARM_TOPIC_PARAMETER = "CentralAlarmTopicArn"
 CENTRAL_KEY_PARAMETER = "CentralKeyArn"
+CENTRAL_BUS_PARAMETER = "CentralResultsBusArn"
 CONCURRENCY_MODE = "SOFT_FAILURE_TOLERANCE"
 
 
 class MemberStack(StackSetStack):
-    """What every member account gets: the single-account function, pointed at the central topic.
+    """What every member account gets: the single-account function, pointed at the central topic, and its result's
+    way to the central bus (the function puts it on the account's default bus; a rule forwards it).
 
     No per-account topic and no per-account KMS key: the failure queue uses SQS-managed encryption.
     """
@@ -60,6 +64,11 @@ class MemberStack(StackSetStack):
         ).value_as_string
         topic = sns.Topic.from_topic_arn(self, "CentralTopic", topic_arn)
         alarm_topic = sns.Topic.from_topic_arn(self, "CentralAlarmTopic", alarm_topic_arn)
+        bus_arn = CfnParameter(
+            self, CENTRAL_BUS_PARAMETER, description="The central bus of member results"
+        ).value_as_string
+        # The function puts its result on this account's default bus; EventBridge stamps the event with this account.
+        own_bus_arn = arn("events", "event-bus/default", region=Aws.REGION)
         # Members email no one by default: the central digest tells people once a day (tellPeople overrides).
         self.cleanup = add_cleanup(
             self,
@@ -72,6 +81,32 @@ class MemberStack(StackSetStack):
             role_name=names.MEMBER_ROLE_NAME,
             tell_people="never",
             dashboard=config.member_dashboards,
+            results_bus_arn=own_bus_arn,
+        )
+        # A rule forwards results to the central bus. A cross-account bus target needs a role EventBridge assumes
+        # (EventBridge User Guide, "Sending and receiving events between AWS accounts"); the event keeps this
+        # account as its ``account``. The role may put events on the central bus only, and only for this rule.
+        self.forwarder = iam.Role(
+            self,
+            "ResultsForwarder",
+            role_name=names.MEMBER_FORWARDER_ROLE_NAME,
+            description="cert-cleanup: EventBridge forwards this account's run results to the organization's bus",
+            assumed_by=iam.ServicePrincipal(
+                "events.amazonaws.com", conditions={"StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID}}
+            ),
+        )
+        self.forward = events.Rule(
+            self,
+            "ForwardResults",
+            description="cert-cleanup: this account's run results, to the organization's digest",
+            event_bus=events.EventBus.from_event_bus_arn(self, "OwnBus", own_bus_arn),
+            event_pattern=events.EventPattern(
+                source=[names.RESULT_EVENT_SOURCE], detail_type=[names.RESULT_DETAIL_TYPE]
+            ),
+            # CDK grants the role events:PutEvents on the central bus, and nothing else
+            targets=[
+                targets.EventBus(events.EventBus.from_event_bus_arn(self, "CentralBus", bus_arn), role=self.forwarder)
+            ],
         )
         nag.acknowledge_cleanup(self, archive_bucket=self.cleanup.archive.bucket if self.cleanup.archive else None)
 
@@ -134,6 +169,7 @@ class CertCleanupOrganization(Construct):
         if config.organization_id is None:  # DeployConfig refuses organization mode without it
             raise ValueError("organizationId is required")
         organization_id = config.organization_id
+        self.organization_id = organization_id
         # Lambda reads code from a bucket in its own region and SNS takes a Publish in the topic's
         # region: the central topic and the asset bucket live in the members' region (app.py deploys
         # this stack there).
@@ -145,18 +181,20 @@ class CertCleanupOrganization(Construct):
             )
 
         notifications = Notifications(self, "Notifications", emails=config.notification_emails)
-        # Only the members' cert-cleanup role, in an account of this organization, may publish and
-        # encrypt: not every principal of the organization.
-        member_role_arn = arn("iam", f"role/{names.MEMBER_ROLE_NAME}", account=ANY)
-        notifications.allow_publishers(
-            "MemberFunctions",
-            iam.AnyPrincipal(),
-            {
-                "StringEquals": {"aws:PrincipalOrgID": organization_id},
-                "ArnLike": {"aws:PrincipalArn": member_role_arn},
-            },
-            key_conditions={"StringEquals": {"kms:ViaService": f"sns.{Aws.REGION}.{Aws.URL_SUFFIX}"}},
-        )
+        # Members publish to the topic only what people are told, and by default tell no one (the digest does):
+        # then nobody outside this account may publish. When they do, only the members' cert-cleanup role, in an
+        # account of this organization, may publish and encrypt: not every principal of the organization.
+        if config.tell_people not in (None, "never"):
+            member_role_arn = arn("iam", f"role/{names.MEMBER_ROLE_NAME}", account=ANY)
+            notifications.allow_publishers(
+                "MemberFunctions",
+                iam.AnyPrincipal(),
+                {
+                    "StringEquals": {"aws:PrincipalOrgID": organization_id},
+                    "ArnLike": {"aws:PrincipalArn": member_role_arn},
+                },
+                key_conditions={"StringEquals": {"kms:ViaService": f"sns.{Aws.REGION}.{Aws.URL_SUFFIX}"}},
+            )
         notifications.allow_alarms(alarm_arn_pattern(region=ANY, account=ANY), organization_id=organization_id)
 
         # StackSet members read the function code from <prefix>-<region>, readable by the organization only.
@@ -188,6 +226,9 @@ class CertCleanupOrganization(Construct):
             topic_key_arn=notifications.key.key_arn,
             schedule=config.digest_schedule,
             log_retention=config.log_retention,
+            organization_id=organization_id,
+            unit_ids=list(config.organizational_unit_ids),
+            run_interval_minutes=config.interval_minutes,
         )
         self.dashboard = digest_dashboard(self, "Dashboard", function=self.digest.function, alarms=[self.digest.errors])
 
@@ -217,6 +258,7 @@ class CertCleanupOrganization(Construct):
                 CENTRAL_TOPIC_PARAMETER: notifications.topic.topic_arn,
                 CENTRAL_ALARM_TOPIC_PARAMETER: notifications.alarm_topic.topic_arn,
                 CENTRAL_KEY_PARAMETER: notifications.key.key_arn,
+                CENTRAL_BUS_PARAMETER: self.digest.bus.event_bus_arn,
             },
         )
         # SOFT: concurrency stays what maxConcurrentPercentage says whatever fails (STRICT, the default, caps it at
@@ -265,6 +307,12 @@ class OrganizationStack(Stack):
         CfnOutput(self, "CentralTopicArn", value=notifications.topic.topic_arn, description="Every member reports here")
         CfnOutput(
             self, "CentralAlarmTopicArn", value=notifications.alarm_topic.topic_arn, description="Every member's alarms"
+        )
+        CfnOutput(
+            self,
+            "ResultsBusArn",
+            value=built.digest.bus.event_bus_arn,
+            description="Every member's result arrives here",
         )
         CfnOutput(
             self, "DigestReportBucket", value=built.digest.bucket.bucket_name, description="Daily organization reports"

@@ -167,6 +167,10 @@ def days(console: Console, session: Any, mailbox: str, context: Any) -> None:
     console.print(table)
 
 
+def own_bus(account: str) -> str:
+    return f"arn:aws:events:us-east-1:{account}:event-bus/default"
+
+
 def organization(console: Console, session: Any, context: Any, emulator: Emulator) -> None:
     import boto3
 
@@ -174,19 +178,35 @@ def organization(console: Console, session: Any, context: Any, emulator: Emulato
     from cert_cleanup.aws.clients import AwsClients
     from cert_cleanup.config import names
     from cert_cleanup.config.settings import DigestSettings, Settings
+    from cert_cleanup.org import digest
     from cert_cleanup.org import job as digest_job
     from emulator.seed import upload
 
     sns, sqs, s3 = session.client("sns"), session.client("sqs"), session.client("s3")
     topic = sns.create_topic(Name="cert-cleanup-central")["TopicArn"]
     results = sqs.create_queue(QueueName="cert-cleanup-results")["QueueUrl"]
-    results_arn = sqs.get_queue_attributes(QueueUrl=results, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    sns.subscribe(
-        TopicArn=topic,
-        Protocol="sqs",
-        Endpoint=results_arn,
-        Attributes={"RawMessageDelivery": "true", "FilterPolicy": json.dumps(names.RESULTS_FILTER_POLICY)},
-    )
+
+    class Bus:
+        """Each member's result on its way to the digest's queue: the event the central bus's rule delivers, with the
+        sender's account. (moto stamps a forwarded event with the receiving account: emulator/eventbridge.py.)"""
+
+        def __init__(self, sender: str) -> None:
+            self.sender = sender
+
+        def put_events(self, *, Entries: list[dict[str, Any]]) -> dict[str, Any]:
+            for entry in Entries:
+                body = digest.event_body(self.sender, json.loads(entry["Detail"]))
+                sqs.send_message(QueueUrl=results, MessageBody=body)
+            return {"FailedEntryCount": 0, "Entries": [{"EventId": "demo"} for _ in Entries]}
+
+    class MemberClients(AwsClients):
+        def __init__(self, member_session: Any, sender: str) -> None:
+            super().__init__(member_session)
+            self.bus = Bus(sender)
+
+        def client(self, service: str, region: str | None = None) -> Any:
+            return self.bus if service == "events" else super().client(service, region)
+
     mailbox = subscribe_mailbox(session, topic, names.PEOPLE_FILTER_POLICY)
     s3.create_bucket(Bucket="cert-cleanup-reports")
     now = datetime.now(UTC)
@@ -206,13 +226,18 @@ def organization(console: Console, session: Any, context: Any, emulator: Emulato
         )
         for name, expires_in in certificates:
             upload(member.client("iam"), name, now + timedelta(days=expires_in))
-        settings = Settings.build(SNS_TOPIC_ARN=topic, TELL_PEOPLE="never", ACCOUNT_LABEL=label)
+        settings = Settings.build(
+            SNS_TOPIC_ARN=topic, RESULTS_BUS_ARN=own_bus(account), TELL_PEOPLE="never", ACCOUNT_LABEL=label
+        )
         member_context = SimpleNamespace(
             **{**vars(context), "invoked_function_arn": f"arn:aws:lambda:us-east-1:{account}:function:cc"}
         )
-        job.handle(SCHEDULED_EVENT, member_context, settings=settings, clients=AwsClients(member))
-    home = Settings.build(SNS_TOPIC_ARN=topic, TELL_PEOPLE="never", ACCOUNT_LABEL="web")
-    job.handle(SCHEDULED_EVENT, context, settings=home, clients=AwsClients(session))
+        job.handle(SCHEDULED_EVENT, member_context, settings=settings, clients=MemberClients(member, account))
+    home_account = context.invoked_function_arn.split(":")[4]
+    home = Settings.build(
+        SNS_TOPIC_ARN=topic, RESULTS_BUS_ARN=own_bus(home_account), TELL_PEOPLE="never", ACCOUNT_LABEL="web"
+    )
+    job.handle(SCHEDULED_EVENT, context, settings=home, clients=MemberClients(session, home_account))
     console.print(f"Members' emails to people: {len(drain(session, mailbox))} (TELL_PEOPLE=never in members)")
 
     digest_settings = DigestSettings.model_validate(

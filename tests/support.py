@@ -48,6 +48,8 @@ SERVICE_IDS = {
     "securityhub": "securityhub",
     "dynamodb": "dynamodb",
     "acm": "acm",
+    "organizations": "organizations",
+    "events": "eventbridge",
 }
 SCHEDULED = seed.scheduled_event(ACCOUNT)
 

@@ -48,6 +48,7 @@ SIDS = {
     On.CHAT_TOPIC: "PostToChat",
     On.LEASE_TABLE: "OneRunAtATime",
     On.ACM_CERTIFICATES: "ReadAcmCertificatesToNameSuccessors",
+    On.RESULTS_BUS: "PutResultOnOwnBus",
 }
 SIDS_IN_REGIONS = {On.ANY: "FindComplianceRule"}  # the same, for calls made in named regions only
 
@@ -108,6 +109,7 @@ class CleanupFunction(ScheduledFunction):
         role_name: str | None = None,
         chat_topic: sns.ITopic | None = None,
         lease_table: dynamodb.ITable,
+        results_bus_arn: str | None = None,
     ) -> None:
         """``queue_key`` encrypts the failure queue; ``None`` uses SQS-managed encryption (no key to pay for).
 
@@ -165,6 +167,7 @@ class CleanupFunction(ScheduledFunction):
             On.SERVER_CERTIFICATES: [arn("iam", "server-certificate/*")],
             On.TOPIC: [topic.topic_arn],
             On.CHAT_TOPIC: [chat_topic.topic_arn] if chat_topic else [],
+            On.RESULTS_BUS: [results_bus_arn] if results_bus_arn else [],
             On.TOPIC_KEY: list(dict.fromkeys([topic_key_arn, *([queue_key.key_arn] if queue_key else [])])),
             On.ARCHIVE: [archive.objects_arn()] if archive else [],
             On.CONFIG_RULES: [arn("config", "config-rule/*", region=ANY)],
@@ -182,6 +185,7 @@ class CleanupFunction(ScheduledFunction):
             tell_people=environment[names.ENV_TELL_PEOPLE],
             update_findings=config.update_findings,
             chat=chat_topic is not None,
+            results_bus=results_bus_arn is not None,
         )
         for (on, regions), actions in _grouped(permissions).items():
             if on is On.THIS_FUNCTION:
@@ -280,6 +284,7 @@ def add_cleanup(
     chat_topic: sns.ITopic | None = None,
     archive_bucket: s3.IBucket | None = None,
     dashboard: bool = True,
+    results_bus_arn: str | None = None,
 ) -> Cleanup:
     """The function stack's body, shared by one account and every organization member: the archive (if on), the
     function with its role, queue and schedule, and its alarms (under ``Monitoring``)."""
@@ -291,6 +296,8 @@ def add_cleanup(
         environment[names.ENV_READ_ACCOUNT_ALIAS] = "true"
     if chat_topic:
         environment[names.ENV_CHAT_TOPIC_ARN] = chat_topic.topic_arn
+    if results_bus_arn:  # an organization member: its result goes on this bus, forwarded to the central one
+        environment[names.ENV_RESULTS_BUS_ARN] = results_bus_arn
     monitoring = Construct(scope, "Monitoring")
     table = lease_table(scope)
     function = CleanupFunction(
@@ -308,6 +315,7 @@ def add_cleanup(
         role_name=role_name,
         chat_topic=chat_topic,
         lease_table=table,
+        results_bus_arn=results_bus_arn,
     )
     # Messages sent, not messages visible: nothing consumes the queue, so its depth stays up for the 14 days it
     # keeps them, and an alarm on it would stay in ALARM and be silent for every later failure.

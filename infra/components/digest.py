@@ -1,14 +1,17 @@
-"""The organization digest: a queue collecting every member's result, a daily function, a report bucket."""
+"""The organization digest: the bus every member's result arrives on, a queue collecting them, a daily function,
+a report bucket."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from aws_cdk import Duration
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sns as sns
-from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
@@ -16,6 +19,7 @@ from cert_cleanup.aws.permissions import On
 from cert_cleanup.config import names
 from cert_cleanup.org import job as digest_job
 
+from ..arns import ANY, arn
 from .archive import private_bucket
 from .scheduled_function import ScheduledFunction
 
@@ -29,11 +33,19 @@ SIDS = {
     On.REPORTS: "WriteReports",
     On.TOPIC: "EmailDigest",
     On.TOPIC_KEY: "EncryptForTopic",
+    On.DIGEST_STATE: "KeepStateBetweenDigests",
+    On.REPORT_BUCKET: "TellMissingStateFromRefused",
+    On.ORGANIZATION_UNITS: "ListTargetedAccounts",
+    On.ANY: "FindManagementAccount",
 }
 
 
 class OrganizationDigest(ScheduledFunction):
-    """Collects member results (SQS, raw delivery, results only) and emails one digest a day.
+    """Collects member results (the central bus, a rule, the queue) and emails one digest a day.
+
+    Members' results arrive as EventBridge events, which carry the account that sent them: the digest believes
+    that, not what a result says of itself. The bus takes results from the members' forwarding role, in an account
+    of the organization, with cert-cleanup's source and detail-type; its one rule delivers them to the queue.
 
     Messages leave the queue only after the digest wrote its report and published its email; a
     failed digest releases them and the next one includes them (the queue keeps them 14 days).
@@ -49,6 +61,9 @@ class OrganizationDigest(ScheduledFunction):
         topic_key_arn: str,
         schedule: str,
         log_retention: logs.RetentionDays,
+        organization_id: str,
+        unit_ids: list[str],
+        run_interval_minutes: int,
     ) -> None:
         owned: dict[str, Any] = {}
 
@@ -77,6 +92,8 @@ class OrganizationDigest(ScheduledFunction):
                     names.ENV_DIGEST_QUEUE_URL: owned["queue"].queue_url,
                     names.ENV_REPORT_BUCKET: owned["bucket"].bucket_name,
                     names.ENV_SNS_TOPIC_ARN: topic.topic_arn,
+                    names.ENV_ORGANIZATIONAL_UNIT_IDS: ",".join(unit_ids),
+                    names.ENV_RUN_INTERVAL_MINUTES: str(run_interval_minutes),
                     "POWERTOOLS_SERVICE_NAME": names.DIGEST_SERVICE_NAME,
                 }
             }
@@ -100,10 +117,34 @@ class OrganizationDigest(ScheduledFunction):
         )
         self.queue: sqs.Queue = owned["queue"]
         self.bucket: s3.Bucket = owned["bucket"]
-        subscription = topic.add_subscription(subscriptions.SqsSubscription(self.queue, raw_message_delivery=True))
-        cfn = subscription.node.default_child
-        assert isinstance(cfn, sns.CfnSubscription)
-        cfn.filter_policy = names.RESULTS_FILTER_POLICY  # run results only: not alarms, not the digest itself
+        self.bus = events.EventBus(self, "ResultsBus", description="cert-cleanup: every member's run result")
+        forwarder_arn = arn("iam", f"role/{names.MEMBER_FORWARDER_ROLE_NAME}", account=ANY)
+        self.bus.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="MembersForwardTheirResults",
+                principals=[iam.AnyPrincipal()],
+                actions=["events:PutEvents"],
+                resources=[self.bus.event_bus_arn],
+                conditions={
+                    "StringEquals": {
+                        "aws:PrincipalOrgID": organization_id,
+                        "events:source": [names.RESULT_EVENT_SOURCE],
+                        "events:detail-type": [names.RESULT_DETAIL_TYPE],
+                    },
+                    "ArnLike": {"aws:PrincipalArn": forwarder_arn},
+                },
+            )
+        )
+        self.rule = events.Rule(
+            self,
+            "ResultsToQueue",
+            description="cert-cleanup: member results, to the digest's queue",
+            event_bus=self.bus,
+            event_pattern=events.EventPattern(
+                source=[names.RESULT_EVENT_SOURCE], detail_type=[names.RESULT_DETAIL_TYPE]
+            ),
+            targets=[targets.SqsQueue(self.queue)],  # the queue's policy admits this rule only (aws:SourceArn)
+        )
 
         # Exactly what the digest's modules declare (cert_cleanup.org.job.PERMISSIONS), one statement per resource.
         resources = {
@@ -111,9 +152,18 @@ class OrganizationDigest(ScheduledFunction):
             On.REPORTS: [self.bucket.arn_for_objects(f"{names.REPORT_PREFIX}*")],
             On.TOPIC: [topic.topic_arn],
             On.TOPIC_KEY: [topic_key_arn],
+            On.DIGEST_STATE: [self.bucket.arn_for_objects(names.DIGEST_STATE_KEY)],
+            On.REPORT_BUCKET: [self.bucket.bucket_arn],
+            # This organization's root and OUs, whichever account manages it (the ARNs hold the management account)
+            On.ORGANIZATION_UNITS: [
+                arn("organizations", f"root/{organization_id}/*", account=ANY),
+                arn("organizations", f"ou/{organization_id}/*", account=ANY),
+            ],
+            On.ANY: ["*"],
         }
         for on, sid in SIDS.items():
-            self.grant(
-                sid, [permission.action for permission in digest_job.PERMISSIONS if permission.on is on], resources[on]
+            actions = list(
+                dict.fromkeys(permission.action for permission in digest_job.PERMISSIONS if permission.on is on)
             )
+            self.grant(sid, actions, resources[on])
         self.grant_own_logs()

@@ -18,7 +18,6 @@ from cert_cleanup.aws.clients import (
     PUBLISH_CONFIG,
     AwsClients,
     error_code,
-    failure_of,
 )
 from cert_cleanup.aws.permissions import Permission
 from cert_cleanup.config.events import Invocation, Trigger, parse_event
@@ -205,7 +204,7 @@ class Job:
             if settings.chat_topic_arn and result.told_because:  # before the email, which says if it failed
                 chat_topic = settings.chat_topic_arn
                 self._step(result, "chat post", lambda: tell_chat(later, chat_topic, result))
-            published = publish_summary(self.clients.with_config(PUBLISH_CONFIG), settings.sns_topic_arn, result)
+            published = publish_summary(self.clients.with_config(PUBLISH_CONFIG), settings, result)
             first_run_told = any(reason.startswith(FIRST_RUN) for reason in result.told_because)
             if published and first_run_told and deployed_at is not None:
                 told = deployed_at.isoformat()
@@ -260,21 +259,18 @@ def record(result: RunResult) -> None:
             )  # fmt: skip
 
 
-def publish_summary(clients: AwsClients, topic_arn: str, result: RunResult) -> bool:
-    """Publish the summary (people and machines); a failure is the run's error (the alarm fires)."""
-    region = publish.topic_region(topic_arn)
+def publish_summary(clients: AwsClients, settings: Settings, result: RunResult) -> bool:
+    """Send the summary where the settings say (the topic; a member's result, the organization's bus too); a failure
+    is the run's error (the alarm fires)."""
     try:
-        message_id = publish.publish_summary(clients.client("sns", region), topic_arn, result)
-    except AWS_ERRORS as exc:
-        failure = failure_of("sns", region, "Publish", exc)
+        failures = publish.send_summary(clients, settings, result)
+    except (KeyError, TypeError, AttributeError) as exc:  # AWS took it (200) and said it oddly: it is sent
+        logger.warning("summary sent; the answer had no id", error=f"{type(exc).__name__}: {exc}")
+        return True
+    for failure in failures:
         result.errors.append(failure)
         logger.error("summary not published", extra=run.log_fields(failure.as_dict()))
-        return False
-    except (KeyError, TypeError, AttributeError) as exc:  # SNS took it (200) and said it oddly: it is published
-        logger.warning("summary published; SNS's answer had no MessageId", error=f"{type(exc).__name__}: {exc}")
-        return True
-    logger.info("summary published", message_id=message_id, audience=result.audience)
-    return True
+    return not failures
 
 
 def tell_chat(clients: AwsClients, topic_arn: str, result: RunResult) -> None:
@@ -379,12 +375,13 @@ def permissions(
     tell_people: str,
     update_findings: bool,
     chat: bool = False,
+    results_bus: bool = False,
 ) -> tuple[Permission, ...]:
     """Every permission the calls of an invocation need with these settings, as each module declares them."""
     needed = [*inventory.PERMISSIONS, *search.PERMISSIONS]
     needed += [permission for consumer in search.CONSUMERS for permission in consumer.PERMISSIONS]
     needed += lease.PERMISSIONS
-    needed += publish.PERMISSIONS
+    needed += publish.permissions(results_bus=results_bus, tell_people=tell_people)
     needed += acm.PERMISSIONS  # the successor of an expired certificate in use (succession.py)
     needed += aws_archive.PERMISSIONS if archive else inventory.TAG_PERMISSIONS
     if reevaluate_config_rule:

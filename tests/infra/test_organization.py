@@ -16,7 +16,7 @@ from infra.config import ContextError, DeployConfig
 from infra.organization import OrganizationStack
 from tests.infra import stacksets
 from tests.infra.conftest import ORG
-from tests.infra.policy import Request, Resolver, allowed
+from tests.infra.policy import Request, Resolver, allowed, role_statements
 
 
 def test_stack_set_is_service_managed_auto_deploying_to_the_ous(central: Template) -> None:
@@ -77,8 +77,19 @@ def _as_kms(request: Request, action: str) -> Request:
     return Request(action, "*", request.principal, {**request.context, "kms:ViaService": "sns.eu-west-1.amazonaws.com"})
 
 
-def test_only_the_member_role_of_the_organization_publishes_to_the_central_topic(central: Template) -> None:
+def test_members_publish_nothing_to_the_central_topic_unless_they_tell_people(central: Template) -> None:
+    # By default members tell no one (the digest does): nobody outside the central account publishes to the topic
     _, topic, key, topic_arn = _central_statements(central)
+    member_role = f"arn:aws:iam::111122223333:role/{names.MEMBER_ROLE_NAME}"
+    request = _member_publish(topic_arn, member_role)
+    assert not allowed(topic, request)
+    assert not allowed(key, _as_kms(request, "kms:GenerateDataKey"))
+
+
+def test_only_the_member_role_of_the_organization_publishes_to_the_central_topic() -> None:
+    # Given members that email people again (tellPeople=on-change)
+    stack = cdk_app.build(cdk.App(context={**ORG, "tellPeople": "on-change"}))
+    _, topic, key, topic_arn = _central_statements(Template.from_stack(stack))
     member_role = f"arn:aws:iam::111122223333:role/{names.MEMBER_ROLE_NAME}"
     request = _member_publish(topic_arn, member_role)
     assert allowed(topic, request)
@@ -101,12 +112,13 @@ def test_only_the_member_role_of_the_organization_publishes_to_the_central_topic
     )
 
 
-def test_member_role_has_the_name_the_central_policies_require(member: dict[str, Any]) -> None:
-    [role] = [r for r in member["Resources"].values() if r["Type"] == "AWS::IAM::Role"]
-    assert role["Properties"]["RoleName"] == names.MEMBER_ROLE_NAME
+def test_member_roles_have_the_names_the_central_policies_require(member: dict[str, Any]) -> None:
+    roles = [r["Properties"]["RoleName"] for r in member["Resources"].values() if r["Type"] == "AWS::IAM::Role"]
+    assert sorted(roles) == sorted([names.MEMBER_ROLE_NAME, names.MEMBER_FORWARDER_ROLE_NAME])
 
 
-def test_key_use_is_bound_to_sns_in_the_partition_url_suffix(central: Template) -> None:
+def test_key_use_is_bound_to_sns_in_the_partition_url_suffix() -> None:
+    central = Template.from_stack(cdk_app.build(cdk.App(context={**ORG, "tellPeople": "on-change"})))
     [key] = central.find_resources("AWS::KMS::Key").values()
     text = json.dumps(key["Properties"]["KeyPolicy"])
     assert (
@@ -145,10 +157,18 @@ def test_asset_bucket_is_named_for_the_region_and_readable_by_the_organization_o
     )
 
 
+def _role_id(template: dict[str, Any], name: str) -> str:
+    [role] = [
+        key
+        for key, value in template["Resources"].items()
+        if value["Type"] == "AWS::IAM::Role" and value["Properties"].get("RoleName") == name
+    ]
+    return str(role)
+
+
 def _policy(template: dict[str, Any]) -> list[dict[str, Any]]:
-    [policy] = [r for r in template["Resources"].values() if r["Type"] == "AWS::IAM::Policy"]
-    statements: list[dict[str, Any]] = policy["Properties"]["PolicyDocument"]["Statement"]
-    return statements
+    """The member function's role's statements."""
+    return role_statements(template, _role_id(template, names.MEMBER_ROLE_NAME))
 
 
 def test_member_is_the_same_least_privilege_function(member: dict[str, Any]) -> None:
@@ -158,9 +178,8 @@ def test_member_is_the_same_least_privilege_function(member: dict[str, Any]) -> 
         "ReadArchiveAndDeleteServerCertificates",
         "OneRunAtATime",
         "WriteOwnLogs",
-        "PublishSummary",
+        "PutResultOnOwnBus",  # its result goes on its own default bus (forwarded to the central one)
         "ReportFailedRun",
-        "EncryptForTopicAndQueue",
         "ArchiveBeforeDelete",
         "NeverDeleteExemptCertificates",
         "FindComplianceRule",
@@ -170,8 +189,13 @@ def test_member_is_the_same_least_privilege_function(member: dict[str, Any]) -> 
         *(sid for sid, _ in finding_field_denials()),
         "xray",
     }
-    assert statements["PublishSummary"]["Resource"] == {"Ref": "CentralTopicArn"}
-    assert statements["EncryptForTopicAndQueue"]["Resource"] == {"Ref": "CentralKeyArn"}
+    # Members tell no one by default: no publish to the central topic, no use of its key
+    assert Resolver(member, account="111122223333")(statements["PutResultOnOwnBus"]) == {
+        "Sid": "PutResultOnOwnBus",
+        "Effect": "Allow",
+        "Action": "events:PutEvents",
+        "Resource": "arn:aws:events:eu-west-1:111122223333:event-bus/default",
+    }
     # members name their account by its alias: one more read-only call, on "*" like the other discovery calls
     assert "iam:ListAccountAliases" in statements["DiscoverCertificatesAndTheirUsers"]["Action"]
     # (in any order: cdk.json's @aws-cdk/aws-iam:minimizePolicies sorts them)
@@ -183,6 +207,9 @@ def test_member_is_the_same_least_privilege_function(member: dict[str, Any]) -> 
     [function] = functions
     variables = function["Properties"]["Environment"]["Variables"]
     assert variables[names.ENV_SNS_TOPIC_ARN] == {"Ref": "CentralTopicArn"}
+    assert Resolver(member, account="111122223333")(variables[names.ENV_RESULTS_BUS_ARN]) == (
+        "arn:aws:events:eu-west-1:111122223333:event-bus/default"
+    )
     assert variables[names.ENV_READ_ACCOUNT_ALIAS] == "true"
     assert "ReservedConcurrentExecutions" not in function["Properties"]
     types = sorted({r["Type"] for r in member["Resources"].values()})
@@ -285,28 +312,143 @@ def test_member_emails_can_be_turned_back_on() -> None:
     assert function_environment(DeployConfig.from_values(ORG), tell_people="never")[names.ENV_TELL_PEOPLE] == "never"
 
 
-def test_results_reach_the_digest_queue_and_nothing_else_does(central: Template) -> None:
-    # The queue's subscription, as SNS applies it (moto implements SNS's filter matching)
-    from moto.sns.utils import FilterPolicyMatcher
-
-    [subscription] = central.find_resources("AWS::SNS::Subscription", {"Properties": {"Protocol": "sqs"}}).values()
-    properties = subscription["Properties"]
-    assert properties["RawMessageDelivery"] is True
-    matcher = FilterPolicyMatcher(properties["FilterPolicy"], properties.get("FilterPolicyScope"))
-    result = {names.KIND_ATTRIBUTE: {"Type": "String", "Value": names.KIND_RUN_RESULT}}
-    digest = {names.KIND_ATTRIBUTE: {"Type": "String", "Value": names.KIND_DIGEST}}
-    assert matcher.matches(result, "{}")
-    assert not matcher.matches(digest, "{}")
-    assert not matcher.matches({}, "{}")  # an alarm
-    # The queue keeps results longer than a missed digest or two, and hides a message longer than a digest runs
-    [queue] = [
-        r for r in central.find_resources("AWS::SQS::Queue").values() if r["Properties"].get("VisibilityTimeout")
+def test_results_reach_the_digest_queue_from_the_bus_and_nothing_else_does(central: Template) -> None:
+    # The queue no longer subscribes to the topic: SNS does not say who published
+    assert central.find_resources("AWS::SNS::Subscription", {"Properties": {"Protocol": "sqs"}}) == {}
+    # The bus's one rule matches cert-cleanup's results and delivers them, whole, to the queue
+    [(bus_id, _)] = central.find_resources("AWS::Events::EventBus").items()
+    [queue_id] = [
+        key for key, r in central.find_resources("AWS::SQS::Queue").items() if key.startswith("DigestResults")
     ]
+    [rule] = central.find_resources("AWS::Events::Rule", {"Properties": {"EventBusName": {"Ref": bus_id}}}).values()
+    assert rule["Properties"]["EventPattern"] == names.RESULT_EVENT_PATTERN
+    [target] = rule["Properties"]["Targets"]
+    assert target["Arn"] == {"Fn::GetAtt": [queue_id, "Arn"]}
+    assert "Input" not in target  # the whole event: its account included
+    assert "InputTransformer" not in target
+    # The queue keeps results longer than a missed digest or two, and hides a message longer than a digest runs
+    queue = central.find_resources("AWS::SQS::Queue")[queue_id]
     assert queue["Properties"]["MessageRetentionPeriod"] == 14 * 24 * 3600
     [digest_function] = central.find_resources(
         "AWS::Lambda::Function", {"Properties": {"Handler": names.DIGEST_HANDLER}}
     ).values()
     assert queue["Properties"]["VisibilityTimeout"] > digest_function["Properties"]["Timeout"]
+
+
+def _bus_and_queue_policies(central: Template) -> tuple[list[dict[str, Any]], list[dict[str, Any]], str, str, str]:
+    template = dict(central.to_json())
+    resolve = Resolver(template, account="999999999999", region="eu-west-1", stack_name="CertCleanupOrganization")
+    [(bus_id, _)] = central.find_resources("AWS::Events::EventBus").items()
+    bus = [
+        r["Properties"]["Statement"]
+        for r in central.find_resources("AWS::Events::EventBusPolicy").values()
+        if r["Properties"]["EventBusName"] == {"Ref": bus_id}
+    ]
+    bus_arn = f"arn:aws:events:eu-west-1:999999999999:event-bus/{bus_id}"
+    resolve.physical[bus_id] = bus_arn
+    [(rule_id, _)] = central.find_resources(
+        "AWS::Events::Rule", {"Properties": {"EventBusName": {"Ref": bus_id}}}
+    ).items()
+    rule_arn = f"arn:aws:events:eu-west-1:999999999999:rule/{bus_id}/{rule_id}"
+    resolve.physical[rule_id] = rule_arn
+    [queue_id] = [key for key in central.find_resources("AWS::SQS::Queue") if key.startswith("DigestResults")]
+    queue_arn = resolve({"Fn::GetAtt": [queue_id, "Arn"]})
+    [queue_policy] = [
+        r
+        for r in central.find_resources("AWS::SQS::QueuePolicy").values()
+        if {"Ref": queue_id} in r["Properties"]["Queues"]
+    ]
+    bus_statements = resolve(bus)
+    queue_statements = resolve(queue_policy["Properties"]["PolicyDocument"]["Statement"])
+    return bus_statements, queue_statements, bus_arn, queue_arn, rule_arn
+
+
+def _put_events(
+    bus_arn: str, principal_arn: str, *, org: str = "o-a1b2c3d4e5", source: str = "cert-cleanup"
+) -> Request:
+    """A PutEvents onto the central bus as its policy sees it (EventBridge User Guide, "Using IAM policy conditions":
+    events:source and events:detail-type are the entry's)."""
+    return Request(
+        "events:PutEvents",
+        bus_arn,
+        {"AWS": principal_arn},
+        {
+            "aws:PrincipalOrgID": org,
+            "aws:PrincipalArn": principal_arn,
+            "events:source": source,
+            "events:detail-type": names.RESULT_DETAIL_TYPE,
+        },
+    )
+
+
+def test_only_the_members_forwarding_role_in_the_organization_puts_results_on_the_bus(central: Template) -> None:
+    bus, _, bus_arn, _, _ = _bus_and_queue_policies(central)
+    forwarder = f"arn:aws:iam::111122223333:role/{names.MEMBER_FORWARDER_ROLE_NAME}"
+    assert allowed(bus, _put_events(bus_arn, forwarder))
+    # The same role name in another organization, another principal of the organization (the member function's
+    # own role included: it puts its result on its own bus), and another kind of event are refused
+    for other in (
+        _put_events(bus_arn, forwarder, org="o-otherorg00"),
+        _put_events(bus_arn, "arn:aws:iam::111122223333:role/developer"),
+        _put_events(bus_arn, f"arn:aws:iam::111122223333:role/{names.MEMBER_ROLE_NAME}"),
+        _put_events(bus_arn, forwarder, source="aws.securityhub"),
+    ):
+        assert not allowed(bus, other), other
+    # Nobody outside the central account may add a rule or a target to the bus (a rule could rewrite events)
+    for action in ("events:PutRule", "events:PutTargets"):
+        request = _put_events(bus_arn, forwarder)
+        assert not allowed(bus, Request(action, bus_arn, request.principal, request.context))
+
+
+def test_a_member_cannot_write_to_the_digest_queue_for_another_account(central: Template) -> None:
+    # What a member's administrator could try instead of the bus: send a made-up event straight to the queue,
+    # or have a rule of their own (cross-account SQS targets exist) deliver one there
+    _, queue, _, queue_arn, rule_arn = _bus_and_queue_policies(central)
+
+    def send(principal: dict[str, str], context: dict[str, str]) -> Request:
+        return Request("sqs:SendMessage", queue_arn, principal, {"aws:SecureTransport": "true", **context})
+
+    events = {"Service": "events.amazonaws.com"}
+    assert allowed(queue, send(events, {"aws:SourceArn": rule_arn}))
+    member_rule = "arn:aws:events:eu-west-1:111122223333:rule/forge"
+    assert not allowed(queue, send(events, {"aws:SourceArn": member_rule}))
+    forwarder = f"arn:aws:iam::111122223333:role/{names.MEMBER_FORWARDER_ROLE_NAME}"
+    assert not allowed(
+        queue, send({"AWS": forwarder}, {"aws:PrincipalOrgID": "o-a1b2c3d4e5", "aws:PrincipalArn": forwarder})
+    )
+
+
+def test_each_member_forwards_its_results_to_the_central_bus_through_its_own_role(member: dict[str, Any]) -> None:
+    resolve = Resolver(
+        member,
+        account="111122223333",
+        parameters={"CentralResultsBusArn": "arn:aws:events:eu-west-1:999999999999:event-bus/central"},
+    )
+    [rule] = [
+        r
+        for r in member["Resources"].values()
+        if r["Type"] == "AWS::Events::Rule" and r["Properties"].get("EventPattern") == names.RESULT_EVENT_PATTERN
+    ]
+    properties = resolve(rule["Properties"])
+    assert properties["EventBusName"] == "default"  # where the function puts its result
+    assert properties["EventPattern"] == names.RESULT_EVENT_PATTERN
+    [target] = properties["Targets"]
+    forwarder_id = _role_id(member, names.MEMBER_FORWARDER_ROLE_NAME)
+    assert target["Arn"] == "arn:aws:events:eu-west-1:999999999999:event-bus/central"
+    assert target["RoleArn"] == resolve({"Fn::GetAtt": [forwarder_id, "Arn"]})
+    # The role: EventBridge of this account only may assume it, and it may put events on the central bus only
+    trust = resolve(member["Resources"][forwarder_id]["Properties"]["AssumeRolePolicyDocument"]["Statement"])
+    assume = Request("sts:AssumeRole", "*", {"Service": "events.amazonaws.com"}, {"aws:SourceAccount": "111122223333"})
+    assert allowed(trust, assume)
+    assert not allowed(trust, Request(assume.action, "*", assume.principal, {"aws:SourceAccount": "222233334444"}))
+    statements = resolve(role_statements(member, forwarder_id))
+    principal = {"AWS": f"arn:aws:iam::111122223333:role/{names.MEMBER_FORWARDER_ROLE_NAME}"}
+    assert allowed(statements, Request("events:PutEvents", target["Arn"], principal, {}))
+    own_bus = "arn:aws:events:eu-west-1:111122223333:event-bus/default"
+    assert not allowed(statements, Request("events:PutEvents", own_bus, principal, {}))
+    assert {a for s in statements for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])} == {
+        "events:PutEvents"
+    }
 
 
 def test_the_digest_role_reads_its_queue_writes_its_reports_and_emails_only(central: Template) -> None:
@@ -335,12 +477,25 @@ def test_the_digest_role_reads_its_queue_writes_its_reports_and_emails_only(cent
         "kms:GenerateDataKey*",
         "logs:CreateLogStream",
         "logs:PutLogEvents",
+        "s3:GetObject",  # its state between digests, one object
+        "s3:ListBucket",  # so that a missing state object reads as missing, not refused
+        "organizations:DescribeOrganization",  # the accounts that should report: the management account is not one
+        "organizations:ListAccountsForParent",
+        "organizations:ListChildren",
     }
     role = {"AWS": "arn:aws:iam::123456789012:role/digest"}
     [bucket] = [key for key in central.find_resources("AWS::S3::Bucket") if key.startswith("DigestReports")]
     bucket_arn = resolve({"Fn::GetAtt": [bucket, "Arn"]})
     assert allowed(statements, Request("s3:PutObject", f"{bucket_arn}/digests/2026/11/28/r.csv", role, {}))
     assert not allowed(statements, Request("s3:PutObject", f"{bucket_arn}/other.csv", role, {}))
+    for action in ("s3:GetObject", "s3:PutObject"):
+        assert allowed(statements, Request(action, f"{bucket_arn}/{names.DIGEST_STATE_KEY}", role, {}))
+    assert not allowed(statements, Request("s3:GetObject", f"{bucket_arn}/digests/2026/11/28/r.csv", role, {}))
+    # The organization's OUs, not another organization's
+    ou = "arn:aws:organizations::555555555555:ou/o-a1b2c3d4e5/ou-ab12-11111111"
+    assert allowed(statements, Request("organizations:ListAccountsForParent", ou, role, {}))
+    other = "arn:aws:organizations::555555555555:ou/o-otherorg00/ou-ab12-11111111"
+    assert not allowed(statements, Request("organizations:ListAccountsForParent", other, role, {}))
 
 
 def test_a_rollout_deploys_several_accounts_at_once_and_one_failure_stops_no_other(central: Template) -> None:

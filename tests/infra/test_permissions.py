@@ -20,10 +20,11 @@ from cert_cleanup import job
 from cert_cleanup.config import names
 from cert_cleanup.config.settings import DigestSettings, Settings
 from cert_cleanup.org import job as digest_job
+from cert_cleanup.org.digest import event_body
 from emulator import securityhub as fake_hub
 from emulator import seed, seed_certs
 from infra.stack import CertCleanupStack
-from tests.infra.conftest import synthesize
+from tests.infra.conftest import ORG, synthesize
 from tests.infra.policy import Request, Resolver, allowed, denied, role_statements
 from tests.support import ACCOUNT, CONTEXT, SCHEDULED, Fake, fake_aws
 
@@ -148,6 +149,8 @@ def _resources(aws: Fake, call: dict[str, Any]) -> list[str]:
         return [f"arn:aws:dynamodb:{call['region']}:{ACCOUNT}:table/{params['TableName']}"]
     if action == "acm:DescribeCertificate":
         return [params["CertificateArn"]]
+    if action == "events:PutEvents":
+        return [entry["EventBusName"] for entry in params["Entries"]]
     return ["*"]
 
 
@@ -186,7 +189,12 @@ def _check(aws: Fake, template: dict[str, Any], resolve: Resolver, event: dict[s
 
     job.handle(event, CONTEXT, settings=settings, clients=aws.clients)
 
-    statements = resolve(role_statements(template))
+    [role] = [
+        key
+        for key, value in template["Resources"].items()
+        if value["Type"] == "AWS::IAM::Role" and value["Properties"].get("RoleName") != names.MEMBER_FORWARDER_ROLE_NAME
+    ]
+    statements = resolve(role_statements(template, role))
     role_arn = f"arn:aws:iam::{ACCOUNT}:role/cert-cleanup"
     refused = [request for request in _requests(aws, calls, role_arn) if not allowed(statements, request)]
     assert refused == []
@@ -273,7 +281,17 @@ def test_every_call_of_an_organization_member_is_allowed_and_nothing_else_is(
 
     called = _check(account, member, resolve, SCHEDULED, alias=True)
 
-    assert _allowed_actions(role_statements(member)) == called | NOT_CALLED_BY_THE_CODE
+    function_role = [
+        k
+        for k, v in member["Resources"].items()
+        if v["Type"] == "AWS::IAM::Role" and v["Properties"]["RoleName"] == names.MEMBER_ROLE_NAME
+    ]
+    assert _allowed_actions(role_statements(member, *function_role)) == called | NOT_CALLED_BY_THE_CODE - {
+        "kms:Decrypt",  # members tell no one: no publish to the central topic, no use of its key
+        "kms:GenerateDataKey*",
+    }
+    assert "events:PutEvents" in called  # its result, on its own bus
+    assert "sns:Publish" not in called
     assert "iam:ListAccountAliases" in called
     assert "lambda:GetFunctionConfiguration" not in called  # members tell nobody: no first-run email to prepare
 
@@ -348,18 +366,25 @@ def test_every_call_of_the_digest_is_allowed_and_nothing_else_is(central: Templa
         queue_url = sqs.create_queue(QueueName="results")["QueueUrl"]
         queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         aws.session.client("s3").create_bucket(Bucket="digest-reports")
-        body = '{"account": "111122223333", "run_id": "r", "started_at": "2026-12-01T06:00:00+00:00", "counts": {}}'
-        sqs.send_message(QueueUrl=queue_url, MessageBody=body)
+        result = {"account": "111122223333", "run_id": "r", "started_at": "2026-12-01T06:00:00+00:00", "counts": {}}
+        sqs.send_message(QueueUrl=queue_url, MessageBody=event_body("111122223333", result))
+        # The organization the digest lists: one OU under the root
+        organizations = aws.session.client("organizations")
+        organizations.create_organization(FeatureSet="ALL")
+        root = organizations.list_roots()["Roots"][0]["Id"]
+        unit = organizations.create_organizational_unit(ParentId=root, Name="workloads")["OrganizationalUnit"]["Id"]
         settings = DigestSettings.model_validate(
             {
                 names.ENV_DIGEST_QUEUE_URL: queue_url,
                 names.ENV_REPORT_BUCKET: "digest-reports",
                 names.ENV_SNS_TOPIC_ARN: topic,
+                names.ENV_ORGANIZATIONAL_UNIT_IDS: f"{unit},{root}",
             }
         )
         calls = _calls(aws)
         # A digest short of time also reads the queue's depth (to say how many results it left)
-        digest_job.send(settings, aws.clients, seconds_left=iter([1000.0, 0.0]).__next__)
+        # (listing the two OUs, then one batch read)
+        digest_job.send(settings, aws.clients, seconds_left=iter([1000.0] * 3 + [0.0] * 9).__next__)
         digest_job.send(settings, aws.clients)  # and one that reads the queue to its end and releases on failure
         resolve = Resolver(
             template,
@@ -382,8 +407,14 @@ def test_every_call_of_the_digest_is_allowed_and_nothing_else_is(central: Templa
                 # SQS authorizes a batch call with its single action's permission (SQS Developer Guide, "Amazon SQS
                 # API permissions: Actions and resource reference": DeleteMessageBatch -> sqs:DeleteMessage)
                 call["action"] = call["action"].removesuffix("Batch")
-            elif call["action"] == "s3:PutObject":
+            elif call["action"] in {"s3:PutObject", "s3:GetObject"}:
                 resources = [f"arn:aws:s3:::{params['Bucket']}/{params['Key']}"]
+            elif call["action"] == "organizations:DescribeOrganization":
+                resources = ["*"]  # no resource type (Service Authorization Reference)
+            elif call["action"].startswith("organizations:"):
+                # The parent's ARN, in the organization the stack names (moto chooses its own organization id)
+                kind = "root" if params["ParentId"].startswith("r-") else "ou"
+                resources = [f"arn:aws:organizations::{ACCOUNT}:{kind}/{ORG['organizationId']}/{params['ParentId']}"]
             else:
                 resources = [params["TopicArn"]]
                 requests += [
@@ -393,7 +424,9 @@ def test_every_call_of_the_digest_is_allowed_and_nothing_else_is(central: Templa
         assert [request for request in requests if not allowed(statements, request)] == []
         called = {call["action"] for call in calls}
         assert "sqs:GetQueueAttributes" in called
+        assert {"organizations:ListAccountsForParent", "organizations:ListChildren", "s3:GetObject"} <= called
         assert _allowed_actions(role_statements(template, digest_role)) == called | {
+            "s3:ListBucket",  # S3 checks it to answer a missing state object with 404 (S3 API Reference, GetObject)
             "sqs:ChangeMessageVisibility",  # releasing after a failure: tests/unit/test_digest.py
             "kms:Decrypt",
             "kms:GenerateDataKey*",

@@ -40,9 +40,23 @@ def resources(context: dict[str, Any], prefix: str) -> dict[str, set[str]]:
     return found
 
 
+# Resources removed on purpose since the last release (deleted by the update, not replaced), and why.
+REMOVED = {
+    "org:CertCleanupOrganization": {
+        # The digest's queue takes results from the central event bus only: an SNS message does not say which
+        # account published it, so results from the topic could not be attributed (docs/organization.md,
+        # "Who sent it").
+        "DigestResultsCertCleanupOrganizationNotificationsTopic9E94B89493B2F9B4 AWS::SNS::Subscription",
+    },
+}
+
+
 def test_every_resource_of_the_last_release_keeps_its_logical_id_and_type() -> None:
     now = {**resources(EMAILS, "single"), **resources({**EMAILS, **ORGANIZATION}, "org")}
     assert set(RELEASE) == set(now)
     for stack, kept in RELEASE.items():
-        missing = sorted(set(kept) - now[stack])
+        missing = sorted(set(kept) - now[stack] - REMOVED.get(stack, set()))
         assert missing == [], (stack, missing)
+    # And each one listed as removed is gone indeed
+    for stack, removed in REMOVED.items():
+        assert not removed & now[stack], stack

@@ -1,8 +1,9 @@
 """The organization digest: 50 member results in, one email and one report out; a failure loses nothing.
 
-The central topic, its results queue (raw delivery, the stack's filter policy) and a mailbox (an SQS
-queue with the email subscriptions' filter policy) run in-process on moto, which applies SNS filter
-policies to SQS deliveries as SNS does.
+The central event bus with its rule delivering results to the digest's queue, the central topic and a mailbox (an
+SQS queue with the email subscriptions' filter policy) run in-process on moto, which applies SNS filter policies
+to SQS deliveries as SNS does and event patterns as EventBridge does; each member puts its result on the bus
+from its own account (emulator/eventbridge.py adds the cross-account PutEvents moto lacks).
 """
 
 from __future__ import annotations
@@ -21,13 +22,16 @@ from typing import Any
 import pytest
 
 from cert_cleanup import digest_handler
+from cert_cleanup import job as member_job
 from cert_cleanup.config import names
-from cert_cleanup.config.settings import DigestSettings
-from cert_cleanup.errors import ConfigError
+from cert_cleanup.config.settings import DigestSettings, Settings
+from cert_cleanup.errors import ConfigError, RunFailed
 from cert_cleanup.models import Action, Certificate, CertificateResult, FailedLookup, RunResult
+from cert_cleanup.notify import message as message_module
 from cert_cleanup.notify import publish
 from cert_cleanup.org import digest, job
-from tests.support import Fake, new_execution_environment
+from emulator.eventbridge import MemberEvents
+from tests.support import ACCOUNT, CONTEXT, SCHEDULED, Fake, new_execution_environment
 
 NOW = datetime(2026, 11, 28, 8, 0, tzinfo=UTC)
 MEMBERS = 50
@@ -68,13 +72,22 @@ def central(aws: Fake) -> dict[str, Any]:
     sns = aws.session.client("sns")
     sqs = aws.session.client("sqs")
     topic = sns.create_topic(Name="central")["TopicArn"]
-    urls = {}
-    for name, policy in (("results", names.RESULTS_FILTER_POLICY), ("mailbox", names.PEOPLE_FILTER_POLICY)):
-        url = sqs.create_queue(QueueName=name)["QueueUrl"]
-        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-        attributes = {"RawMessageDelivery": "true", "FilterPolicy": json.dumps(policy)}
-        sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn, Attributes=attributes)
-        urls[name] = url
+    urls, arns = {}, {}
+    for name in ("results", "mailbox"):
+        urls[name] = sqs.create_queue(QueueName=name)["QueueUrl"]
+        queue = sqs.get_queue_attributes(QueueUrl=urls[name], AttributeNames=["QueueArn"])["Attributes"]
+        arns[name] = queue["QueueArn"]
+    subscription = {"RawMessageDelivery": "true", "FilterPolicy": json.dumps(names.PEOPLE_FILTER_POLICY)}
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arns["mailbox"], Attributes=subscription)
+    # The bus and its rule, as the organization stack makes them: results go to the digest's queue
+    events = aws.session.client("events")
+    bus = events.create_event_bus(Name="cert-cleanup-results")["EventBusArn"]
+    events.put_rule(
+        Name="results", EventBusName="cert-cleanup-results", EventPattern=json.dumps(names.RESULT_EVENT_PATTERN)
+    )
+    events.put_targets(
+        Rule="results", EventBusName="cert-cleanup-results", Targets=[{"Id": "queue", "Arn": arns["results"]}]
+    )
     aws.session.client("s3").create_bucket(Bucket="central-reports")
     settings = DigestSettings.model_validate(
         {
@@ -83,12 +96,28 @@ def central(aws: Fake) -> dict[str, Any]:
             names.ENV_SNS_TOPIC_ARN: topic,
         }
     )
-    return {"sns": sns, "sqs": sqs, "topic": topic, "settings": settings, **urls}
+    return {"sns": sns, "sqs": sqs, "topic": topic, "bus": bus, "settings": settings, **urls}
 
 
 def publish_members(central: dict[str, Any]) -> None:
-    for index in range(MEMBERS):  # what each member's function sends: machines only (TELL_PEOPLE=never)
-        publish.publish_summary(central["sns"], central["topic"], member_result(index))
+    for index in range(MEMBERS):  # what each member's function sends: its result, on the bus, from its account
+        result = member_result(index)
+        put(central, result.account, result)
+
+
+def put(central: dict[str, Any], sender: str, result: RunResult) -> None:
+    """What ``sender``'s function does: put ``result`` on its own default bus, whose rule forwards it to the
+    central bus."""
+    publish.put_result(MemberEvents(sender, central["bus"]), own_bus(sender), result)  # type: ignore[arg-type]
+
+
+def own_bus(account: str) -> str:
+    return f"arn:aws:events:us-east-1:{account}:event-bus/default"
+
+
+def as_event(document: dict[str, Any], sender: str | None = None) -> str:
+    """The queued message for ``document`` put on the bus by ``sender`` (by default the account it names)."""
+    return digest.event_body(sender or str(document["account"]), document)
 
 
 def queued(central: dict[str, Any], name: str) -> int:
@@ -105,7 +134,8 @@ def mail(central: dict[str, Any]) -> list[str]:
 
 def reports(aws: Fake) -> dict[str, str]:
     s3 = aws.session.client("s3")
-    keys = [item["Key"] for item in s3.list_objects_v2(Bucket="central-reports").get("Contents", [])]
+    listed = s3.list_objects_v2(Bucket="central-reports", Prefix=names.REPORT_PREFIX).get("Contents", [])
+    keys = [item["Key"] for item in listed]
     return {key: s3.get_object(Bucket="central-reports", Key=key)["Body"].read().decode() for key in keys}
 
 
@@ -166,7 +196,7 @@ def test_an_account_with_two_queued_runs_keeps_both_runs_deletions() -> None:
     first, second = member_result(5), member_result(5)
     second.run_id, second.started_at = "run-later", NOW
     second.certificates = [row for row in second.certificates if row.action is not Action.DELETED]
-    bodies = [json.dumps(run.as_dict()) for run in (second, first)]
+    bodies = [as_event(run.as_dict()) for run in (second, first)]
 
     summary = digest.build(bodies, now=NOW)
 
@@ -228,7 +258,7 @@ def _queue_bodies(central: dict[str, Any], bodies: list[str]) -> None:
 
 
 def _small_result(index: int) -> str:
-    return json.dumps(
+    return as_event(
         {"account": f"{200000000000 + index}", "run_id": f"r{index}", "started_at": NOW.isoformat(), "counts": {}}
     )
 
@@ -309,7 +339,7 @@ def test_the_email_stays_within_sns_limits_however_many_certificates_are_in_use(
                 f"arn:aws:elasticloadbalancing:eu-west-1:{run.account}:loadbalancer/app/lb-{n}" for n in range(5)
             )
             run.certificates.append(CertificateResult(cert, Action.IN_USE, "expired; in use", users))
-        bodies.append(json.dumps(run.as_dict()))
+        bodies.append(as_event(run.as_dict()))
     _queue_bodies(central, bodies)
 
     outcome = job.send(central["settings"], aws.clients, now=NOW)
@@ -324,11 +354,11 @@ def test_the_email_stays_within_sns_limits_however_many_certificates_are_in_use(
 
 
 def test_the_digest_subject_has_the_one_subject_shape_and_drops_the_least_urgent_counts_first() -> None:
-    bodies = [json.dumps(member_result(index).as_dict()) for index in range(MEMBERS)]
+    bodies = [as_event(member_result(index).as_dict()) for index in range(MEMBERS)]
     assert digest.subject(digest.build(bodies, now=NOW)) == (
         "INCIDENT: cert-cleanup digest of 50 accounts: 9 need a person (3 with expired certificates in use)"
     )
-    quiet = [json.dumps(member_result(index).as_dict()) for index in (5, 20)]
+    quiet = [as_event(member_result(index).as_dict()) for index in (5, 20)]
     assert digest.subject(digest.build(quiet, now=NOW)) == (
         "cert-cleanup digest of 2 accounts: 0 need a person, 1 cleaned up, 1 quiet"
     )
@@ -376,3 +406,257 @@ def test_the_digest_entry_point_stops_reading_with_the_invocation_s_time_left_to
     assert outcome["left_queued"] == queued(digest_env, "results") == MEMBERS
     [email] = mail(digest_env)
     assert "NOT ALL RESULTS WERE READ" in email
+
+
+# --- Who sent it: a result counts for the account EventBridge says put it on the bus ---------------------------
+
+VICTIM, ATTACKER = member_result(0).account, "999988887777"  # account 0 has an expired certificate in use
+
+
+def _nothing_to_do(account: str, *, started_at: datetime, run_id: str = "forged") -> RunResult:
+    """A result saying an account has nothing to do: what someone hiding an incident would send."""
+    return RunResult(run_id=run_id, account=account, account_label="member-00", dry_run=False, started_at=started_at)
+
+
+def _victim_line(email: str) -> list[str]:
+    return [line for line in email.splitlines() if line.startswith(f"  - {VICTIM}")]
+
+
+def test_a_result_claiming_another_account_changes_nothing_of_it_and_is_named(
+    aws: Fake, central: dict[str, Any]
+) -> None:
+    # Given the victim's genuine result (an expired certificate in use), and a later result saying it has nothing
+    # to do, put on the bus by another account of the organization
+    genuine = member_result(0)
+    put(central, VICTIM, genuine)
+    forged = _nothing_to_do(VICTIM, started_at=NOW - timedelta(minutes=30))
+    put(central, ATTACKER, forged)
+
+    outcome = job.send(central["settings"], aws.clients, now=NOW)
+
+    # Then the digest still says what the victim's own result says, and names the attempt
+    assert (outcome["accounts"], outcome["not_believed"]) == (1, 1)
+    [email] = mail(central)
+    assert _victim_line(email) == [f"  - {VICTIM} (member-00): 1 expired certificate in use"]
+    assert f"  - 1 result from account {ATTACKER} claimed to be another account ({VICTIM})" in email
+    assert "Results not believed (1)" in email
+    [json_key] = [key for key in reports(aws) if key.endswith(".json")]
+    report = json.loads(reports(aws)[json_key])
+    assert [account["account"] for account in report["accounts"]] == [VICTIM]
+    assert report["not_believed"] == [
+        {
+            "sender": ATTACKER,
+            "claimed_account": VICTIM,
+            "why": digest.FORGED,
+            "run_id": "forged",
+            "started_at": forged.started_at.isoformat(),
+        }
+    ]
+    assert queued(central, "results") == 0
+
+
+def test_a_result_dated_in_the_future_does_not_pin_latest(aws: Fake, central: dict[str, Any]) -> None:
+    # Given the victim's genuine result, and one for it (from its own account) dated a year ahead
+    put(central, VICTIM, member_result(0))
+    future = _nothing_to_do(VICTIM, started_at=NOW + timedelta(days=365))
+    put(central, VICTIM, future)
+    # And one a little ahead, within the clock skew allowed: believed (it is the latest)
+    skewed = member_result(1)
+    skewed.started_at = NOW + digest.CLOCK_SKEW - timedelta(seconds=1)
+    put(central, skewed.account, skewed)
+
+    outcome = job.send(central["settings"], aws.clients, now=NOW)
+
+    assert (outcome["accounts"], outcome["not_believed"]) == (2, 1)
+    [email] = mail(central)
+    assert _victim_line(email) == [f"  - {VICTIM} (member-00): 1 expired certificate in use"]
+    assert (
+        f"  - 1 result from account {VICTIM} dated in the future (run forged, started {future.started_at.isoformat()})"
+        in (email)
+    )
+    # The next digest holds the genuine run, not the future one: a genuine later result replaces it
+    later = member_result(0)
+    later.run_id, later.started_at = "next-day", NOW + timedelta(days=1) - timedelta(hours=2)
+    later.certificates = []
+    put(central, VICTIM, later)
+    job.send(central["settings"], aws.clients, now=NOW + timedelta(days=1))
+    [email] = mail(central)
+    assert "Quiet accounts (nothing deleted, nothing expired or expiring soon): 1." in email
+    assert "not believed" not in email
+
+
+def test_a_result_older_than_the_one_held_is_not_believed(aws: Fake, central: dict[str, Any]) -> None:
+    # Given a digest that believed the victim's result of this morning (an incident)
+    put(central, VICTIM, member_result(0))
+    job.send(central["settings"], aws.clients, now=NOW)
+    mail(central)
+    # When an older result of the victim's (nothing to do, from last week) arrives before the next digest
+    replay = _nothing_to_do(VICTIM, started_at=NOW - timedelta(days=7), run_id="last-week")
+    put(central, VICTIM, replay)
+
+    outcome = job.send(central["settings"], aws.clients, now=NOW + timedelta(hours=20))
+
+    # Then it is not taken as the account's state, and the digest names it
+    assert (outcome["accounts"], outcome["not_believed"]) == (0, 1)
+    [email] = mail(central)
+    assert f"1 result from account {VICTIM} older than the result already held (run last-week" in email
+
+
+def test_a_redelivered_result_never_counts_a_deletion_twice(aws: Fake, central: dict[str, Any]) -> None:
+    # Given a member's result with a deletion, delivered twice (SNS, EventBridge and SQS deliver at least once)
+    result = member_result(DELETED[0])
+    body = as_event(result.as_dict())
+    _queue_bodies(central, [body, body])
+
+    outcome = job.send(central["settings"], aws.clients, now=NOW)
+
+    assert (outcome["accounts"], outcome["duplicates"], outcome["messages"]) == (1, 1, 2)
+    [email] = mail(central)
+    assert f"  - {result.account} (member-05): 1 deleted" in email
+    assert "Results delivered twice (counted once): 1." in email
+    [json_key] = [key for key in reports(aws) if key.endswith(".json")]
+    [account] = json.loads(reports(aws)[json_key])["accounts"]
+    assert (account["runs"], account["counts"]["deleted"]) == (1, 1)
+    # And delivered once more after that digest: still not counted again
+    _queue_bodies(central, [body])
+    outcome = job.send(central["settings"], aws.clients, now=NOW + timedelta(hours=1))
+    assert (outcome["accounts"], outcome["duplicates"]) == (0, 1)
+
+
+def _organization(aws: Fake) -> tuple[str, list[str]]:
+    """An organization managed by the digest's account: one OU (with a child OU) of three member accounts."""
+    organizations = aws.session.client("organizations")
+    organizations.create_organization(FeatureSet="ALL")
+    root = organizations.list_roots()["Roots"][0]["Id"]
+    unit = organizations.create_organizational_unit(ParentId=root, Name="workloads")["OrganizationalUnit"]["Id"]
+    child = organizations.create_organizational_unit(ParentId=unit, Name="prod")["OrganizationalUnit"]["Id"]
+    accounts = []
+    for index, parent in enumerate((unit, unit, child)):
+        status = organizations.create_account(AccountName=f"member-{index}", Email=f"m{index}@example.com")
+        account = status["CreateAccountStatus"]["AccountId"]
+        organizations.move_account(AccountId=account, SourceParentId=root, DestinationParentId=parent)
+        accounts.append(account)
+    return unit, accounts
+
+
+def test_accounts_silent_for_two_intervals_are_listed_as_not_reporting(aws: Fake, central: dict[str, Any]) -> None:
+    # Given the targeted OU's three accounts, of which two report on the first day
+    unit, (talking, stopping, never) = _organization(aws)
+    settings = central["settings"].model_copy(update={"organizational_unit_ids": (unit,), "run_interval_minutes": 1440})
+    for account in (talking, stopping):
+        put(central, account, _nothing_to_do(account, started_at=NOW - timedelta(hours=2), run_id="d0"))
+    first = job.send(settings, aws.clients, now=NOW)
+    assert first["not_reporting"] == []  # the OU's accounts are expected from now on
+    mail(central)
+    # When only one of them reports over the next two days
+    for day in (1, 2):
+        run = _nothing_to_do(talking, started_at=NOW + timedelta(days=day, hours=-2), run_id=f"d{day}")
+        put(central, talking, run)
+
+    outcome = job.send(settings, aws.clients, now=NOW + timedelta(days=2))
+
+    # Then the other two are listed as not reporting: one since its last result, one since it was first listed
+    assert outcome["not_reporting"] == sorted([stopping, never])
+    [email] = mail(central)
+    assert "Accounts not reporting (2): no result for more than a run interval" in email
+    assert f"  - {stopping}: last result 2026-11-28 06:00 UTC" in email
+    assert f"  - {never}: no result since it was listed in the targeted OUs, 2026-11-28 08:00 UTC" in email
+    assert "2 not reporting" in digest.subject(digest.Digest([], 0, NOW, silent=[object()] * 2))  # type: ignore[list-item]
+
+
+def test_accounts_that_cannot_be_listed_leave_a_warning_and_the_known_ones_are_still_checked(
+    aws: Fake, central: dict[str, Any]
+) -> None:
+    # Given a digest whose role Organizations refuses (not the management account or a delegated administrator)
+    settings = central["settings"].model_copy(update={"organizational_unit_ids": ("ou-ab12-11111111",)})
+    account = member_result(20).account
+    put(central, account, member_result(20))
+    aws.fail("organizations", "DescribeOrganization", "AccessDeniedException")
+    job.send(settings, aws.clients, now=NOW)
+    mail(central)
+
+    outcome = job.send(settings, aws.clients, now=NOW + timedelta(days=2))
+
+    # Then the digest goes out, says what it could not do, and still lists the account it heard from before
+    assert outcome["not_reporting"] == [account]
+    [email] = mail(central)
+    assert "WARNING: the targeted OUs' accounts could not be listed (AccessDeniedException" in email
+    assert f"  - {account}: last result" in email
+
+
+# --- The member's side: its result goes on the bus, from its own account ------------------------------------------
+
+
+def _member(aws: Fake, central: dict[str, Any], monkeypatch: pytest.MonkeyPatch, events: MemberEvents) -> Settings:
+    """This account as an organization member: an expired unused certificate, its EventBridge client ``events``."""
+    aws.certificate("old", days=-30)
+    clients, real = aws.clients, aws.clients.client
+    monkeypatch.setattr(
+        clients, "client", lambda service, region=None: events if service == "events" else real(service, region)
+    )
+    return Settings.build(
+        SNS_TOPIC_ARN=central["topic"], RESULTS_BUS_ARN=own_bus(ACCOUNT), TELL_PEOPLE="never", UPDATE_FINDINGS="false"
+    )
+
+
+def test_a_member_puts_its_result_on_the_bus_and_the_digest_reports_it(
+    aws: Fake, central: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    events = MemberEvents(ACCOUNT, central["bus"])
+    settings = _member(aws, central, monkeypatch, events)
+    aws.count_calls()
+
+    member_job.handle(SCHEDULED, CONTEXT, settings=settings, clients=aws.clients)
+
+    # The result went on the bus, the topic got nothing (members tell no one), and the digest reports the account
+    [event] = events.sent
+    assert (event["account"], event["source"], event["detail"]["account"]) == (ACCOUNT, "cert-cleanup", ACCOUNT)
+    assert aws.calls_to("sns") == 0
+    outcome = job.send(central["settings"], aws.clients, now=datetime.now(UTC))
+    assert (outcome["accounts"], outcome["not_believed"]) == (1, 0)
+    [email] = mail(central)
+    assert f"  - {ACCOUNT}: 1 deleted" in email
+
+
+class RefusingEvents(MemberEvents):
+    """PutEvents answered with the entry not taken (the call succeeds: FailedEntryCount says so, PutEvents API)."""
+
+    def put_events(self, *, Entries: list[dict[str, Any]]) -> dict[str, Any]:
+        return {"FailedEntryCount": 1, "Entries": [{"ErrorCode": "InternalFailure", "ErrorMessage": "try again"}]}
+
+
+def test_a_result_the_bus_does_not_take_fails_the_run(
+    aws: Fake, central: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = _member(aws, central, monkeypatch, RefusingEvents(ACCOUNT, central["bus"]))
+
+    with pytest.raises(RunFailed, match="first: events PutEvents in us-east-1: InternalFailure"):
+        member_job.handle(SCHEDULED, CONTEXT, settings=settings, clients=aws.clients)
+
+    assert queued(central, "results") == 0
+
+
+def test_a_result_too_large_for_an_event_is_summarised_to_fit() -> None:
+    # Given a run of 1,000 certificates (IAM's highest quota) each used by 40 load balancers
+    run = member_result(0)
+    run.certificates = []
+    for number in range(1000):
+        name = f"certificate-with-a-long-name-{number:04d}"
+        cert = Certificate(
+            name, f"ASCA{number:012d}", f"arn:aws:iam::{run.account}:server-certificate/{name}", "/", NOW
+        )
+        users = tuple(
+            f"arn:aws:elasticloadbalancing:eu-west-1:{run.account}:loadbalancer/app/lb-{n}/abc" for n in range(40)
+        )
+        run.certificates.append(CertificateResult(cert, Action.IN_USE, "expired; in use", users))
+
+    detail = message_module.event_detail(run)
+
+    size = message_module.event_entry_size(names.RESULT_EVENT_SOURCE, names.RESULT_DETAIL_TYPE, detail)
+    assert size <= message_module.EVENT_SIZE_LIMIT < len(json.dumps(run.as_dict()))
+    document = json.loads(detail)
+    assert document["counts"]["in_use"] == 1000
+    assert document["certificates_summarised"] is True
+    # And the digest still counts every certificate in use
+    [report] = digest.build([as_event(document)], now=NOW).accounts
+    assert report.total["in_use"] == 1000

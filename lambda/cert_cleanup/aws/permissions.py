@@ -19,11 +19,15 @@ class On(StrEnum):
     ARCHIVE = "archive"  # the archive bucket's objects under this account's prefix
     TOPIC = "topic"  # the results topic
     TOPIC_KEY = "topic-key"  # the results topic's KMS key
+    RESULTS_BUS = "results-bus"  # the organization's central event bus of member results
     CHAT_TOPIC = "chat-topic"  # the chat channel's topic (same key)
     CONFIG_RULES = "config-rules"  # this account's AWS Config rules
     THIS_FUNCTION = "this-function"  # the function itself
     DIGEST_QUEUE = "digest-queue"  # the organization's queue of member results
     REPORTS = "reports"  # the digest's report bucket's objects under names.REPORT_PREFIX
+    REPORT_BUCKET = "report-bucket"  # the digest's report bucket itself (listing)
+    DIGEST_STATE = "digest-state"  # the digest's state object (names.DIGEST_STATE_KEY) in its report bucket
+    ORGANIZATION_UNITS = "organization-units"  # this organization's root and OUs (their ARNs hold its id)
     SECURITY_HUB = "security-hub"  # this account's Security Hub hubs (hub/default, hubv2/*)
     LEASE_TABLE = "lease-table"  # the stack's run-lease table (aws/lease.py)
     ACM_CERTIFICATES = "acm-certificates"  # this account's ACM certificates, in any region

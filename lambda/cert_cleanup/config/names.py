@@ -38,6 +38,9 @@ ENV_CHAT_TOPIC_ARN = "CHAT_TOPIC_ARN"
 ENV_LEASE_TABLE = "LEASE_TABLE"
 ENV_CLI_LEASE_TABLE = "CERT_CLEANUP_LEASE_TABLE"
 LEASE_TABLE_OUTPUT = "LeaseTableName"
+# Organization members: the central event bus each member puts its run result on (EventBridge stamps the
+# event with the sender's account, which the digest believes instead of the result's own claim).
+ENV_RESULTS_BUS_ARN = "RESULTS_BUS_ARN"
 # Why a run that deletes searches every enabled region: said wherever a narrower search is refused.
 WHY_EVERY_REGION = "a narrowed search cannot prove a certificate unused"
 # Settings that were removed, and why: refused by name rather than ignored.
@@ -54,11 +57,21 @@ REMOVED_SETTINGS = {
 # The organization digest's function.
 ENV_DIGEST_QUEUE_URL = "DIGEST_QUEUE_URL"
 ENV_REPORT_BUCKET = "REPORT_BUCKET"
+# The OUs (or root) the StackSet targets: the digest lists their accounts to name those not reporting.
+ENV_ORGANIZATIONAL_UNIT_IDS = "ORGANIZATIONAL_UNIT_IDS"
 # The digest's queue keeps a result this long; a message a running digest holds stays invisible longer than
 # the digest function's timeout, so it is not read twice. Reports are written under REPORT_PREFIX.
 DIGEST_QUEUE_RETENTION_DAYS = 14
 DIGEST_QUEUE_VISIBILITY_MINUTES = 20
 REPORT_PREFIX = "digests/"
+# What the digest holds between digests (each account's latest believed result, when it was last heard from):
+# one object in the report bucket, read and rewritten by each digest.
+DIGEST_STATE_KEY = "state/accounts.json"
+# A member's result as an EventBridge event on the central bus: its source and detail-type, which the bus's
+# policy requires and its rule matches (the rule delivers it to the digest's queue).
+RESULT_EVENT_SOURCE = "cert-cleanup"
+RESULT_DETAIL_TYPE = "cert-cleanup run result"
+RESULT_EVENT_PATTERN: dict[str, object] = {"source": [RESULT_EVENT_SOURCE], "detail-type": [RESULT_DETAIL_TYPE]}
 
 DEFAULT_GRACE_DAYS = 0
 DEFAULT_EXPIRY_WARNING_DAYS = 30
@@ -79,12 +92,11 @@ AUDIENCE_ATTRIBUTE = "audience"
 AUDIENCE_PEOPLE = "people"
 AUDIENCE_MACHINES = "machines"
 PEOPLE_FILTER_POLICY: dict[str, object] = {AUDIENCE_ATTRIBUTE: [AUDIENCE_PEOPLE]}
-# KIND says what a message is: a run's result (collected by the organization digest's queue, whose
-# subscription carries RESULTS_FILTER_POLICY) or the digest itself (never collected again).
+# KIND says what a message is: a run's result or the digest itself. (The organization digest collects results
+# from its event bus, not from the topic: SNS does not say who published.)
 KIND_ATTRIBUTE = "kind"
 KIND_RUN_RESULT = "run-result"
 KIND_DIGEST = "digest"
-RESULTS_FILTER_POLICY: dict[str, object] = {KIND_ATTRIBUTE: [KIND_RUN_RESULT]}
 # Security Hub IAM.26 is evaluated by this AWS Config managed rule, in these regions only.
 CONFIG_RULE_IDENTIFIER = "IAM_SERVER_CERTIFICATE_EXPIRATION_CHECK"
 CONFIG_RULE_REGIONS = {"aws": "us-east-1", "aws-cn": "cn-north-1"}
@@ -96,6 +108,9 @@ ALARM_NAME_PREFIX = "cert-cleanup-"
 # The function's role in an organization member: a fixed name, so that the central topic and key
 # can require it (aws:PrincipalArn) instead of trusting every principal of the organization.
 MEMBER_ROLE_NAME = "cert-cleanup-member-function"
+# The role EventBridge assumes in a member to forward its result from the member's default bus to the central bus
+# (a cross-account bus target needs one): the central bus's policy admits this role name only.
+MEMBER_FORWARDER_ROLE_NAME = "cert-cleanup-member-forwarder"
 # The function's memory, chosen from `make bench`'s table of projected duration and cost per memory
 # size (docs/benchmarks.md): a quota-scale run is CPU-bound at every size, so it costs the same at
 # any of them, and one full vCPU (1769 MB) makes it the fastest.

@@ -18,6 +18,7 @@ from cert_cleanup.config.types import (
     BucketName,
     DayList,
     Days,
+    EventBusArn,
     Flag,
     Minutes,
     QueueUrl,
@@ -25,6 +26,7 @@ from cert_cleanup.config.types import (
     TagKey,
     TellPeople,
     TopicArn,
+    UnitIdList,
     validated,
 )
 from cert_cleanup.errors import ConfigError
@@ -38,6 +40,9 @@ class Settings(BaseModel):
     sns_topic_arn: Annotated[TopicArn | None, Blank] = Field(default=None, alias=names.ENV_SNS_TOPIC_ARN)
     # A chat channel's topic: what people are told also goes there, as a chat custom notification.
     chat_topic_arn: Annotated[TopicArn | None, Blank] = Field(default=None, alias=names.ENV_CHAT_TOPIC_ARN)
+    # An organization member: the run's result goes to the central event bus (the digest's source), and the topic
+    # gets only what people are told.
+    results_bus_arn: Annotated[EventBusArn | None, Blank] = Field(default=None, alias=names.ENV_RESULTS_BUS_ARN)
     dry_run: Flag = Field(default=False, alias=names.ENV_DRY_RUN)
     grace_days: Days = Field(default=names.DEFAULT_GRACE_DAYS, alias=names.ENV_GRACE_DAYS)
     expiry_warning_days: Days = Field(default=names.DEFAULT_EXPIRY_WARNING_DAYS, alias=names.ENV_EXPIRY_WARNING_DAYS)
@@ -88,13 +93,18 @@ def refuse_removed(environ: Mapping[str, str]) -> None:
 
 
 class DigestSettings(BaseModel):
-    """The organization digest's settings: its queue, its report bucket, the central topic."""
+    """The organization digest's settings: its queue, its report bucket, the central topic; the OUs whose accounts
+    should report, and how often they run (an account silent for longer is "not reporting")."""
 
     model_config = ConfigDict(frozen=True, populate_by_name=True, extra="ignore", defer_build=True)
 
     queue_url: QueueUrl = Field(alias=names.ENV_DIGEST_QUEUE_URL)
     report_bucket: BucketName = Field(alias=names.ENV_REPORT_BUCKET)
     sns_topic_arn: TopicArn = Field(alias=names.ENV_SNS_TOPIC_ARN)
+    organizational_unit_ids: UnitIdList = Field(default=(), alias=names.ENV_ORGANIZATIONAL_UNIT_IDS)
+    run_interval_minutes: Minutes = Field(
+        default=names.DEFAULT_RUN_INTERVAL_MINUTES, alias=names.ENV_RUN_INTERVAL_MINUTES
+    )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> DigestSettings:

@@ -25,6 +25,10 @@ BUCKET_PATTERN = re.compile(r"^(?!xn--)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9
 ACCOUNT_ID_PATTERN = re.compile(r"^\d{12}$")
 # DynamoDB's table names: 3 to 255 of letters, digits, "_", "-" and "." (Amazon DynamoDB API Reference, TableName).
 TABLE_NAME_PATTERN = re.compile(r"^[A-Za-z0-9_.-]{3,255}$")
+EVENT_BUS_ARN_PATTERN = re.compile(
+    rf"^arn:aws[a-z-]*:events:{REGION_NAME}:\d{{12}}:event-bus/[A-Za-z0-9._/-]{{1,256}}$"
+)
+UNIT_ID_PATTERN = re.compile(r"^(ou-[0-9a-z]{4,32}-[0-9a-z]{8,32}|r-[0-9a-z]{4,32})$")
 QUEUE_URL_PATTERN = re.compile(r"^https?://[^/\s]+/\d{12}/[A-Za-z0-9_-]{1,80}$")
 TAG_KEY_PATTERN = re.compile(r"^[\w\s.:/=+\-@]{1,128}$")
 MAX_DAYS = 3650
@@ -125,6 +129,11 @@ TagKey = Annotated[str, AfterValidator(check_tag_key)]
 RegionName = Annotated[str, AfterValidator(matching(REGION_PATTERN, "a region name"))]
 BucketName = Annotated[str, AfterValidator(matching(BUCKET_PATTERN, "an S3 bucket name"))]
 TopicArn = Annotated[str, AfterValidator(matching(TOPIC_ARN_PATTERN, "an SNS topic ARN"))]
+EventBusArn = Annotated[str, AfterValidator(matching(EVENT_BUS_ARN_PATTERN, "an EventBridge event bus ARN"))]
+UnitIdList = Annotated[
+    tuple[Annotated[str, AfterValidator(matching(UNIT_ID_PATTERN, "an OU or root id"))], ...],
+    BeforeValidator(listed("OU or root ids")),
+]
 QueueUrl = Annotated[str, AfterValidator(matching(QUEUE_URL_PATTERN, "an SQS queue URL"))]
 TableName = Annotated[str, AfterValidator(matching(TABLE_NAME_PATTERN, "a DynamoDB table name"))]
 TellPeopleChoice = Literal["on-change", "every-run", "never"]  # names.TELL_PEOPLE_CHOICES, checked by mypy where used

@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 from cert_cleanup.aws.securityhub import NOTE_MAX
+from cert_cleanup.config import names
 from cert_cleanup.models import Action, CertificateResult, DeleteAnswer, FailedLookup, RunResult
 from cert_cleanup.notify import successors
 from cert_cleanup.wording import day, moment, plural
@@ -181,18 +182,45 @@ def sns_message(result: RunResult) -> str:
     raise AssertionError("summary does not fit in an SNS message even at its shortest")  # pragma: no cover
 
 
+# EventBridge takes an event entry of at most 256 KB, counted as the UTF-8 bytes of its Source, DetailType and
+# Detail (and 14 for a Time, and each Resources entry): EventBridge User Guide, "Calculating PutEvents event entry
+# size". A larger entry is refused.
+EVENT_SIZE_LIMIT = 256 * 1024
+# Room kept for the envelope EventBridge wraps the detail in (id, account, time, region...), so that the whole event
+# also fits a queue whose maximum message size is 256 KiB, SQS's long-standing default.
+ENVELOPE_ROOM = 4 * 1024
+
+
+def event_entry_size(source: str, detail_type: str, detail: str) -> int:
+    """An entry's size as EventBridge counts it (no Time, no Resources)."""
+    return len(source.encode()) + len(detail_type.encode()) + len(detail.encode())
+
+
+def event_detail(result: RunResult) -> str:
+    """The run's result as a member puts it on the organization's event bus: the machine document, summarised the
+    way the SNS JSON is when whole it would exceed EventBridge's entry size, down to counts and errors alone."""
+    for level in (0, 1, 2, 3, 4):
+        detail = json.dumps(_machine_document(result, level), separators=(",", ":"))
+        size = event_entry_size(names.RESULT_EVENT_SOURCE, names.RESULT_DETAIL_TYPE, detail)
+        if size <= EVENT_SIZE_LIMIT - ENVELOPE_ROOM:
+            return detail
+    raise AssertionError("result does not fit in an event even at its shortest")  # pragma: no cover
+
+
 def _machine_document(result: RunResult, level: int) -> dict[str, object]:
     document = result.as_dict()
     if level == 0:
         return document
     keep = {action.value for action in PERSON_ACTIONS}
     rows = [row for row in document["certificates"] if row["action"] in keep]  # type: ignore[attr-defined]
-    limit = {1: None, 2: 200, 3: 20}[level]
+    limit = {1: None, 2: 200, 3: 20, 4: 0}[level]
     document["certificates_summarised"] = True
     document["certificates_total"] = len(result.certificates)
     document["certificates"] = rows if limit is None else rows[:limit]
     if level >= 2:
-        document["errors"] = [error.as_dict() for error in result.errors[:50]]
+        document["errors"] = [error.as_dict() for error in result.errors[: 50 if level < 4 else 10]]
+    if level >= 4:  # counts and the first errors only: bounded whatever the certificates' rows hold
+        document["warnings"] = list(result.warnings[:10])
     return document
 
 

@@ -6,6 +6,10 @@ next digest includes them; the failure alarm tells people.
 
 Every queued result is read, however many there are, unless the invocation would run out of time: then the
 digest stops reading early enough to finish, and its email says how many results stay queued for the next.
+
+Between digests it keeps one state object (``names.DIGEST_STATE_KEY``): each account's latest believed run, and
+since when the targeted OUs list it. Listing the OUs' accounts is best effort: when Organizations refuses, the
+accounts that reported before are still checked, and the email says what could not be done.
 """
 
 from __future__ import annotations
@@ -16,20 +20,36 @@ import os
 import tempfile
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import IO, Any
 
-from cert_cleanup.aws.clients import AwsClients
+from botocore.exceptions import ClientError
+
+from cert_cleanup.aws.clients import AWS_ERRORS, AwsClients, error_code, error_message
 from cert_cleanup.aws.permissions import On, Permission
 from cert_cleanup.config import names
 from cert_cleanup.config.observability import logger, metrics
 from cert_cleanup.config.settings import DigestSettings
 from cert_cleanup.notify import publish
 from cert_cleanup.notify.publish import publish_digest, topic_region
-from cert_cleanup.org import digest, queue
+from cert_cleanup.org import accounts, digest, queue
+from cert_cleanup.org.state import State, StateUnreadable
 
+STATE_PERMISSIONS = (
+    Permission("s3:GetObject", On.DIGEST_STATE),
+    Permission("s3:PutObject", On.DIGEST_STATE),
+    # S3 answers a GetObject of a missing key with 404 only to a caller that may list the bucket, else 403 (S3 API
+    # Reference, GetObject): the first digest must tell "no state yet" from "refused".
+    Permission("s3:ListBucket", On.REPORT_BUCKET),
+)
 # Every permission a digest's calls need, as each module declares them.
-PERMISSIONS = (*queue.PERMISSIONS, Permission("s3:PutObject", On.REPORTS), *publish.PERMISSIONS)
+PERMISSIONS = (
+    *queue.PERMISSIONS,
+    Permission("s3:PutObject", On.REPORTS),
+    *publish.PERMISSIONS,
+    *STATE_PERMISSIONS,
+    *accounts.PERMISSIONS,
+)
 REPORTS = (("json", "application/json", digest.write_json), ("csv", "text/csv", digest.write_csv))
 # Time kept for writing the report, emailing and deleting after the last read (measured: make bench).
 FINISH_SECONDS = 180.0
@@ -66,8 +86,16 @@ def send(
     """
     now = now or datetime.now(UTC)
     sqs = clients.client("sqs")  # the queue, the bucket and the digest function share the stack's region
-    collector = digest.Collector()
+    s3 = clients.client("s3")
     handles: list[str] = []
+
+    def in_time() -> bool:
+        return seconds_left is None or seconds_left() > FINISH_SECONDS
+
+    warnings: list[str] = []
+    state, keep_state = read_state(s3, settings.report_bucket, warnings)
+    listed = list_accounts(clients, settings, warnings, keep_going=in_time)
+    collector = digest.Collector(now, state)
 
     def fold(message: dict[str, Any]) -> None:
         handles.append(message["ReceiptHandle"])
@@ -75,15 +103,14 @@ def send(
         if rejected:
             logger.warning("queued message is not a run result", message_id=message["MessageId"], error=rejected)
 
-    def in_time() -> bool:
-        return seconds_left is None or seconds_left() > FINISH_SECONDS
-
     try:
         finished = queue.receive_all(sqs, settings.queue_url, fold, keep_reading=in_time)
         left = 0 if finished else queue.approximate_depth(sqs, settings.queue_url)
-        summary = collector.digest(now, left_queued=left)
+        silent = state.silent(now, timedelta(minutes=settings.run_interval_minutes), listed)
+        summary = collector.digest(now, left_queued=left, silent=silent, warnings=warnings)
+        for refusal in summary.refused:
+            logger.warning("result not believed", extra=refusal.as_dict())
         key = f"{names.REPORT_PREFIX}{now:%Y/%m/%d}/{now:%H%M%S}-{uuid.uuid4().hex[:8]}"
-        s3 = clients.client("s3")
         sizes = {}
         for suffix, content_type, write in REPORTS:
             with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES, mode="w+b") as spool:
@@ -106,12 +133,18 @@ def send(
     except Exception:
         queue.release(sqs, settings.queue_url, handles)
         raise
+    if keep_state:
+        write_state(s3, settings.report_bucket, state)
     queue.delete(sqs, settings.queue_url, handles)
     outcome = {
         "accounts": len(summary.accounts),
         "needing_a_person": len(summary.needing_a_person()),
         "messages": len(handles),
         "rejected": summary.rejected,
+        "not_believed": len(summary.refused),
+        "duplicates": summary.duplicates,
+        "not_reporting": [silent.account for silent in summary.silent],
+        "warnings": summary.warnings,
         "left_queued": left,
         "report": links,
         "report_bytes": sizes,
@@ -122,6 +155,67 @@ def send(
         metrics.add_metric(name=name, unit="Count", value=value)
     logger.info("digest sent", extra=outcome)
     return outcome
+
+
+def read_state(s3: Any, bucket: str, warnings: list[str]) -> tuple[State, bool]:
+    """The state earlier digests left, and whether this digest may replace it.
+
+    No object yet: nothing held. An object this code cannot read: a warning, and a fresh state replaces it. A
+    refused or failed read: a warning, and the object is left as it is (the next digest may read it).
+    """
+    try:
+        data = s3.get_object(Bucket=bucket, Key=names.DIGEST_STATE_KEY)["Body"].read()
+    except ClientError as exc:
+        if error_code(exc) in {"NoSuchKey", "404"}:
+            return State(), True
+        warnings.append(
+            f"the digest's state (s3://{bucket}/{names.DIGEST_STATE_KEY}) could not be read ({error_code(exc)}: "
+            f"{error_message(exc)}): results older than the ones held before are not recognised, and accounts "
+            "silent since an earlier digest are not listed"
+        )
+        return State(), False
+    except AWS_ERRORS as exc:
+        warnings.append(
+            f"the digest's state could not be read ({error_code(exc)}): results older than the ones held before are "
+            "not recognised, and accounts silent since an earlier digest are not listed"
+        )
+        return State(), False
+    try:
+        return State.load(data), True
+    except StateUnreadable as exc:
+        warnings.append(f"the digest's state was unreadable and is started again: {exc}")
+        return State(), True
+
+
+def write_state(s3: Any, bucket: str, state: State) -> None:
+    """Replace the state (after the email: a failure here loses no result, only what the next digest holds)."""
+    try:
+        s3.put_object(Bucket=bucket, Key=names.DIGEST_STATE_KEY, Body=state.dump(), ContentType="application/json")
+    except AWS_ERRORS as exc:
+        logger.error("digest state not written", code=error_code(exc), error=error_message(exc))
+
+
+def list_accounts(
+    clients: AwsClients, settings: DigestSettings, warnings: list[str], *, keep_going: Callable[[], bool]
+) -> set[str] | None:
+    """The targeted OUs' active accounts; None when not configured or not listed (best effort: a warning)."""
+    if not settings.organizational_unit_ids:
+        return None
+    try:
+        return accounts.expected_accounts(
+            clients.client("organizations"),  # a global service: botocore signs for its one endpoint
+            settings.organizational_unit_ids,
+            keep_going=keep_going,
+        )
+    except (*AWS_ERRORS, accounts.ListingIncomplete) as exc:  # type: ignore[misc]  # AWS_ERRORS is a tuple of types
+        reason = str(exc) if isinstance(exc, accounts.ListingIncomplete) else f"{error_code(exc)}: {error_message(exc)}"
+        warnings.append(
+            f"the targeted OUs' accounts could not be listed ({reason}): an account that never reported is not "
+            "listed as not reporting (the digest's role needs organizations:ListAccountsForParent, ListChildren and "
+            "DescribeOrganization, answered in the management account or a delegated administrator)"
+        )
+        logger.warning("organization accounts not listed", error=reason)
+        return None
 
 
 def _write(spool: IO[bytes], write: Callable[[digest.Digest, Any], None], summary: digest.Digest) -> int:
