@@ -6,6 +6,10 @@ ignores paging and tags, never raises DeleteConflict, has no AppSync domain name
 StartConfigRulesEvaluation, matches SNS filter policies against messages without attributes, and writes a
 Lambda function's LastModified in a form of its own).
 
+DeleteConflict for a certificate a load balancer uses is IAM's safety net, not a promise (the
+DeleteServerCertificate reference warns that ELB may not detect the deletion of a bound certificate), so it
+is off unless asked for (``FakeSettings.refuse_bound_deletes``): the tests prove the usage search, not the net.
+
 Call :func:`install` once per process before the mock or server starts; it is idempotent.
 """
 
@@ -57,6 +61,12 @@ class FakeSettings:
     iam_page_cap: int | None = None
     # Certificate name -> ARN of a resource IAM reports as using it (a user cert-cleanup cannot see).
     delete_conflicts: dict[str, str] = field(default_factory=dict)
+    # IAM's safety net, off unless asked for: refuse (DeleteConflict) the delete of a certificate a Classic or v2
+    # load balancer uses. AWS promises no such refusal (DeleteServerCertificate, IAM API Reference: "If Elastic
+    # Load Balancing doesn't detect the deletion of bound certificates, it may continue to use the certificates"),
+    # so by default a bound certificate is deleted, as AWS may: a test that keeps one proves the search found its
+    # user, not that IAM refused. The demo turns it on; tests of the net itself ask for it.
+    refuse_bound_deletes: bool = False
     # Every StartConfigRulesEvaluation accepted: (account, region, rule names).
     config_evaluations: list[tuple[str, str, list[str]]] = field(default_factory=list)
     # Opt-in regions the account has enabled (moto marks 14 regions of aws "not-opted-in").
@@ -73,6 +83,7 @@ _iam_lock = threading.RLock()
 def reset() -> None:
     SETTINGS.iam_page_cap = None
     SETTINGS.delete_conflicts.clear()
+    SETTINGS.refuse_bound_deletes = False
     SETTINGS.config_evaluations.clear()
     SETTINGS.opted_in_regions.clear()
 
@@ -162,11 +173,16 @@ def _patch_iam() -> None:
             return cert
 
     def delete_server_certificate(self: IAMBackend, name: str) -> None:
-        """IAM refuses to delete a certificate a load balancer still uses (DeleteConflict), and deletes
-        atomically (moto's dict walk is not safe against a concurrent delete on its threaded server)."""
+        """IAM may refuse (DeleteConflict) to delete a certificate in use, but need not: the API reference warns
+        that ELB may not detect the deletion of a bound certificate and go on using it. So the refusal comes only
+        when asked for (``SETTINGS.delete_conflicts``, ``SETTINGS.refuse_bound_deletes``); otherwise a bound
+        certificate is deleted. Deletes atomically (moto's dict walk is not safe against a concurrent delete on
+        its threaded server)."""
         with _iam_lock:
             cert = self.get_server_certificate(name)
-            user = SETTINGS.delete_conflicts.get(name) or _load_balancer_using(self.account_id, cert.arn)
+            user = SETTINGS.delete_conflicts.get(name)
+            if not user and SETTINGS.refuse_bound_deletes:
+                user = _load_balancer_using(self.account_id, cert.arn)
             if user:
                 raise DeleteConflictException(
                     f"Certificate: {_certificate_facts(cert)['id']} is currently in use by {user}. "

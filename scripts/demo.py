@@ -31,6 +31,8 @@ def main() -> int:
     console = Console(width=None if sys.stdout.isatty() else 160)
     with running() as emulator:
         console.print(f"Emulator (moto + cert-cleanup's AWS-behaviour patches) at {emulator.url}")
+        # IAM's safety net on, as it often is in AWS (never promised): a delete of a bound certificate is refused
+        emulator.settings(refuse_bound_deletes=True)
         os.environ.update(emulator.environment())
         os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
         os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")

@@ -7,6 +7,10 @@ the tests and the emulator, runs ``mutmut run`` there, and reads the outcome of 
 A surviving mutant that only changes a string literal, or sits in a function that only formats
 text, cannot change which certificates are deleted: it is reported as equivalent with that reason.
 Any other survivor is unexplained, and makes the command exit 1.
+
+The tests run with the emulator's IAM safety net off (its default: ``FakeSettings.refuse_bound_deletes``), so a
+mutant that makes the usage search miss a user is killed by the search's own tests, never by IAM refusing the
+delete; the script refuses to run if that default is on.
 """
 
 from __future__ import annotations
@@ -172,6 +176,15 @@ EQUIVALENT = [
 ]
 
 
+def require_safety_net_off() -> None:
+    """Every mutant must be caught by what the search proves, not by the emulator refusing a bound delete."""
+    sys.path.insert(0, str(ROOT))
+    from emulator.aws_fakes import FakeSettings
+
+    if FakeSettings().refuse_bound_deletes:
+        raise SystemExit("emulator/aws_fakes.py: refuse_bound_deletes must default to False for make mutate")
+
+
 def build_workspace(modules: list[str]) -> None:
     if WORK.exists():
         shutil.rmtree(WORK)
@@ -266,6 +279,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"not in the safety core: {', '.join(unknown)}")
     patterns = mutant_patterns(args.modules)
     if not args.report_only:
+        require_safety_net_off()
         build_workspace(args.modules)
         subprocess.run([MUTMUT, "run", *patterns], cwd=WORK, check=False, stdout=subprocess.DEVNULL)  # noqa: S603
 

@@ -71,6 +71,10 @@ class Fake:
     clients: AwsClients
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
     calls: Counter[tuple[str, str, str]] = field(default_factory=Counter)
+    # The ServerCertificateName of every DeleteServerCertificate the code attempted (any client of the process but
+    # the test's own seeding one), whatever IAM or a test's fault answered: "no delete was attempted" is proven on
+    # this, not on IAM refusing one (delete_attempts).
+    deletes: list[str] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _faults: list[tuple[str, Any]] = field(default_factory=list)
 
@@ -180,6 +184,27 @@ def deploy_function(session: boto3.Session, *, at: datetime, name: str = seed.FU
 
 
 @contextmanager
+def delete_attempts() -> Iterator[list[str]]:
+    """The ServerCertificateName of every DeleteServerCertificate that any client of this process attempts, except
+    a test's own seeding client (``Fake.iam``), in order: counted where the code makes the call, before any hook or
+    fault answers it, so a delete IAM refused (DeleteConflict) or a test's fault answered still counts as tried."""
+    attempted: list[str] = []
+    client_class: Any = botocore.client.BaseClient
+    original = client_class._make_api_call
+
+    def recording(client: Any, operation_name: str, api_params: Any) -> Any:
+        if operation_name == "DeleteServerCertificate" and not any(client is own for own in _SEED_IAM.values()):
+            attempted.append(str(api_params.get("ServerCertificateName")))
+        return original(client, operation_name, api_params)
+
+    client_class._make_api_call = recording
+    try:
+        yield attempted
+    finally:
+        client_class._make_api_call = original
+
+
+@contextmanager
 def every_call() -> Iterator[Counter[str]]:
     """Count every AWS call any client of this process makes (``service.Operation``), whatever session made the
     client: the handler builds its own, which a hook on a test's session would not see."""
@@ -235,9 +260,9 @@ def _seed_iam(session: boto3.Session) -> Any:
 def fake_aws(config: Config | None = FAST_RETRIES, region: str = "us-east-1") -> Iterator[Fake]:
     aws_fakes.install()
     aws_fakes.reset()
-    with mock_aws():
+    with mock_aws(), delete_attempts() as deletes:
         session, clients = shared_account(region, config)
-        fake = Fake(session=session, clients=clients)
+        fake = Fake(session=session, clients=clients, deletes=deletes)
         try:
             yield fake
         finally:

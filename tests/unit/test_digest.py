@@ -31,7 +31,7 @@ from cert_cleanup.notify import message as message_module
 from cert_cleanup.notify import publish
 from cert_cleanup.org import digest, job
 from emulator.eventbridge import MemberEvents
-from tests.support import ACCOUNT, CONTEXT, SCHEDULED, Fake, new_execution_environment
+from tests.support import ACCOUNT, CONTEXT, SCHEDULED, Fake, every_call, new_execution_environment
 
 NOW = datetime(2026, 11, 28, 8, 0, tzinfo=UTC)
 MEMBERS = 50
@@ -227,16 +227,26 @@ def test_a_message_that_is_not_a_result_is_counted_not_fatal(aws: Fake, central:
     assert queued(central, "results") == 0
 
 
-def test_bad_digest_settings_name_the_variable_before_any_aws_call(aws: Fake) -> None:
-    aws.count_calls()
-    environment = {names.ENV_DIGEST_QUEUE_URL: "queue", names.ENV_REPORT_BUCKET: "Bad_Bucket"}
-    with pytest.raises(ConfigError) as raised:
-        DigestSettings.from_env(environment)
+def test_bad_digest_settings_name_the_variable_before_any_aws_call(aws: Fake, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given the digest function's environment with two bad values and one missing
+    monkeypatch.setenv(names.ENV_DIGEST_QUEUE_URL, "queue")
+    monkeypatch.setenv(names.ENV_REPORT_BUCKET, "Bad_Bucket")
+    monkeypatch.delenv(names.ENV_SNS_TOPIC_ARN, raising=False)
+
+    # When the entry point is invoked, counting every call of every client of the process (it builds its own)
+    with (
+        new_execution_environment(job.lambda_settings, job.default_clients),
+        every_call() as calls,
+        pytest.raises(ConfigError) as raised,
+    ):
+        digest_handler.lambda_handler({}, _context(seconds_left=900))
+
+    # Then it fails naming each variable, before any AWS call
     message = str(raised.value)
     assert "DIGEST_QUEUE_URL: must be an SQS queue URL, got 'queue'" in message
     assert "REPORT_BUCKET: must be an S3 bucket name, got 'Bad_Bucket'" in message
     assert "SNS_TOPIC_ARN: Field required" in message
-    assert sum(aws.calls.values()) == 0
+    assert sum(calls.values()) == 0
 
 
 def test_the_digest_logs_under_the_service_name_its_stack_gives_it() -> None:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
+from botocore.exceptions import ClientError
 
 from cert_cleanup.config import names
+from emulator import aws_fakes, seed
 from tests.support import Fake
 
 
@@ -41,3 +43,25 @@ def test_sns_filter_policies_follow_the_documented_key_matching(
 
     received = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10).get("Messages", [])
     assert len(received) == (1 if delivered else 0)
+
+
+@pytest.mark.parametrize("refused", [False, True], ids=["default", "safety-net"])
+def test_a_bound_certificate_is_deleted_unless_the_test_asks_for_iam_s_refusal(aws: Fake, refused: bool) -> None:
+    # DeleteServerCertificate (IAM API Reference): "If Elastic Load Balancing doesn't detect the deletion of bound
+    # certificates, it may continue to use the certificates". IAM's DeleteConflict is a net AWS does not promise:
+    # off by default, so no test of the search can lean on it; on only where a test asks for it.
+    aws_fakes.SETTINGS.refuse_bound_deletes = refused
+    classic = aws.certificate("classic", days=-30)["Arn"]
+    sni = aws.certificate("sni", days=-30)["Arn"]
+    default = aws.certificate("default", days=200)["Arn"]
+    seed.classic_elb(aws.session, "eu-west-1", "legacy", classic)
+    seed.alb_with_certificates(aws.session, "ap-south-1", "shop", default, [sni])
+
+    for name in ("classic", "sni"):
+        if refused:
+            with pytest.raises(ClientError, match=r"DeleteConflict.*currently in use by arn:aws:elasticloadbalancing"):
+                aws.iam.delete_server_certificate(ServerCertificateName=name)
+        else:
+            aws.iam.delete_server_certificate(ServerCertificateName=name)
+
+    assert aws.names_left() == ({"classic", "sni", "default"} if refused else {"default"})

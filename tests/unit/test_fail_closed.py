@@ -88,6 +88,8 @@ def test_a_complete_search_deletes_only_the_unused(account: Fake) -> None:
     assert _actions(result) == {"unused-a": "deleted", "unused-b": "deleted", "used": "in_use", "valid": "valid"}
     [used] = [row for row in result.certificates if row.certificate.name == "used"]
     assert used.used_by == (account.user,)  # type: ignore[attr-defined]
+    assert used.delete_answer is None  # the search kept it: IAM was never asked (its DeleteConflict is off here)
+    assert sorted(account.deletes) == sorted(UNUSED)
     assert account.names_left() == {"used", "valid"}
     assert (result.run_id, result.account, result.regions) == ("r1", ACCOUNT, _enabled(account))
     assert result.regions_left_out == []
@@ -418,6 +420,23 @@ def test_a_delete_iam_refuses_is_in_use_naming_the_user_iam_names(aws: Fake, arc
     assert f"is currently in use by {user}. Please remove it first" in row.reason
     assert row.archived_to == _archived_to(archive, "hidden")  # the archive written just before stays named
     assert aws.names_left() == {"hidden"}
+
+
+def test_iam_s_safety_net_keeps_a_certificate_whose_user_the_search_missed(iam_safety_net: Fake) -> None:
+    # Given IAM's DeleteConflict on (AWS often refuses to delete a bound certificate, but does not promise to), and a
+    # Classic ELB using an expired certificate that the search does not see (its answer lists no load balancer)
+    aws = iam_safety_net
+    used = aws.certificate("used", days=-30)["Arn"]
+    user = seed.classic_elb(aws.session, REGION, "legacy", used)
+    aws.respond("elb", "DescribeLoadBalancers", {"LoadBalancerDescriptions": []})
+
+    # When the run, proving it unused, tries to delete it
+    [row] = _run(aws).certificates
+
+    # Then IAM's refusal keeps it: in use, naming the user IAM names, told as IAM's answer
+    assert aws.deletes == ["used"]
+    assert (row.action.value, row.used_by, row.delete_answer) == ("in_use", (user,), DeleteAnswer.REFUSED_IN_USE)
+    assert aws.names_left() == {"used"}
 
 
 @pytest.mark.parametrize("archive", [False, True], ids=["no-archive", "archive"])

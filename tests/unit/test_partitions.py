@@ -67,24 +67,41 @@ def _actions(document: dict[str, Any]) -> dict[str, str]:
     return {row["name"]: row["action"] for row in document["certificates"]}
 
 
+def _used_by(document: dict[str, Any]) -> dict[str, list[str]]:
+    return {row["name"]: row["used_by"] for row in document["certificates"] if row["action"] == "in_use"}
+
+
 def test_a_china_run_searches_chinas_cloudfront_and_stays_in_aws_cn(aws: Fake) -> None:
-    # Given a China account: a distribution serving an IAM certificate, an ALB using another,
-    # and a third expired certificate nothing uses
+    # Given a China account: a distribution serving an IAM certificate, an ALB using another as an additional (SNI)
+    # certificate, a Classic ELB using a third, and a fourth expired certificate nothing uses
     session, clients, signed, context = _account_in("cn-north-1", aws)
     cdn = _upload(session, "cdn", -30, path="/cloudfront/")
     seed.cloudfront_distribution(session, "china-cdn", cdn["ServerCertificateId"], region="cn-north-1")
     current = _upload(session, "current", 300)["Arn"]
     shop = _upload(session, "shop", -30)["Arn"]
-    seed.alb_with_certificates(session, "cn-northwest-1", "shop", current, [shop])
+    listener = seed.alb_with_certificates(session, "cn-northwest-1", "shop", current, [shop])
+    legacy = _upload(session, "legacy", -30)["Arn"]
+    seed.classic_elb(session, "cn-north-1", "legacy", legacy)
     _upload(session, "unused", -30)
 
     # When the function runs in cn-north-1, searching every region the account has
     document = job.handle(SCHEDULED, context, settings=summary_settings(session), clients=clients)
 
-    # Then the distribution's and the ALB's certificates are kept, the unused one deleted
-    assert _actions(document) == {"cdn": "in_use", "current": "valid", "shop": "in_use", "unused": "deleted"}
-    [cdn_row] = [row for row in document["certificates"] if row["name"] == "cdn"]
-    assert cdn_row["used_by"][0].startswith("arn:aws-cn:cloudfront::")
+    # Then the search found each user in aws-cn: the certificates in use are kept, naming their users, and no
+    # delete was tried for them (IAM's DeleteConflict is off in the emulator); only the unused one is deleted
+    assert _actions(document) == {
+        "cdn": "in_use",
+        "current": "valid",
+        "legacy": "in_use",
+        "shop": "in_use",
+        "unused": "deleted",
+    }
+    used_by = _used_by(document)
+    assert used_by["shop"] == [listener]
+    assert used_by["legacy"] == [f"arn:aws-cn:elasticloadbalancing:cn-north-1:{ACCOUNT}:loadbalancer/legacy"]
+    [distribution] = used_by["cdn"]
+    assert distribution.startswith(f"arn:aws-cn:cloudfront::{ACCOUNT}:distribution/")
+    assert aws.deletes == ["unused"]
     assert document["regions"] == ["cn-north-1", "cn-northwest-1"]
     # And every call was signed for a China region: CloudFront for cn-northwest-1, its one endpoint
     assert signed.regions() <= {"cn-north-1", "cn-northwest-1"}
@@ -93,16 +110,26 @@ def test_a_china_run_searches_chinas_cloudfront_and_stays_in_aws_cn(aws: Fake) -
 
 
 def test_a_govcloud_run_skips_cloudfront_with_its_reason_and_stays_in_aws_us_gov(aws: Fake) -> None:
-    # Given a GovCloud account with one expired certificate nothing uses
+    # Given a GovCloud account with one expired certificate nothing uses, one a Classic ELB uses and one the
+    # default certificate of an ALB's HTTPS listener
     session, clients, signed, context = _account_in("us-gov-west-1", aws)
     _upload(session, "unused", -30)
+    legacy = _upload(session, "legacy", -30)["Arn"]
+    seed.classic_elb(session, "us-gov-east-1", "legacy", legacy)
+    listener = seed.alb_with_certificates(session, "us-gov-west-1", "shop", _upload(session, "shop", -30)["Arn"], [])
 
     # When the function runs in us-gov-west-1
     document = job.handle(SCHEDULED, context, settings=summary_settings(session), clients=clients)
 
-    # Then the certificate is deleted: CloudFront has no endpoint in this partition, so it is
-    # skipped with its reason instead of failing every run closed
-    assert _actions(document) == {"unused": "deleted"}
+    # Then the unused certificate is deleted: CloudFront has no endpoint in this partition, so it is
+    # skipped with its reason instead of failing every run closed. The search found the other two in use,
+    # naming their users, and no delete was tried for them
+    assert _actions(document) == {"legacy": "in_use", "shop": "in_use", "unused": "deleted"}
+    assert _used_by(document) == {
+        "legacy": [f"arn:aws-us-gov:elasticloadbalancing:us-gov-east-1:{ACCOUNT}:loadbalancer/legacy"],
+        "shop": [listener],
+    }
+    assert aws.deletes == ["unused"]
     assert document["errors"] == []
     [cloudfront] = [item for item in document["skipped"] if item["service"] == "cloudfront"]
     assert cloudfront["region"] == "global"
@@ -127,6 +154,7 @@ def test_regions_of_another_partition_fail_the_run_closed_without_a_call_there(a
     # When it runs, the run fails closed: nothing deleted, the reason named, no call to eu-west-1
     with pytest.raises(RunFailed, match="RegionOutsidePartition"):
         job.handle(SCHEDULED, context, settings=config, clients=clients)
+    assert aws.deletes == []
     assert {
         item["ServerCertificateName"]
         for item in session.client("iam").list_server_certificates()["ServerCertificateMetadataList"]

@@ -8,6 +8,7 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.awsrequest import AWSResponse, HTTPHeaders
 
 from cert_cleanup import job, run
 from cert_cleanup.aws.clients import AwsClients
@@ -115,22 +116,32 @@ def _second_read(then: Any) -> Any:
 
 
 def test_a_failed_read_of_the_archive_material_keeps_every_certificate(aws: Fake) -> None:
-    # Given an archive bucket: the material is read with the tags, so its failure is a failed tag read
-    aws.certificate("keep", days=-30)
-    aws.certificate("keep-too", days=-30)
+    # Given an archive bucket: the material is read with the tags, so its failure is a failed tag read. The read
+    # fails for one certificate and succeeds for the other, which the search then proves unused
+    aws.certificate("unreadable", days=-30)
+    aws.certificate("readable", days=-30)
     aws.session.client("s3").create_bucket(Bucket=BUCKET)
-    aws.fail("iam", "GetServerCertificate", "ServiceFailure", "try later", status=500)
+
+    def fail_for_unreadable(params: dict[str, Any], **_: Any) -> Any:
+        if params["body"].get("ServerCertificateName") == "unreadable":
+            error = {"Error": {"Code": "ServiceFailure", "Message": "try later"}}
+            return AWSResponse("https://fake", 500, HTTPHeaders(), None), error
+        return None
+
+    aws.hook("before-call.iam.GetServerCertificate", fail_for_unreadable)
 
     result = run.cleanup(
-        _settings(aws, ARCHIVE_BUCKET=BUCKET), aws.clients, run.RunOptions.create("123456789012", dry_run=False)
+        _settings(aws, ARCHIVE_BUCKET=BUCKET), aws.clients, run.RunOptions.create(ACCOUNT, dry_run=False)
     )
 
-    assert {row.action.value for row in result.certificates} == {"usage_unknown"}
-    assert [(error.operation, error.code) for error in result.errors] == [
-        ("GetServerCertificate", "ServiceFailure"),
-        ("GetServerCertificate", "ServiceFailure"),
-    ]
-    assert aws.names_left() == {"keep", "keep-too"}
+    # Then the run's one failed lookup keeps the other certificate too: no delete is even tried
+    assert {row.certificate.name: row.action.value for row in result.certificates} == {
+        "unreadable": "usage_unknown",
+        "readable": "usage_unknown",
+    }
+    assert [(error.operation, error.code) for error in result.errors] == [("GetServerCertificate", "ServiceFailure")]
+    assert aws.deletes == []
+    assert aws.names_left() == {"unreadable", "readable"}
 
 
 def test_an_existing_archive_is_never_overwritten_and_the_certificate_is_kept(aws: Fake) -> None:

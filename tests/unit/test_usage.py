@@ -55,7 +55,7 @@ def test_enabled_regions_are_the_accounts_enabled_regions_read_in_the_home_regio
 
     regions = usage.enabled_regions(account.clients)
 
-    # Then an opt-in region the account has not enabled is not searched (its endpoints refuse the account)
+    # Then an opt-in region the account has not enabled is not listed (its endpoints refuse the account)
     assert "ap-east-1" not in regions
     assert {"us-east-1", "eu-west-1", "ap-south-1"} <= set(regions)
     assert regions == sorted(regions)
@@ -64,6 +64,27 @@ def test_enabled_regions_are_the_accounts_enabled_regions_read_in_the_home_regio
     # And once the account enables it, it is
     aws_fakes.SETTINGS.opted_in_regions.add("ap-east-1")
     assert set(usage.enabled_regions(account.clients)) == {*regions, "ap-east-1"}
+
+
+def test_the_search_makes_no_call_in_an_opt_in_region_the_account_has_not_enabled(aws: Fake) -> None:
+    # Given an account that enabled one opt-in region (ap-east-1) and not the others, and certificates for every
+    # consumer to look up
+    aws_fakes.SETTINGS.opted_in_regions.add("ap-east-1")
+    every_region = aws.session.client("ec2").describe_regions(AllRegions=True)["Regions"]
+    disabled = {item["RegionName"] for item in every_region if item["OptInStatus"] == "not-opted-in"}
+    assert len(disabled) == 13
+    account = _account("eu-west-1")
+    account.count_calls()
+
+    # When the whole account is searched
+    found = usage.search_account(account.clients, account=ACCOUNT)
+
+    # Then no call of the search went to a region the account has not enabled, and the enabled opt-in one was searched
+    called = {region for _, region, _ in account.calls}
+    assert called & disabled == set()
+    assert not set(found.regions) & disabled
+    assert {operation for _, region, operation in account.calls if region == "ap-east-1"} >= {"DescribeLoadBalancers"}
+    assert found.failures == []
 
 
 def test_a_failed_region_listing_names_ec2_the_home_region_and_the_operation(aws: Fake) -> None:
