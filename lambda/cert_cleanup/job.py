@@ -84,9 +84,10 @@ def handle(
 
     ddb = clients.client("dynamodb")
     trigger = invocation.trigger
-    # A finding that happened before the latest run started was seen by that run; a schedule, a click or a
-    # by-hand invoke always asks for a run.
-    event_time = invocation.event_time if trigger is Trigger.FINDING else None
+    # A finding (or a custom action's click) that happened before the latest run started was seen by that run: a
+    # selection of many findings sends one event each, and the first one's run covers the rest. A schedule and a
+    # by-hand invoke always ask for a run.
+    event_time = invocation.event_time if trigger in {Trigger.FINDING, Trigger.CUSTOM_ACTION} else None
     runs: list[Finished] = []
     for _ in range(1 + MAX_FOLLOW_UPS):
         started = now or datetime.now(UTC)
@@ -159,7 +160,7 @@ def skipped(got: lease.Busy | lease.Covered, trigger: Trigger) -> dict[str, Any]
         running = None
     logger.info("run skipped", reason=reason, trigger=trigger.value)
     metrics.add_metric(name=METRIC_RUNS_SKIPPED, unit="Count", value=1)
-    return {"skipped": True, "trigger": trigger.value, "reason": reason, "running_run_id": running}
+    return {"not_run": True, "trigger": trigger.value, "reason": reason, "running_run_id": running}
 
 
 @dataclass(frozen=True)

@@ -106,7 +106,7 @@ def test_a_burst_of_finding_events_during_a_scheduled_run_causes_at_most_one_mor
         document = scheduled.result(timeout=120)
 
     # Then every event of the burst returned at once, successfully, saying which run is in progress
-    assert {answer["skipped"] for answer in answers} == {True}
+    assert {answer["not_run"] for answer in answers} == {True}
     assert {answer["running_run_id"] for answer in answers} == {document["run_id"]}
     assert all("another cert-cleanup run is in progress" in answer["reason"] for answer in answers)
     # And the scheduled run deleted all three and ran exactly once more, for the burst (which deleted nothing)
@@ -157,7 +157,7 @@ def test_a_finding_the_latest_run_already_saw_starts_no_run(aws: Fake) -> None:
     answer = job.handle(_now_event(seed.finding_event(seed.iam26_finding(ACCOUNT)), before), CONTEXT, settings=config)
 
     # Then it is covered, and no run lists anything
-    assert answer["skipped"] is True
+    assert answer["not_run"] is True
     assert answer["reason"].startswith("already covered: the latest run started at ")
     assert aws.calls[("iam", "us-east-1", "ListServerCertificates")] == 0
 
@@ -183,7 +183,7 @@ def test_a_run_by_hand_during_a_run_is_told_plainly_and_does_not_fail(aws: Fake)
         document = scheduled.result(timeout=120)
 
     # Then they are told which run is in progress and to invoke again; nothing failed, nothing was recorded
-    assert answer["skipped"] is True
+    assert answer["not_run"] is True
     assert answer["running_run_id"] == document["run_id"]
     assert answer["reason"].endswith("nothing was done: invoke again once it has ended")
     assert "follow_ups" not in document
@@ -421,3 +421,21 @@ def test_a_dry_run_covers_no_finding(aws: Fake) -> None:
     document = job.handle(_now_event(seed.finding_event(seed.iam26_finding(ACCOUNT)), before), CONTEXT, settings=config)
 
     assert document["counts"]["deleted"] == 1
+
+
+def test_a_custom_action_on_many_findings_is_one_run(aws: Fake) -> None:
+    # Given a person choosing "Run cert-cleanup" on five IAM.26 findings: Security Hub sends one event per finding
+    aws.certificate("old", days=-30)
+    config = _lease(aws)
+    action = f"arn:aws:securityhub:us-east-1:{ACCOUNT}:action/custom/CertCleanupRun"
+    clicked = datetime.now(UTC) - timedelta(seconds=1)
+    events = [_now_event(seed.custom_action_event(seed.iam26_finding(ACCOUNT), action), clicked)] * 5
+
+    # When the five arrive one after another
+    with every_call() as calls:
+        answers = [job.handle(event, CONTEXT, settings=config, clients=aws.clients) for event in events]
+
+    # Then the first one ran (and told the person), and the other four were covered by it
+    assert answers[0]["told_because"][0] == "the run was started from Security Hub (custom action)"
+    assert [answer.get("not_run", False) for answer in answers] == [False, True, True, True, True]
+    assert calls["iam.ListServerCertificates"] == 1
