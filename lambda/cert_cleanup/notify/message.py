@@ -6,6 +6,7 @@ import json
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
+from cert_cleanup.aws import securityhub
 from cert_cleanup.aws.securityhub import NOTE_MAX
 from cert_cleanup.models import Action, CertificateResult, DeleteAnswer, FailedLookup, RunResult
 from cert_cleanup.wording import day, moment, plural
@@ -249,17 +250,43 @@ def _replace_on(row: CertificateResult) -> str:
 
 def finding_note(result: RunResult) -> str:
     """The note written on the account's IAM.26 finding: what the run deleted, what expired certificates remain
-    and why (each with the user to replace it on), at most NOTE_MAX characters."""
+    and why (each with the user to replace it on), at most NOTE_MAX characters. Only what the run proved: a run
+    that could not list the certificates says so and claims nothing about what is left. When the note is too long
+    the list of deleted names is shortened first, so that "what is left and why" survives."""
     when = moment(result.started_at)
     deleted = [row.certificate.name for row in result.certificates if row.action is Action.DELETED]
-    head = f"cert-cleanup {when}: " + (
-        f"deleted {len(deleted)} ({', '.join(deleted)}). " if deleted else "deleted none. "
-    )
+    if securityhub.listing_failed(result):
+        [failure, *_] = [e for e in result.errors if (e.service, e.operation) == securityhub.LISTING]
+        return _fit(
+            f"cert-cleanup {when}: could not list the account's server certificates ({failure.code}), so nothing "
+            "was checked or deleted and expired certificates may be left. A later run tries again.",
+            NOTE_MAX,
+        )
     kept = result.expired_left()
-    if not kept:
-        return _fit(head + "No expired certificate is left.", NOTE_MAX)
-    reasons = [f"{row.certificate.name}: {_kept_because(row)}" for row in kept]
-    return _fit(head + f"{plural(len(kept), 'expired certificate')} left: " + "; ".join(reasons) + ".", NOTE_MAX)
+    failed = f"{plural(len(result.errors), 'lookup')} failed: nothing unproven was deleted. " if result.errors else ""
+    if result.regions_left_out:
+        failed += f"Regions not searched: {', '.join(result.regions_left_out)}. "
+    if kept:
+        reasons = [f"{row.certificate.name}: {_kept_because(row)}" for row in kept]
+        rest = f"{plural(len(kept), 'expired certificate')} left: " + "; ".join(reasons) + "."
+    else:
+        rest = "No expired certificate is left."
+    for head in _deleted_heads(deleted):
+        text = f"cert-cleanup {when}: {head}{failed}{rest}"
+        if len(text) <= NOTE_MAX:
+            return text
+    return _fit(text, NOTE_MAX)
+
+
+def _deleted_heads(deleted: list[str]) -> list[str]:
+    """ "deleted N (names). ", from every name down to none: the first that fits the note is used."""
+    if not deleted:
+        return ["deleted none. "]
+    fewer = range(min(len(deleted) - 1, NOTE_MAX // 4), 0, -1)  # names are at least 2 characters and ", "
+    heads = [
+        f"deleted {len(deleted)} ({', '.join(deleted[:shown])} and {len(deleted) - shown} more). " for shown in fewer
+    ]
+    return [f"deleted {len(deleted)} ({', '.join(deleted)}). ", *heads, f"deleted {len(deleted)}. "]
 
 
 def _kept_because(row: CertificateResult) -> str:
