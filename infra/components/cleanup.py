@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import jsii
-from aws_cdk import Duration
+from aws_cdk import Duration, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -27,7 +27,7 @@ from infra.components.archive import Archive
 from infra.components.dashboard import cleanup_dashboard
 from infra.components.monitoring import PERIOD, count_alarm
 from infra.components.scheduled_function import ScheduledFunction
-from infra.components.security_hub import SecurityHubTriggers
+from infra.components.security_hub import SecurityHubTriggers, action_id
 from infra.config import DeployConfig
 
 TIMEOUT = Duration.minutes(10)
@@ -242,6 +242,7 @@ class Cleanup:
     function: CleanupFunction
     archive: Archive | None
     dashboard: cloudwatch.Dashboard
+    security_hub: SecurityHubTriggers | None = None
 
 
 def add_cleanup(
@@ -256,9 +257,11 @@ def add_cleanup(
     role_name: str | None = None,
     tell_people: TellPeopleChoice = "on-change",
     chat_topic: sns.ITopic | None = None,
+    region: str | None = None,
 ) -> Cleanup:
     """The function stack's body, shared by one account and every organization member: the archive (if on), the
-    function with its role, queue and schedule, and its alarms (under ``Monitoring``)."""
+    function with its role, queue and schedule, and its alarms (under ``Monitoring``). ``region`` is where the
+    stack deploys when the stack itself cannot say (a StackSet's member stack)."""
     archive = Archive(scope, "Archive") if config.archive else None
     environment = function_environment(config, tell_people=tell_people)
     if archive:
@@ -293,13 +296,18 @@ def add_cleanup(
         metric=function.failure_queue.metric_number_of_messages_sent(period=PERIOD, statistic="Sum"),
         topic=alarm_topic,
     )
+    triggers = None
     if config.findings_start_runs or config.security_hub_custom_action:
-        SecurityHubTriggers(
+        stack = Stack.of(scope)
+        triggers = SecurityHubTriggers(
             scope,
             "SecurityHub",
             function=function.function,
             findings=config.findings_start_runs,
             custom_action=config.security_hub_custom_action,
+            region=region or stack.region,
+            aggregation_region=config.security_hub_aggregation_region,
+            action_id=action_id(stack.stack_name),
         )
     dashboard = cleanup_dashboard(scope, "Dashboard", function=function.function, alarms=[function.errors, queued])
-    return Cleanup(function, archive, dashboard.dashboard)
+    return Cleanup(function, archive, dashboard.dashboard, triggers)
