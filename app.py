@@ -16,8 +16,8 @@ notice_old_node()  # before aws_cdk starts Node.js
 import aws_cdk as cdk  # noqa: E402
 
 from infra import nag  # noqa: E402
-from infra.config import ContextError, DeployConfig  # noqa: E402
 from infra.components.security_hub import FindingsRelayStack  # noqa: E402
+from infra.config import ContextError, DeployConfig  # noqa: E402
 from infra.organization import OrganizationStack  # noqa: E402
 from infra.stack import CertCleanupStack  # noqa: E402
 

@@ -92,8 +92,8 @@ def findings_home(region: str, aggregation_region: str | None = None) -> str | N
         return None
     if aggregation_region and partition_of(aggregation_region) != partition:
         raise ContextError(
-            f"invalid CDK context: context 'securityHubAggregationRegion': {aggregation_region!r} is not in the partition of the stack's "
-            f"region {region!r} ({partition}): Security Hub aggregates within one partition"
+            f"invalid CDK context: context 'securityHubAggregationRegion': {aggregation_region!r} is not in the "
+            f"partition of the stack's region {region!r} ({partition}): Security Hub aggregates within one partition"
         )
     return aggregation_region or names.CONFIG_RULE_REGIONS[partition]
 

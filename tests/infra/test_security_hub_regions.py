@@ -58,7 +58,7 @@ def synth(monkeypatch: pytest.MonkeyPatch, region: str | None, **context: Any) -
         partition = security_hub.partition_of(where) if where != "unknown-region" else "aws"
         template = stack.template
         resolve = Resolver(template, account=ACCOUNT, region=where, partition=partition)
-        for key, resource in template["Resources"].items():
+        for resource in template["Resources"].values():
             properties = resource.get("Properties", {})
             if resource["Type"] != "AWS::Events::Rule" or "aws.securityhub" not in json.dumps(properties):
                 continue
