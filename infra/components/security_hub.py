@@ -242,10 +242,44 @@ class SecurityHubTriggers(Construct):
         _rules(self, targets.LambdaFunction(function, retry_attempts=0), findings=findings, action=action, where=where)
 
 
+class FindingsRelay(Construct):
+    """The rules where IAM.26's findings are, sending what they match to the default event bus of the function's
+    region, where :class:`SecurityHubTriggers` starts the function; and the custom action, which a person chooses
+    in the console of the region where the findings are. Same account: the bus needs no resource policy."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        function_region: str,
+        findings: bool,
+        custom_action: bool,
+        action_id: str,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        bus = events.EventBus.from_event_bus_arn(
+            self,
+            "FunctionRegionBus",
+            f"arn:{Aws.PARTITION}:events:{function_region}:{Aws.ACCOUNT_ID}:event-bus/default",
+        )
+        action: str | None = None
+        self.action: CfnResource | None = None
+        if custom_action:
+            self.action = _action_target(self, action_id)
+            action = self.action.get_att("ActionTargetArn").to_string()
+        # One role for every rule here: EventBridge puts the matched events on the function region's bus.
+        role = iam.Role(
+            self,
+            "ForwardRole",
+            assumed_by=iam.ServicePrincipal("events.amazonaws.com"),
+            description=f"cert-cleanup: forwards IAM.26 finding events to the default event bus in {function_region}",
+        )
+        _rules(self, targets.EventBus(bus, role=role), findings=findings, action=action, where=f" in {function_region}")
+
+
 class FindingsRelayStack(Stack):
-    """The rules where IAM.26's findings are (``home``), sending what they match to the default event bus of the
-    function's region, where :class:`SecurityHubTriggers` starts the function; and the custom action, which a
-    person chooses in the console of the region where the findings are."""
+    """A single account's :class:`FindingsRelay`, in the region where IAM.26's findings are (made by the app)."""
 
     def __init__(
         self,
@@ -264,27 +298,11 @@ class FindingsRelayStack(Stack):
             description=f"cert-cleanup: IAM.26 findings here start the clean-up in {function_region}",
             **kwargs,
         )
-        bus = events.EventBus.from_event_bus_arn(
+        self.relay = FindingsRelay(
             self,
-            "FunctionRegionBus",
-            f"arn:{Aws.PARTITION}:events:{function_region}:{Aws.ACCOUNT_ID}:event-bus/default",
-        )
-        action: str | None = None
-        self.action: CfnResource | None = None
-        if custom_action:
-            self.action = _action_target(self, action_id)
-            action = self.action.get_att("ActionTargetArn").to_string()
-        # One role for every rule here: EventBridge puts the matched events on the function region's bus.
-        role = iam.Role(
-            self,
-            "ForwardRole",
-            assumed_by=iam.ServicePrincipal("events.amazonaws.com"),
-            description=f"cert-cleanup: forwards IAM.26 finding events to the default event bus in {function_region}",
-        )
-        _rules(
-            self,
-            targets.EventBus(bus, role=role),
+            "Relay",
+            function_region=function_region,
             findings=findings,
-            action=action,
-            where=f" in {function_region}",
+            custom_action=custom_action,
+            action_id=action_id,
         )

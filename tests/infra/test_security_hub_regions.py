@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import aws_cdk as cdk
@@ -263,3 +264,52 @@ def test_where_cloudformation_is_not_known_to_have_the_action_type_synth_warns_a
     assert not [
         w for w in synth(monkeypatch, "us-east-1", securityHubCustomAction="true").warnings if "ActionTarget" in w
     ]
+
+
+# --- organization mode ---------------------------------------------------------------------------------
+
+
+def test_organization_members_get_their_rules_where_their_findings_are(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.infra.conftest import ORG
+
+    for name in ("CDK_DEFAULT_ACCOUNT", "CDK_DEFAULT_REGION"):
+        monkeypatch.delenv(name, raising=False)
+    app = cdk.App(context={**ORG, "memberRegion": "eu-west-1"})
+    stack = cdk_app.build(app)
+    directory = Path(app.synth().directory)
+
+    # Each member account's findings arrive in its own us-east-1: a second StackSet puts the rules there
+    relay_set = stack.findings_stack_set  # type: ignore[attr-defined]
+    assert relay_set is not None
+    sets = {
+        v["Properties"]["StackSetName"]: v["Properties"]["StackInstancesGroup"][0]["Regions"]
+        for v in cdk.assertions.Template.from_stack(stack).to_json()["Resources"].values()
+        if v["Type"] == "AWS::CloudFormation::StackSet"
+    }
+    assert sets == {"cert-cleanup": ["eu-west-1"], "cert-cleanup-findings": ["us-east-1"]}
+    [path] = list(directory.glob("*FindingsRelay*.stackset.template.json"))
+    relay = json.loads(path.read_text())
+    resolve = Resolver(relay, account=ACCOUNT, region="us-east-1")
+    event = seed.finding_event(seed.iam26_finding(ACCOUNT))
+    [forward] = [
+        r
+        for r in relay["Resources"].values()
+        if r["Type"] == "AWS::Events::Rule" and matches(resolve(r["Properties"]["EventPattern"]), event)
+    ]
+    assert resolve(forward["Properties"]["Targets"][0]["Arn"]) == bus("eu-west-1")
+    # and the member's own stack matches the forwarded event and starts its function
+    [member_path] = list(directory.glob("*Member*.stackset.template.json"))
+    member = json.loads(member_path.read_text())
+    member_resolve = Resolver(member, account=ACCOUNT, region="eu-west-1")
+    [start] = [
+        r
+        for r in member["Resources"].values()
+        if r["Type"] == "AWS::Events::Rule"
+        and "aws.securityhub" in json.dumps(r)
+        and matches(member_resolve(r["Properties"]["EventPattern"]), event)
+    ]
+    assert start["Properties"]["Targets"][0]["Arn"]["Fn::GetAtt"][1] == "Arn"
+
+    # With members in us-east-1 there is no second StackSet
+    home = cdk.App(context={**ORG, "memberRegion": "us-east-1"})
+    assert cdk_app.build(home).findings_stack_set is None  # type: ignore[attr-defined]

@@ -258,7 +258,11 @@ def expected_statements(template: Template) -> list[dict[str, Any]]:
         {
             "Sid": "NoteRunOnIam26Findings",
             "Effect": "Allow",
-            "Action": ["securityhub:GetFindings", "securityhub:BatchUpdateFindings"],
+            "Action": [
+                "securityhub:DescribeSecurityHubV2",
+                "securityhub:GetFindings",
+                "securityhub:BatchUpdateFindings",
+            ],
             "Resource": [
                 {
                     "Fn::Join": [
