@@ -257,7 +257,7 @@ def email_chat_and_dashboard() -> list[Path]:
         _text_picture(
             str(content["description"]).replace("`", "").replace("*", ""),
             OUT / "chat.png",
-            title=str(content["title"]).replace(":rotating_light: ", "[!] "),
+            title=str(content["title"]).replace(message.INCIDENT_MARK, "[!] "),
             bar="#d33" if "INCIDENT" in str(content.get("keywords")) else "#3a3",
             width=100,
         )

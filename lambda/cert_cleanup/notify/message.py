@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable, Sequence
+from datetime import UTC
 from typing import TypeVar
 
 from cert_cleanup.aws import securityhub
@@ -316,23 +318,40 @@ CHAT_DESCRIPTION_LIMIT = 4000  # cert-cleanup's own bound: a chat message a pers
 CHAT_LINES = 10  # certificates named per section
 
 
+INCIDENT_MARK = "\N{POLICE CARS REVOLVING LIGHT} "  # a Unicode emoji: Slack and Teams both show it as is
+
+
+def chat_thread(result: RunResult) -> str:
+    """The thread a post belongs to (``metadata.threadId``: posts with the same one are grouped where the channel
+    threads notifications): an incident's own, named by the certificates in use, so that the reminders of the same
+    incident follow it and a new incident starts its own; otherwise the day's (UTC), so that a day's runs, findings'
+    runs included, are read together and the next day starts afresh."""
+    in_use = sorted(row.certificate.arn for row in result.certificates if row.action is Action.IN_USE)
+    if in_use:
+        digest = hashlib.sha256("\n".join(in_use).encode()).hexdigest()[:12]
+        return f"cert-cleanup-{result.account}-incident-{digest}"
+    return f"cert-cleanup-{result.account}-{result.started_at.astimezone(UTC):%Y-%m-%d}"
+
+
 def chat_notification(result: RunResult) -> dict[str, object]:
     """The run for a chat channel, as an Amazon Q Developer in chat applications custom notification (its
     documented event schema: version 1.0, source custom, content with client-markdown; "Custom notifications
-    using Amazon Q Developer in chat applications", Event schema). An incident is titled and keyed as one."""
+    using Amazon Q Developer in chat applications", Event schema). An incident is titled and keyed as one.
+
+    One payload reaches Slack and Teams alike (both subscribe to the one chat topic), so it uses only what both
+    render the same: plain text, `code` and Unicode; no Slack mrkdwn (``*bold*``) and no ``:emoji:`` codes, which
+    Teams shows as typed. Emphasis is capital letters."""
     in_use = [row for row in result.certificates if row.action is Action.IN_USE]
     lines: list[str] = []
     if in_use:
-        lines.append(
-            f"*{plural(len(in_use), 'expired certificate').upper()} STILL IN USE*: clients see TLS errors now."
-        )
-        lines.extend(f"• `{row.certificate.name}` used by {_users(row)}" for row in in_use[:CHAT_LINES])
+        lines.append(f"{plural(len(in_use), 'expired certificate').upper()} STILL IN USE: clients see TLS errors now.")
+        lines.extend(f"- `{row.certificate.name}` used by {_users(row)}" for row in in_use[:CHAT_LINES])
     if result.dry_run:
         because = f", because {result.dry_run_because}" if result.dry_run_because else ""
-        lines.append(f"*DRY RUN*: nothing was deleted{because}.")
+        lines.append(f"DRY RUN: nothing was deleted{because}.")
     if result.errors:
         lines.append(
-            f"*{plural(len(result.errors), 'lookup')} failed*: nothing was deleted (cert-cleanup fails closed)."
+            f"{plural(len(result.errors), 'lookup').upper()} FAILED: nothing was deleted (cert-cleanup fails closed)."
         )
     for action, label in (
         (Action.DELETED, "Deleted"),
@@ -360,13 +379,13 @@ def chat_notification(result: RunResult) -> dict[str, object]:
         "id": result.run_id,
         "content": {
             "textType": "client-markdown",
-            "title": (":rotating_light: " if in_use else "") + subject(result),
+            "title": (INCIDENT_MARK if in_use else "") + subject(result),
             "description": description,
             **({"nextSteps": next_steps} if next_steps else {}),
             "keywords": ["cert-cleanup", result.account, *(["INCIDENT"] if in_use else [])],
         },
         "metadata": {
-            "threadId": f"cert-cleanup-{result.account}",
+            "threadId": chat_thread(result),
             "summary": subject(result),
             "eventType": "cert-cleanup-incident" if in_use else "cert-cleanup-run",
             "relatedResources": [row.certificate.arn for row in in_use[:CHAT_LINES]],
