@@ -114,11 +114,12 @@ deploy-org: $(STAMP) $(WHEELS) $(NODE_STAMP)
 destroy-org: $(STAMP) $(NODE_STAMP)
 	$(CDK) destroy -c mode=organization $(ORG_ARGS) $(CDK_ARGS)
 
+# --all: a stack outside us-east-1 (cn-north-1) comes with CertCleanupFindings there (docs/deploy.md).
 deploy: $(STAMP) $(WHEELS) $(NODE_STAMP)
-	$(CDK) deploy $(CDK_ARGS)
+	$(CDK) deploy --all $(CDK_ARGS)
 
 destroy: $(STAMP) $(NODE_STAMP)
-	$(CDK) destroy $(CDK_ARGS)
+	$(CDK) destroy --all $(CDK_ARGS)
 
 test: lint typecheck $(WHEELS)
 	$(PY) -m pytest tests
