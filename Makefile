@@ -150,11 +150,12 @@ deploy-org: check-org-args $(STAMP) $(WHEELS) $(NODE_STAMP)
 destroy-org: check-org-args $(STAMP) $(NODE_STAMP)
 	$(CDK) destroy -c mode=organization $(ORG_ARGS) $(CDK_ARGS)
 
+# --all: a stack outside us-east-1 (cn-north-1) comes with CertCleanupFindings there (docs/deploy.md).
 deploy: $(STAMP) $(WHEELS) $(NODE_STAMP)
-	$(CDK) deploy $(CDK_ARGS)
+	$(CDK) deploy --all $(CDK_ARGS)
 
 destroy: $(STAMP) $(NODE_STAMP)
-	$(CDK) destroy $(CDK_ARGS)
+	$(CDK) destroy --all $(CDK_ARGS)
 
 # The Node.js end-of-life notice once for the eight synths (the app says it when Node.js is old, unless silenced).
 NODE_NOTICE_ONCE = JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION="$$($(PY) -m infra.node_runtime)"

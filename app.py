@@ -16,6 +16,7 @@ notice_old_node()  # before aws_cdk starts Node.js
 import aws_cdk as cdk  # noqa: E402
 
 from infra import nag  # noqa: E402
+from infra.components.security_hub import FindingsRelayStack  # noqa: E402
 from infra.config import ContextError, DeployConfig, refuse_unavailable  # noqa: E402
 from infra.organization import OrganizationStack  # noqa: E402
 from infra.stack import CertCleanupStack  # noqa: E402
@@ -43,6 +44,20 @@ def build(app: cdk.App) -> cdk.Stack:
     else:
         refuse_unavailable(config, region)
         stack = CertCleanupStack(app, STACK_NAME, config=config, env=cdk.Environment(region=region))
+        triggers = stack.security_hub
+        if triggers is not None and triggers.relay_region and region:
+            # IAM.26's findings appear in another region than the function's: their rules live there
+            # (infra/components/security_hub.py). `cdk deploy --all` deploys both stacks.
+            relay = FindingsRelayStack(
+                app,
+                f"{STACK_NAME}Findings",
+                function_region=region,
+                findings=config.findings_start_runs,
+                custom_action=config.security_hub_custom_action,
+                action_id=triggers.action_id,
+                env=cdk.Environment(region=triggers.relay_region),
+            )
+            relay.add_stack_dependency(stack)
     nag.apply(app)
     return stack
 

@@ -255,7 +255,7 @@ def minimum_calls(seeded: Seeded, *, dry_run: bool, archive: bool) -> Counter[st
     reads the function's LastModified once (the first run after a deploy tells people all);
     after a real run that deleted, one DescribeConfigRules (no IAM.26 rule is seeded: nothing to start);
     after every real run, the account's IAM.26 findings in both of Security Hub's formats, one GetFindings and
-    one GetFindingsV2 (Security Hub is off in the seeded account: nothing to update).
+    one DescribeSecurityHubV2 (Security Hub is off in the seeded account, both of them: nothing to update).
     The usage search runs when a certificate could be deleted or is expiring soon (a reminder says where to
     replace it).
     """
@@ -267,7 +267,7 @@ def minimum_calls(seeded: Seeded, *, dry_run: bool, archive: bool) -> Counter[st
     calls["Publish"] = 1
     if not dry_run:
         calls["GetFunctionConfiguration"] = 1
-        calls["GetFindings"] = calls["GetFindingsV2"] = 1
+        calls["GetFindings"] = calls["DescribeSecurityHubV2"] = 1
     if candidates == 0 and shape.expiring == 0:
         return calls
     calls["DescribeRegions"] = 1

@@ -11,7 +11,8 @@ Each patch says which AWS behaviour it adds (Security Hub API reference, unless 
   Text (1 to 512 characters, the Note shape) and UpdatedBy; Workflow.Status is NEW, NOTIFIED, RESOLVED or
   SUPPRESSED; unknown findings come back in UnprocessedFindings as FindingNotFound, duplicates as
   DuplicatedFindingIdentifier; the note and workflow are written to the finding.
-- The new Security Hub (absent from moto): EnableSecurityHubV2 and DescribeSecurityHubV2; GetFindingsV2 over OCSF
+- The new Security Hub (absent from moto): EnableSecurityHubV2, and DescribeSecurityHubV2 answering
+  ResourceNotFoundException until it is enabled (the error its API reference documents); GetFindingsV2 over OCSF
   findings (composite AND filters: string EQUALS/NOT_EQUALS on any field path, number Eq; MaxResults 1 to 100,
   NextToken); BatchUpdateFindingsV2:
   FindingIdentifiers (CloudAccountUid, FindingInfoUid, MetadataProductUid, at most 100) or MetadataUids, never

@@ -47,6 +47,7 @@ REST_OPERATIONS = (
     ("securityhub", "PATCH", re.compile(r"^/findings/batchupdate/?$"), "BatchUpdateFindings"),
     ("securityhub", "POST", re.compile(r"^/findings/import/?$"), "BatchImportFindings"),
     ("securityhub", "POST", re.compile(r"^/findingsv2/?$"), "GetFindingsV2"),
+    ("securityhub", "GET", re.compile(r"^/hubv2/?$"), "DescribeSecurityHubV2"),
     ("securityhub", "PATCH", re.compile(r"^/findingsv2/batchupdatev2/?$"), "BatchUpdateFindingsV2"),
     ("s3", "PUT", re.compile(r"^/[^/]+/.+"), "PutObject"),
     ("s3", "GET", re.compile(r"^/[^/]+/.+"), "GetObject"),

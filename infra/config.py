@@ -140,6 +140,9 @@ class DeployConfig(BaseModel):
     findings_start_runs: Flag = Field(default=True, alias="findingsStartRuns")
     update_findings: Flag = Field(default=True, alias="updateFindings")
     security_hub_custom_action: Flag = Field(default=False, alias="securityHubCustomAction")
+    # Where Security Hub aggregates findings, if it does: the finding rules live there (else in us-east-1 or
+    # cn-north-1, where IAM.26's findings are; infra/components/security_hub.py).
+    security_hub_aggregation_region: RegionName | None = Field(default=None, alias="securityHubAggregationRegion")
     # Chat: Amazon Q Developer in chat applications (AWS::Chatbot::*), named after the CloudFormation properties.
     slack_workspace_id: SlackWorkspaceId | None = Field(default=None, alias="slackWorkspaceId")
     slack_channel_id: SlackChannelId | None = Field(default=None, alias="slackChannelId")

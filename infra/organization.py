@@ -39,6 +39,7 @@ from .components.dashboard import digest_dashboard
 from .components.digest import OrganizationDigest
 from .components.monitoring import alarm_arn_pattern
 from .components.notifications import Notifications
+from .components.security_hub import FindingsRelay
 from .config import ContextError, DeployConfig
 
 CENTRAL_TOPIC_PARAMETER = "CentralTopicArn"
@@ -55,7 +56,9 @@ class MemberStack(StackSetStack):
     No per-account topic and no per-account KMS key: the failure queue uses SQS-managed encryption.
     """
 
-    def __init__(self, scope: Construct, construct_id: str, *, config: DeployConfig, **kwargs: Any) -> None:
+    def __init__(
+        self, scope: Construct, construct_id: str, *, config: DeployConfig, region: str | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         topic_arn = CfnParameter(self, CENTRAL_TOPIC_PARAMETER, description="The central summary topic").value_as_string
         key_arn = CfnParameter(self, CENTRAL_KEY_PARAMETER, description="The central topic's KMS key").value_as_string
@@ -82,6 +85,7 @@ class MemberStack(StackSetStack):
             tell_people="never",
             dashboard=config.member_dashboards,
             results_bus_arn=own_bus_arn,
+            region=region,
         )
         # A rule forwards results to the central bus. A cross-account bus target needs a role EventBridge assumes
         # (EventBridge User Guide, "Sending and receiving events between AWS accounts"); the event keeps this
@@ -109,6 +113,26 @@ class MemberStack(StackSetStack):
             ],
         )
         nag.acknowledge_cleanup(self, archive_bucket=self.cleanup.archive.bucket if self.cleanup.archive else None)
+
+
+class MemberFindingsRelay(StackSetStack):
+    """Where a member's IAM.26 findings are (its own us-east-1, or the aggregation region): the rules that send them
+    to the member's function in the members' region. Each member's findings arrive in its own account (and, as
+    copies, in the delegated administrator's); a member's function cleans only its own account, so the rule is in
+    the member account."""
+
+    def __init__(
+        self, scope: Construct, construct_id: str, *, config: DeployConfig, function_region: str, **kwargs: Any
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        FindingsRelay(
+            self,
+            "Relay",
+            function_region=function_region,
+            findings=config.findings_start_runs,
+            custom_action=False,  # refused in organization mode (infra/config.py)
+            action_id="",
+        )
 
 
 # The DeployConfig fields that are CertCleanupOrganization's keyword arguments (a test holds the signature to this):
@@ -233,7 +257,12 @@ class CertCleanupOrganization(Construct):
         self.dashboard = digest_dashboard(self, "Dashboard", function=self.digest.function, alarms=[self.digest.errors])
 
         self.member = MemberStack(
-            self, "Member", config=config, asset_buckets=[self.asset_bucket], asset_bucket_prefix=config.asset_prefix
+            self,
+            "Member",
+            config=config,
+            region=member_region,
+            asset_buckets=[self.asset_bucket],
+            asset_bucket_prefix=config.asset_prefix,
         )
         self.stack_set = StackSet(
             self,
@@ -261,6 +290,32 @@ class CertCleanupOrganization(Construct):
                 CENTRAL_BUS_PARAMETER: self.digest.bus.event_bus_arn,
             },
         )
+        triggers = self.member.cleanup.security_hub
+        self.findings_stack_set: StackSet | None = None
+        if triggers is not None and triggers.relay_region:
+            # Members' IAM.26 findings appear in another region than their function's: the rules go there.
+            self.findings_stack_set = StackSet(
+                self,
+                "FindingsStackSet",
+                stack_set_name="cert-cleanup-findings",
+                description=f"cert-cleanup: IAM.26 findings in {triggers.relay_region} start each member's clean-up",
+                template=StackSetTemplate.from_stack_set_stack(
+                    MemberFindingsRelay(self, "FindingsRelay", config=config, function_region=member_region)
+                ),
+                target=StackSetTarget.from_organizational_units(
+                    organizational_units=list(config.organizational_unit_ids), regions=[triggers.relay_region]
+                ),
+                deployment_type=DeploymentType.service_managed(
+                    auto_deploy_enabled=True, auto_deploy_retain_stacks=False, delegated_admin=config.delegated_admin
+                ),
+                operation_preferences=OperationPreferences(
+                    region_concurrency_type=RegionConcurrencyType.PARALLEL,
+                    max_concurrent_percentage=config.max_concurrent_percentage,
+                    failure_tolerance_percentage=config.failure_tolerance_percentage,
+                ),
+                capabilities=[Capability.IAM],
+                managed_execution=True,
+            )
         # SOFT: concurrency stays what maxConcurrentPercentage says whatever fails (STRICT, the default, caps it at
         # failure tolerance + 1, so a tolerance that rounds down to 0 deploys one account at a time and stops
         # at the first failure). cdk-stacksets does not expose the mode: set on the CloudFormation resource.

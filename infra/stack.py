@@ -30,6 +30,7 @@ class CertCleanupStack(Stack):
         self.notifications = notifications
         self.archive = archive = cleanup.archive
         self.cleanup = cleanup.function
+        self.security_hub = cleanup.security_hub
 
         CfnOutput(self, "TopicArn", value=notifications.topic.topic_arn, description="Every run's result")
         CfnOutput(self, "AlarmTopicArn", value=notifications.alarm_topic.topic_arn, description="Alarms")

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import jsii
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
@@ -31,7 +31,7 @@ from .archive import Archive
 from .dashboard import cleanup_dashboard
 from .monitoring import PERIOD, count_alarm
 from .scheduled_function import ScheduledFunction
-from .security_hub import SecurityHubTriggers
+from .security_hub import SecurityHubTriggers, action_id
 
 TIMEOUT = Duration.minutes(10)
 MEMORY_MB = names.FUNCTION_MEMORY_MB
@@ -255,6 +255,7 @@ class Cleanup:
     archive: Archive | None
     dashboard: cloudwatch.Dashboard | None
     lease_table: dynamodb.Table
+    security_hub: SecurityHubTriggers | None = None
 
 
 def lease_table(scope: Construct) -> dynamodb.Table:
@@ -285,9 +286,11 @@ def add_cleanup(
     archive_bucket: s3.IBucket | None = None,
     dashboard: bool = True,
     results_bus_arn: str | None = None,
+    region: str | None = None,
 ) -> Cleanup:
     """The function stack's body, shared by one account and every organization member: the archive (if on), the
-    function with its role, queue and schedule, and its alarms (under ``Monitoring``)."""
+    function with its role, queue and schedule, and its alarms (under ``Monitoring``). ``region`` is where the
+    stack deploys when the stack itself cannot say (a StackSet's member stack)."""
     archive = Archive(scope, "Archive", bucket=archive_bucket) if config.archive else None
     environment = function_environment(config, tell_people=tell_people)
     if archive:
@@ -327,15 +330,20 @@ def add_cleanup(
         metric=function.failure_queue.metric_number_of_messages_sent(period=PERIOD, statistic="Sum"),
         topic=alarm_topic,
     )
+    triggers = None
     if config.findings_start_runs or config.security_hub_custom_action:
-        SecurityHubTriggers(
+        stack = Stack.of(scope)
+        triggers = SecurityHubTriggers(
             scope,
             "SecurityHub",
             function=function.function,
             findings=config.findings_start_runs,
             custom_action=config.security_hub_custom_action,
+            region=region or stack.region,
+            aggregation_region=config.security_hub_aggregation_region,
+            action_id=action_id(stack.stack_name),
         )
     if not dashboard:  # organization members with memberDashboards=false
-        return Cleanup(function, archive, None, table)
+        return Cleanup(function, archive, None, table, triggers)
     board = cleanup_dashboard(scope, "Dashboard", function=function.function, alarms=[function.errors, queued])
-    return Cleanup(function, archive, board.dashboard, table)
+    return Cleanup(function, archive, board.dashboard, table, triggers)

@@ -68,7 +68,7 @@ def test_calls_are_the_minimum_and_in_flight_calls_are_bounded(
         "sns:Publish": 1,
         "config:DescribeConfigRules": 1,  # after a deletion: IAM.26's rule (none here, so nothing to start)
         "securityhub:GetFindings": 1,  # after a real run: the account's IAM.26 finding (Security Hub is off here)
-        "securityhub:GetFindingsV2": 1,  # and its OCSF form, in the new Security Hub (off too)
+        "securityhub:DescribeSecurityHubV2": 1,  # is the new Security Hub (OCSF) in use? Not here: no GetFindingsV2
     }
     busiest = max(count for _service, _region, count in report["max_in_flight"])
     assert busiest <= MAX_IN_FLIGHT

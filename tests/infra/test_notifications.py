@@ -74,7 +74,11 @@ def _organization(central: Template, member: dict[str, Any]) -> tuple[dict[str, 
     """The central template and resolvers for it and for a member, whose parameters are what the StackSet passes."""
     template = dict(central.to_json())
     central_resolve = Resolver(template, account=ORG_ACCOUNT, region="eu-west-1", stack_name="CertCleanupOrganization")
-    [stack_set] = resources(template, "AWS::CloudFormation::StackSet").values()
+    [stack_set] = [  # the function's StackSet (cert-cleanup-findings holds the finding rules)
+        s
+        for s in resources(template, "AWS::CloudFormation::StackSet").values()
+        if s["Properties"]["StackSetName"] == "cert-cleanup"
+    ]
     parameters = {
         item["ParameterKey"]: central_resolve(item["ParameterValue"]) for item in stack_set["Properties"]["Parameters"]
     }

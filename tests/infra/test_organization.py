@@ -287,7 +287,11 @@ def test_member_asset_bucket_goes_with_the_stack_emptied(central: Template) -> N
 
 def test_stack_set_waits_for_the_bucket_policy_that_lets_members_read_their_code(central: Template) -> None:
     [policy_id] = [key for key in central.find_resources("AWS::S3::BucketPolicy") if key.startswith("MemberAssets")]
-    [stack_set] = central.find_resources("AWS::CloudFormation::StackSet").values()
+    [stack_set] = [  # the function's StackSet (cert-cleanup-findings holds the finding rules)
+        s
+        for s in central.find_resources("AWS::CloudFormation::StackSet").values()
+        if s["Properties"]["StackSetName"] == "cert-cleanup"
+    ]
     assert policy_id in stack_set["DependsOn"]
 
 
@@ -499,7 +503,11 @@ def test_the_digest_role_reads_its_queue_writes_its_reports_and_emails_only(cent
 
 
 def test_a_rollout_deploys_several_accounts_at_once_and_one_failure_stops_no_other(central: Template) -> None:
-    [stack_set] = central.find_resources("AWS::CloudFormation::StackSet").values()
+    [stack_set] = [  # the function's StackSet (cert-cleanup-findings holds the finding rules)
+        s
+        for s in central.find_resources("AWS::CloudFormation::StackSet").values()
+        if s["Properties"]["StackSetName"] == "cert-cleanup"
+    ]
     preferences = stack_set["Properties"]["OperationPreferences"]
     for accounts in (2, 3, 8, 50, 1000):
         # Given one account that fails (an SCP that denies CloudFormation there, say)

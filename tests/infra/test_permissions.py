@@ -328,7 +328,7 @@ def _documented() -> dict[str, set[str]]:
     for row in table.splitlines()[2:]:
         actions = row.split("|")[1]
         effect = "Deny" if "**Deny**" in actions else "Allow"
-        found[effect] |= set(re.findall(r"`([a-z0-9-]+:[A-Za-z*]+)`", actions))
+        found[effect] |= set(re.findall(r"`([a-z0-9-]+:[A-Za-z0-9*]+)`", actions))
     return found
 
 

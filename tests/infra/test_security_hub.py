@@ -112,7 +112,7 @@ def test_the_custom_action_sends_its_own_event_to_the_function() -> None:
     assert pattern["resources"] == [f"{action_id}.ActionTargetArn"]
     pattern["resources"] = [action_arn]  # GetAtt ActionTargetArn, as deployed
     assert matches(pattern, seed.custom_action_event(ASFF, action_arn))
-    assert not matches(pattern, seed.custom_action_event(ASFF, action_arn.replace("CertCleanupRun", "Other")))
+    assert not matches(pattern, seed.custom_action_event(ASFF, action_arn.replace(properties["Id"], "Other")))
     assert not matches(pattern, seed.finding_event(ASFF))
 
 

@@ -285,7 +285,11 @@ def _expected_statements(template: Template) -> list[dict[str, Any]]:
         {
             "Sid": "NoteRunOnIam26Findings",
             "Effect": "Allow",
-            "Action": ["securityhub:GetFindings", "securityhub:BatchUpdateFindings"],
+            "Action": [
+                "securityhub:DescribeSecurityHubV2",
+                "securityhub:GetFindings",
+                "securityhub:BatchUpdateFindings",
+            ],
             "Resource": [
                 {
                     "Fn::Join": [

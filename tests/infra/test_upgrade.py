@@ -34,7 +34,8 @@ def resources(context: dict[str, Any], prefix: str) -> dict[str, set[str]]:
         f"{prefix}:{stack.stack_name}": {f"{key} {value['Type']}" for key, value in stack.template["Resources"].items()}
         for stack in assembly.stacks
     }
-    for path in Path(assembly.directory).glob("*.stackset.template.json"):
+    # the function's StackSet template (not cert-cleanup-findings', which holds the finding rules)
+    for path in Path(assembly.directory).glob("*Member*.stackset.template.json"):
         template = json.loads(path.read_text())
         found[f"{prefix}:member"] = {f"{key} {value['Type']}" for key, value in template["Resources"].items()}
     return found

@@ -89,6 +89,13 @@ def test_an_iam26_finding_starts_a_run_in_either_format() -> None:
     assert parse_event(seed.finding_event(seed.iam26_finding(workflow="NOTIFIED"))).trigger is Trigger.FINDING
 
 
+@pytest.mark.parametrize(("asff_workflow", "ocsf_status_id"), [("NEW", 0), ("NEW", 1), ("NOTIFIED", 2)])
+def test_an_open_finding_starts_a_run_in_either_format_alike(asff_workflow: str, ocsf_status_id: int) -> None:
+    asff = seed.finding_event(seed.iam26_finding(workflow=asff_workflow))
+    ocsf = seed.finding_event(seed.iam26_ocsf_finding(status_id=ocsf_status_id), detail_type="Findings Imported V2")
+    assert parse_event(asff) == parse_event(ocsf)
+
+
 def test_the_custom_action_is_a_run_by_hand_on_any_iam26_finding() -> None:
     invocation = parse_event(seed.custom_action_event(seed.iam26_finding(status="PASSED"), ACTION))
     assert invocation.trigger is Trigger.CUSTOM_ACTION
@@ -107,9 +114,13 @@ def test_the_custom_action_is_a_run_by_hand_on_any_iam26_finding() -> None:
             seed.finding_event(seed.iam26_ocsf_finding(status="Pass"), detail_type="Findings Imported V2"),
             "compliance.status is 'Pass', not Fail",
         ),
-        (
-            seed.finding_event(seed.iam26_ocsf_finding(status_id=3), detail_type="Findings Imported V2"),
-            "suppressed (status_id 3)",
+        # OCSF's closed statuses are refused as ASFF's SUPPRESSED, RESOLVED and ARCHIVED are
+        *(
+            (
+                seed.finding_event(seed.iam26_ocsf_finding(status_id=status_id), detail_type="Findings Imported V2"),
+                f"status_id is {status_id} ({caption}), not open",
+            )
+            for status_id, caption in ((3, "Suppressed"), (4, "Resolved"), (5, "Archived"), (99, "Other"))
         ),
         # An ASFF finding sent as an OCSF event, and the reverse: the fields read are not there
         (

@@ -12,7 +12,7 @@ import pytest
 
 from cert_cleanup import job
 from cert_cleanup.aws import securityhub
-from cert_cleanup.errors import InvalidEventError
+from cert_cleanup.errors import InvalidEventError, RunFailed
 from cert_cleanup.models import Action
 from emulator import securityhub as fake_hub
 from emulator import seed
@@ -97,13 +97,75 @@ def test_the_note_fits_security_hub_s_512_characters_and_says_where_the_rest_is(
     open_one = seed.iam26_finding(ACCOUNT)
     enable_with(aws, open_one)
     for index in range(30):
-        aws.certificate(f"a-rather-long-certificate-name-{index:02}", days=-30, tags={seed.EXEMPT_TAG: "yes"})
+        aws.certificate(f"a-rather-long-certificate-name-{index:02}", days=-30, tags={seed.EXEMPT_TAG: "true"})
 
     handle(aws)
 
     text = finding(aws, open_one["Id"])["Note"]["Text"]
     assert len(text) <= securityhub.NOTE_MAX
     assert text.endswith("(the run's result lists all)")
+
+
+def test_when_many_were_deleted_the_note_shortens_the_deleted_list_and_keeps_what_is_left_and_why(
+    aws: Fake,
+) -> None:
+    open_one = seed.iam26_finding(ACCOUNT)
+    enable_with(aws, open_one)
+    for index in range(30):
+        aws.certificate(f"a-rather-long-certificate-name-{index:02}", days=-30)
+    used = aws.certificate("shop-2025", days=-30)
+    seed.classic_elb(aws.session, "eu-west-1", "shop-elb", used["Arn"])
+    aws.certificate("kept-by-tag", days=-30, tags={seed.EXEMPT_TAG: "true"})
+
+    document = handle(aws)
+
+    text = finding(aws, open_one["Id"])["Note"]["Text"]
+    assert document["counts"]["deleted"] == 30
+    assert len(text) <= securityhub.NOTE_MAX
+    assert "deleted 30 (a-rather-long-certificate-name-" in text
+    assert " more). " in text  # the deleted names were shortened, not what is left
+    assert "2 expired certificates left: " in text
+    assert "shop-2025: in use, replace it on " in text
+    assert "shop-elb" in text
+    assert text.endswith("kept-by-tag: exempt by tag.")
+
+
+def test_a_run_whose_listing_failed_never_tells_security_hub_that_nothing_is_left(aws: Fake) -> None:
+    asff = seed.iam26_finding(ACCOUNT)
+    enable_with(aws, asff)
+    ocsf = seed.iam26_ocsf_finding(ACCOUNT)
+    fake_hub.add_ocsf_findings(ACCOUNT, "us-east-1", [ocsf])
+    aws.certificate("old", days=-30)
+    aws.fail("iam", "ListServerCertificates", "AccessDenied", "no")
+
+    with pytest.raises(RunFailed):
+        handle(aws)
+
+    assert aws.names_left() == {"old"}
+    updated = finding(aws, asff["Id"])
+    assert updated["Workflow"]["Status"] == "NOTIFIED"
+    text = updated["Note"]["Text"]
+    assert "No expired certificate is left" not in text
+    assert "could not list the account's server certificates (AccessDenied)" in text
+    assert "expired certificates may be left" in text
+    [after] = [item for page in hub(aws).get_paginator("get_findings_v2").paginate() for item in page["Findings"]]
+    assert (after["status_id"], after["comment"]) == (2, text)
+
+
+def test_a_run_with_a_failed_usage_lookup_is_notified_and_says_what_it_could_not_check(aws: Fake) -> None:
+    open_one = seed.iam26_finding(ACCOUNT)
+    enable_with(aws, open_one)
+    aws.certificate("old", days=-30)
+    aws.fail("elb", "DescribeLoadBalancers", "Throttling", "slow down", region="eu-west-1")
+
+    with pytest.raises(RunFailed):
+        handle(aws)
+
+    updated = finding(aws, open_one["Id"])
+    assert updated["Workflow"]["Status"] == "NOTIFIED"
+    text = updated["Note"]["Text"]
+    assert "1 lookup failed: nothing unproven was deleted." in text
+    assert "1 expired certificate left: old: not checked (a lookup failed)." in text
 
 
 def test_only_the_account_s_own_open_iam_26_findings_are_touched(aws: Fake) -> None:
@@ -168,6 +230,83 @@ def test_the_new_security_hub_s_ocsf_finding_gets_the_comment_and_status_id(aws:
     # CSPM is not enabled here: that one is a warning, the new Security Hub was updated
     [warning] = document["warnings"]
     assert "Security Hub is not enabled here (InvalidAccessException" in warning
+
+
+def _ocsf(uid: str, **fields: Any) -> dict[str, Any]:
+    finding = seed.iam26_ocsf_finding(ACCOUNT)
+    return {**finding, "finding_info": {**finding["finding_info"], "uid": uid}, **fields}
+
+
+def test_the_ocsf_write_back_touches_only_security_hub_s_own_open_findings(aws: Fake) -> None:
+    open_ones = [_ocsf("new", status_id=1), _ocsf("unknown", status_id=0), _ocsf("in-progress", status_id=2)]
+    foreign = seed.iam26_ocsf_finding(ACCOUNT)
+    untouched = {
+        "suppressed": _ocsf("suppressed", status_id=3),
+        "resolved": _ocsf("resolved", status_id=4),
+        "archived": _ocsf("archived", status_id=5),
+        "other": _ocsf("other", status_id=99),
+        "passed": _ocsf("passed", compliance={**foreign["compliance"], "status": "Pass"}),
+        "another product": _ocsf(
+            "foreign", metadata={"product": {"uid": "arn:aws:securityhub:us-east-1::productv2/acme/scanner"}}
+        ),
+    }
+    fake_hub.add_ocsf_findings(ACCOUNT, "us-east-1", [*open_ones, *untouched.values()])
+    aws.certificate("old", days=-30)
+
+    document = handle(aws)
+
+    written = sorted(item["id"] for item in document["security_hub"]["findings"])
+    assert written == ["in-progress", "new", "unknown"]
+    after = {
+        item["finding_info"]["uid"]: item
+        for page in hub(aws).get_paginator("get_findings_v2").paginate()
+        for item in page["Findings"]
+    }
+    for name, item in untouched.items():
+        uid = item["finding_info"]["uid"]
+        assert after[uid]["status_id"] == item["status_id"], name
+        assert "comment" not in after[uid], name
+
+
+@pytest.mark.parametrize(
+    ("operation", "code"),
+    [
+        ("GetFindingsV2", "ThrottlingException"),
+        ("GetFindingsV2", "AccessDeniedException"),
+        ("DescribeSecurityHubV2", "ThrottlingException"),
+        ("BatchUpdateFindingsV2", "AccessDeniedException"),
+    ],
+)
+def test_an_ocsf_failure_other_than_not_in_use_is_a_warning_in_the_result_and_the_email(
+    aws: Fake, operation: str, code: str
+) -> None:
+    enable_with(aws, seed.iam26_finding(ACCOUNT))
+    fake_hub.add_ocsf_findings(ACCOUNT, "us-east-1", [seed.iam26_ocsf_finding(ACCOUNT)])
+    aws.certificate("old", days=-30)
+    aws.fail("securityhub", operation, code, "no")
+
+    document = handle(aws)
+
+    assert document["counts"]["deleted"] == 1
+    assert document["errors"] == []
+    [warning] = document["warnings"]
+    assert warning.startswith("IAM.26 findings (OCSF) not ")
+    assert f"in us-east-1 ({code}: no)" in warning
+    assert document["security_hub"]["outcome"] == "1 IAM.26 finding in us-east-1 set to RESOLVED, with a note"
+    [email] = [sent["message"]["email"] for sent in published(aws) if sent["audience"] == "people"]
+    assert f"Warning: {warning}." in email
+
+
+def test_the_new_security_hub_not_in_use_is_no_warning(aws: Fake) -> None:
+    enable_with(aws, seed.iam26_finding(ACCOUNT))
+    aws.certificate("old", days=-30)
+    aws.count_calls()
+
+    document = handle(aws)
+
+    assert document["warnings"] == []
+    assert aws.calls[("securityhub", "us-east-1", "DescribeSecurityHubV2")] == 1
+    assert aws.calls[("securityhub", "us-east-1", "GetFindingsV2")] == 0
 
 
 @pytest.mark.parametrize(

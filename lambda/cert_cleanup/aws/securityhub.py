@@ -8,11 +8,20 @@ China). With cross-region aggregation, Security Hub replicates an update made th
 the latest update wins (Security Hub user guide, cross-Region aggregation), so the region that owns the finding
 is the one place to write it, whatever the aggregation.
 
-What: only the account's own active IAM.26 control findings that are FAILED and not SUPPRESSED: a note of at most
-512 characters by ``cert-cleanup`` and the workflow status (RESOLVED when no expired certificate is left,
-NOTIFIED when some remain for a person); in the new Security Hub (OCSF) the same text as the comment and
-StatusId 4 (Resolved) or 2 (In Progress). Never another control's finding, never SUPPRESSED. The role denies
-every other field (infra: ``securityhub:ASFFSyntaxPath/...`` and ``OCSFSyntaxPath/...``).
+What: only the account's own open IAM.26 control findings of Security Hub's own product, in both formats: ASFF
+ACTIVE, FAILED and not SUPPRESSED (``ProductArn`` .../product/aws/securityhub); OCSF Fail with ``status_id`` 0, 1
+or 2 (Unknown, New, In Progress; never 3 Suppressed, 4 Resolved, 5 Archived, 99 Other) and ``metadata.product.uid``
+.../productv2/aws/securityhub. Each gets a note of at most 512 characters by ``cert-cleanup`` and the workflow
+status (:func:`workflow_for`); in OCSF the same text as the comment and StatusId 4 (Resolved) or 2 (In Progress).
+The role denies every other field (infra: ``securityhub:ASFFSyntaxPath/...`` and ``OCSFSyntaxPath/...``).
+
+Never told what the run did not prove: RESOLVED only when the run listed every server certificate and none
+expired is left; a run whose listing failed writes NOTIFIED and a note saying so (notify/message.py,
+``finding_note``). NOTIFIED also keeps the write-back from starting another run (the rules match NEW only).
+
+The new Security Hub is "not in use" only when ``DescribeSecurityHubV2`` answers ResourceNotFoundException (its
+documented error for an account without it); any other error of the OCSF side (AccessDenied, throttling) is a
+warning of the result, as on the ASFF side.
 """
 
 from __future__ import annotations
@@ -33,6 +42,7 @@ REGIONS = names.CONFIG_RULE_REGION_LIST  # the findings' home regions: those of 
 # GetFindingsV2 and BatchUpdateFindingsV2 are authorized by these two actions too (Service Authorization
 # Reference: there is no securityhub:GetFindingsV2 or BatchUpdateFindingsV2 action).
 PERMISSIONS = (
+    Permission("securityhub:DescribeSecurityHubV2", On.SECURITY_HUB, regions=REGIONS),
     Permission("securityhub:GetFindings", On.SECURITY_HUB, regions=REGIONS),
     Permission("securityhub:BatchUpdateFindings", On.SECURITY_HUB, regions=REGIONS),
 )
@@ -43,6 +53,12 @@ BATCH = 100  # findings per BatchUpdateFindings(V2) request
 RESOLVED, NOTIFIED = "RESOLVED", "NOTIFIED"
 OCSF_STATUS_ID = {RESOLVED: 4, NOTIFIED: 2}  # OCSF: 4 Resolved, 2 In Progress
 OCSF_SUPPRESSED = 3  # OCSF's finding status_id 3 is Suppressed (OCSF schema; AWS lists the values only)
+# OCSF status_id: 0 Unknown, 1 New, 2 In Progress are open; 3 Suppressed, 4 Resolved, 5 Archived and 99 Other are
+# not (ASFF: Workflow SUPPRESSED or RESOLVED, RecordState ARCHIVED). A finding starts a run, and is written, only
+# while open.
+OCSF_OPEN = (0, 1, 2)
+OCSF_STATUS = {0: "Unknown", 1: "New", 2: "In Progress", 3: "Suppressed", 4: "Resolved", 5: "Archived", 99: "Other"}
+LISTING = ("iam", "ListServerCertificates")  # the lookup without which a run proves nothing (aws/inventory.py)
 # The fields BatchUpdateFindings could write that the function's role denies (it writes the note and the
 # workflow status, or the comment and the status id).
 ASFF_DENIED = (
@@ -86,9 +102,22 @@ class FindingsUpdate:
         }
 
 
+def listing_failed(result: RunResult) -> bool:
+    """The run could not list the account's server certificates: it knows nothing of what is left."""
+    return any((error.service, error.operation) == LISTING for error in result.errors)
+
+
 def workflow_for(result: RunResult) -> str:
-    """RESOLVED when no expired certificate is left in the account, NOTIFIED when some remain for a person."""
-    return NOTIFIED if result.expired_left() else RESOLVED
+    """RESOLVED only when the listing completed and no expired certificate is left; otherwise NOTIFIED (some
+    remain for a person, or the run could not tell)."""
+    if listing_failed(result) or result.regions_left_out or result.expired_left():
+        return NOTIFIED
+    return RESOLVED
+
+
+def our_product(kind: str, partition: str, region: str) -> str:
+    """Security Hub's own product: ``product`` (ASFF ProductArn) or ``productv2`` (OCSF metadata.product.uid)."""
+    return f"arn:{partition}:securityhub:{region}::{kind}/aws/securityhub"
 
 
 def update(
@@ -100,7 +129,7 @@ def update(
     status = workflow_for(result)
     update = FindingsUpdate(region, status, note[:NOTE_MAX])
     _asff(hub, update, account, partition)
-    _ocsf(hub, update, account)
+    _ocsf(hub, update, account, partition)
     written = len(update.findings)
     if written:
         update.outcome = f"{plural(written, CONTROL + ' finding')} in {region} set to {status}, with a note"
@@ -116,7 +145,7 @@ def _asff(hub: SecurityHubClient, update: FindingsUpdate, account: str, partitio
     filters: Any = {
         "ComplianceSecurityControlId": equals(CONTROL),
         "AwsAccountId": equals(account),
-        "ProductArn": equals(f"arn:{partition}:securityhub:{update.region}::product/aws/securityhub"),
+        "ProductArn": equals(our_product("product", partition, str(update.region))),
         "RecordState": equals("ACTIVE"),
         "ComplianceStatus": equals("FAILED"),
         "WorkflowStatus": [{"Value": NEVER_WORKFLOW, "Comparison": "NOT_EQUALS"}],
@@ -147,17 +176,30 @@ def _asff(hub: SecurityHubClient, update: FindingsUpdate, account: str, partitio
         )
 
 
-def _ocsf(hub: SecurityHubClient, update: FindingsUpdate, account: str) -> None:
-    """The new Security Hub, where the account uses it: GetFindingsV2 failing means it does not (AWS documents
-    no error for an account that has not enabled it), which is no warning."""
+def _ocsf(hub: SecurityHubClient, update: FindingsUpdate, account: str, partition: str) -> None:
+    """The new Security Hub, where the account uses it: DescribeSecurityHubV2's ResourceNotFoundException says it
+    does not (no warning); every other error is one."""
+    product = our_product("productv2", partition, str(update.region))
+    try:
+        hub.describe_security_hub_v2()
+    except AWS_ERRORS as exc:
+        if error_code(exc) == "ResourceNotFoundException":
+            return
+        update.warnings.append(_ocsf_warning(update, "not read", exc))
+        return
+
+    def equals(name: str, value: str) -> dict[str, Any]:
+        return {"FieldName": name, "Filter": {"Value": value, "Comparison": "EQUALS"}}
+
     filters: Any = {
         "CompositeOperator": "AND",
         "CompositeFilters": [
             {
                 "Operator": "AND",
                 "StringFilters": [
-                    {"FieldName": "compliance.control", "Filter": {"Value": CONTROL, "Comparison": "EQUALS"}},
-                    {"FieldName": "cloud.account.uid", "Filter": {"Value": account, "Comparison": "EQUALS"}},
+                    equals("compliance.control", CONTROL),
+                    equals("cloud.account.uid", account),
+                    equals("metadata.product.uid", product),
                 ],
             }
         ],
@@ -168,17 +210,23 @@ def _ocsf(hub: SecurityHubClient, update: FindingsUpdate, account: str) -> None:
             for page in hub.get_paginator("get_findings_v2").paginate(Filters=filters)
             for finding in page["Findings"]
         ]
-    except AWS_ERRORS:
+    except AWS_ERRORS as exc:
+        update.warnings.append(_ocsf_warning(update, "not read", exc))
         return
+    # The filters again, on what came back: the write reaches nothing the filters were meant to keep out.
     open_ones = [
         {
-            "CloudAccountUid": finding["cloud"]["account"]["uid"],
+            "CloudAccountUid": account,
             "FindingInfoUid": finding["finding_info"]["uid"],
-            "MetadataProductUid": finding["metadata"]["product"]["uid"],
+            "MetadataProductUid": product,
         }
         for finding in findings
-        if finding.get("status_id") != OCSF_SUPPRESSED
+        if finding.get("status_id") in OCSF_OPEN
         and ocsf_failed(str(finding.get("compliance", {}).get("status", "")))
+        and finding.get("compliance", {}).get("control") == CONTROL
+        and finding.get("cloud", {}).get("account", {}).get("uid") == account
+        and finding.get("metadata", {}).get("product", {}).get("uid") == product
+        and finding.get("finding_info", {}).get("uid")
     ]
     for start in range(0, len(open_ones), BATCH):
         try:
@@ -188,9 +236,7 @@ def _ocsf(hub: SecurityHubClient, update: FindingsUpdate, account: str) -> None:
                 StatusId=OCSF_STATUS_ID[str(update.workflow)],
             )
         except AWS_ERRORS as exc:
-            update.warnings.append(
-                f"{CONTROL} findings (OCSF) not updated in {update.region} ({error_code(exc)}: {error_message(exc)})"
-            )
+            update.warnings.append(_ocsf_warning(update, "not updated", exc))
             return
         update.findings += [
             {"format": "ocsf", "id": item["FindingIdentifier"]["FindingInfoUid"]}
@@ -202,3 +248,7 @@ def _ocsf(hub: SecurityHubClient, update: FindingsUpdate, account: str) -> None:
                 f"Security Hub did not update finding {item.get('FindingIdentifier', {}).get('FindingInfoUid')} "
                 f"({item.get('ErrorCode')}: {item.get('ErrorMessage')})"
             )
+
+
+def _ocsf_warning(update: FindingsUpdate, what: str, exc: Exception) -> str:
+    return f"{CONTROL} findings (OCSF) {what} in {update.region} ({error_code(exc)}: {error_message(exc)})"

@@ -7,7 +7,8 @@ caller adds (a ``dry_run``, say) is silently ignored. The kinds:
 - a schedule (``Scheduled Event``, source ``aws.events``; its detail is empty);
 - an IAM.26 finding from Security Hub, in either format: ASFF (``Security Hub Findings - Imported``,
   ``Compliance.SecurityControlId`` IAM.26) or OCSF (``Findings Imported V2``, ``compliance.control`` IAM.26),
-  FAILED, ACTIVE and not suppressed (the stack's rule sends only new ones, see infra/components/security_hub.py);
+  FAILED, ACTIVE and open: ASFF Workflow NEW or NOTIFIED, OCSF status_id 0, 1 or 2 (never suppressed, resolved
+  or archived, in either format; the stack's rule sends only new ones, see infra/components/security_hub.py);
 - the Security Hub custom action (``Security Hub Findings - Custom Action``) on an IAM.26 finding: a run
   started by hand;
 - by hand: ``{}`` or ``{"dry_run": true}``.
@@ -29,7 +30,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
-from cert_cleanup.aws.securityhub import OCSF_SUPPRESSED, ocsf_failed
+from cert_cleanup.aws.securityhub import OCSF_OPEN, OCSF_STATUS, ocsf_failed
 from cert_cleanup.config.types import ACCOUNT_ID_PATTERN, REGION_PATTERN
 from cert_cleanup.errors import InvalidEventError
 
@@ -258,8 +259,13 @@ def _eventbridge(event: dict[str, Any]) -> Invocation:
             raise InvalidEventError(
                 f"invalid event: the IAM.26 finding's compliance.status is {ocsf.compliance.status!r}, not Fail"
             )
-        if ocsf.status_id == OCSF_SUPPRESSED:
-            raise InvalidEventError("invalid event: the IAM.26 finding is suppressed (status_id 3)")
+        if ocsf.status_id not in OCSF_OPEN:
+            # As the ASFF side refuses SUPPRESSED, RESOLVED and ARCHIVED: OCSF 3, 4 and 5 (and 99 Other).
+            status = OCSF_STATUS.get(ocsf.status_id, "not an OCSF status")
+            raise InvalidEventError(
+                f"invalid event: the IAM.26 finding's status_id is {ocsf.status_id} ({status}), not open "
+                f"(accepted: {', '.join(f'{i} {OCSF_STATUS[i]}' for i in OCSF_OPEN)})"
+            )
         return Invocation(
             Trigger.FINDING, finding_account=ocsf.cloud.account.uid, finding_region=ocsf.cloud.region, event_time=at
         )

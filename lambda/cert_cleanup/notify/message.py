@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable, Sequence
+from datetime import UTC
 from typing import TypeVar
 
+from cert_cleanup.aws import securityhub
 from cert_cleanup.aws.securityhub import NOTE_MAX
 from cert_cleanup.config import names
 from cert_cleanup.models import Action, CertificateResult, DeleteAnswer, FailedLookup, RunResult
@@ -279,17 +282,43 @@ def _replace_on(row: CertificateResult) -> str:
 
 def finding_note(result: RunResult) -> str:
     """The note written on the account's IAM.26 finding: what the run deleted, what expired certificates remain
-    and why (each with the user to replace it on), at most NOTE_MAX characters."""
+    and why (each with the user to replace it on), at most NOTE_MAX characters. Only what the run proved: a run
+    that could not list the certificates says so and claims nothing about what is left. When the note is too long
+    the list of deleted names is shortened first, so that "what is left and why" survives."""
     when = moment(result.started_at)
     deleted = [row.certificate.name for row in result.certificates if row.action is Action.DELETED]
-    head = f"cert-cleanup {when}: " + (
-        f"deleted {len(deleted)} ({', '.join(deleted)}). " if deleted else "deleted none. "
-    )
+    if securityhub.listing_failed(result):
+        [failure, *_] = [e for e in result.errors if (e.service, e.operation) == securityhub.LISTING]
+        return _fit(
+            f"cert-cleanup {when}: could not list the account's server certificates ({failure.code}), so nothing "
+            "was checked or deleted and expired certificates may be left. A later run tries again.",
+            NOTE_MAX,
+        )
     kept = result.expired_left()
-    if not kept:
-        return _fit(head + "No expired certificate is left.", NOTE_MAX)
-    reasons = [f"{row.certificate.name}: {_kept_because(row)}" for row in kept]
-    return _fit(head + f"{plural(len(kept), 'expired certificate')} left: " + "; ".join(reasons) + ".", NOTE_MAX)
+    failed = f"{plural(len(result.errors), 'lookup')} failed: nothing unproven was deleted. " if result.errors else ""
+    if result.regions_left_out:
+        failed += f"Regions not searched: {', '.join(result.regions_left_out)}. "
+    if kept:
+        reasons = [f"{row.certificate.name}: {_kept_because(row)}" for row in kept]
+        rest = f"{plural(len(kept), 'expired certificate')} left: " + "; ".join(reasons) + "."
+    else:
+        rest = "No expired certificate is left."
+    for head in _deleted_heads(deleted):
+        text = f"cert-cleanup {when}: {head}{failed}{rest}"
+        if len(text) <= NOTE_MAX:
+            return text
+    return _fit(text, NOTE_MAX)
+
+
+def _deleted_heads(deleted: list[str]) -> list[str]:
+    """ "deleted N (names). ", from every name down to none: the first that fits the note is used."""
+    if not deleted:
+        return ["deleted none. "]
+    fewer = range(min(len(deleted) - 1, NOTE_MAX // 4), 0, -1)  # names are at least 2 characters and ", "
+    heads = [
+        f"deleted {len(deleted)} ({', '.join(deleted[:shown])} and {len(deleted) - shown} more). " for shown in fewer
+    ]
+    return [f"deleted {len(deleted)} ({', '.join(deleted)}). ", *heads, f"deleted {len(deleted)}. "]
 
 
 def _kept_because(row: CertificateResult) -> str:
@@ -320,27 +349,44 @@ CHAT_DESCRIPTION_LIMIT = 4000  # cert-cleanup's own bound: a chat message a pers
 CHAT_LINES = 10  # certificates named per section
 
 
+INCIDENT_MARK = "\N{POLICE CARS REVOLVING LIGHT} "  # a Unicode emoji: Slack and Teams both show it as is
+
+
+def chat_thread(result: RunResult) -> str:
+    """The thread a post belongs to (``metadata.threadId``: posts with the same one are grouped where the channel
+    threads notifications): an incident's own, named by the certificates in use, so that the reminders of the same
+    incident follow it and a new incident starts its own; otherwise the day's (UTC), so that a day's runs, findings'
+    runs included, are read together and the next day starts afresh."""
+    in_use = sorted(row.certificate.arn for row in result.certificates if row.action is Action.IN_USE)
+    if in_use:
+        digest = hashlib.sha256("\n".join(in_use).encode()).hexdigest()[:12]
+        return f"cert-cleanup-{result.account}-incident-{digest}"
+    return f"cert-cleanup-{result.account}-{result.started_at.astimezone(UTC):%Y-%m-%d}"
+
+
 def chat_notification(result: RunResult) -> dict[str, object]:
     """The run for a chat channel, as an Amazon Q Developer in chat applications custom notification (its
     documented event schema: version 1.0, source custom, content with client-markdown; "Custom notifications
-    using Amazon Q Developer in chat applications", Event schema). An incident is titled and keyed as one."""
+    using Amazon Q Developer in chat applications", Event schema). An incident is titled and keyed as one.
+
+    One payload reaches Slack and Teams alike (both subscribe to the one chat topic), so it uses only what both
+    render the same: plain text, `code` and Unicode; no Slack mrkdwn (``*bold*``) and no ``:emoji:`` codes, which
+    Teams shows as typed. Emphasis is capital letters."""
     in_use = [row for row in result.certificates if row.action is Action.IN_USE]
     lines: list[str] = []
     if in_use:
-        lines.append(
-            f"*{plural(len(in_use), 'expired certificate').upper()} STILL IN USE*: clients see TLS errors now."
-        )
+        lines.append(f"{plural(len(in_use), 'expired certificate').upper()} STILL IN USE: clients see TLS errors now.")
         lines.extend(
-            f"• `{row.certificate.name}` used by {_users(row)}"
+            f"- `{row.certificate.name}` used by {_users(row)}"
             + (f": {successors.short(row)}" if row.successors else "")
             for row in in_use[:CHAT_LINES]
         )
     if result.dry_run:
         because = f", because {result.dry_run_because}" if result.dry_run_because else ""
-        lines.append(f"*DRY RUN*: nothing was deleted{because}.")
+        lines.append(f"DRY RUN: nothing was deleted{because}.")
     if result.errors:
         lines.append(
-            f"*{plural(len(result.errors), 'lookup')} failed*: nothing was deleted (cert-cleanup fails closed)."
+            f"{plural(len(result.errors), 'lookup').upper()} FAILED: nothing was deleted (cert-cleanup fails closed)."
         )
     for action, label in (
         (Action.DELETED, "Deleted"),
@@ -368,13 +414,13 @@ def chat_notification(result: RunResult) -> dict[str, object]:
         "id": result.run_id,
         "content": {
             "textType": "client-markdown",
-            "title": (":rotating_light: " if in_use else "") + subject(result),
+            "title": (INCIDENT_MARK if in_use else "") + subject(result),
             "description": description,
             **({"nextSteps": next_steps} if next_steps else {}),
             "keywords": ["cert-cleanup", result.account, *(["INCIDENT"] if in_use else [])],
         },
         "metadata": {
-            "threadId": f"cert-cleanup-{result.account}",
+            "threadId": chat_thread(result),
             "summary": subject(result),
             "eventType": "cert-cleanup-incident" if in_use else "cert-cleanup-run",
             "relatedResources": [row.certificate.arn for row in in_use[:CHAT_LINES]],
