@@ -70,6 +70,7 @@ class CertCleanup(Construct):
         findings_start_runs: bool | None = None,
         update_findings: bool | None = None,
         security_hub_custom_action: bool | None = None,
+        security_hub_aggregation_region: str | None = None,
         slack_workspace_id: str | None = None,
         slack_channel_id: str | None = None,
         teams_tenant_id: str | None = None,

@@ -106,6 +106,11 @@ ORGANIZATION_ACKNOWLEDGMENTS = {
 
 # On the organization construct: the digest and the two buckets of the central stack.
 CENTRAL_ACKNOWLEDGMENTS = {
+    "AwsSolutions::AwsSolutions-IAM5[Resource::*]": (
+        "The digest's organizations:DescribeOrganization (to leave the management account out of the accounts that "
+        "should report) and X-Ray's PutTraceSegments/PutTelemetryRecords support no resource-level permissions in "
+        "IAM: '*' is the only resource they accept. All are read-only except X-Ray trace writes."
+    ),
     f"AwsSolutions::AwsSolutions-IAM5[Resource::{{reports}}/{names.REPORT_PREFIX}*]": (
         f"The digest writes one JSON and one CSV report a day under {names.REPORT_PREFIX} in its own report bucket "
         "(PutObject only)."

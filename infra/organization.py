@@ -184,6 +184,8 @@ class CertCleanupOrganization(Construct):
         reevaluate_config_rule: bool | None = None,
         findings_start_runs: bool | None = None,
         update_findings: bool | None = None,
+        security_hub_aggregation_region: str | None = None,
+        member_dashboards: bool | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         settings = {name: value for name, value in locals().items() if name in ARGUMENTS}
