@@ -72,25 +72,33 @@ def _own_clients() -> AwsClients:
     return AwsClients(new_session("us-east-1"), FAST_RETRIES)
 
 
+class HeldRun:
+    """A run's own clients whose first DeleteServerCertificate waits: ``at_delete`` is set when the run is there,
+    and it goes on when ``go_on`` is set. Another run started meanwhile meets a run in the middle of its deletions."""
+
+    def __init__(self) -> None:
+        self.clients = _own_clients()
+        self.at_delete, self.go_on = threading.Event(), threading.Event()
+        held = threading.Lock()
+
+        def hold_the_first_delete(**_: Any) -> None:
+            if held.acquire(blocking=False):
+                self.at_delete.set()
+                assert self.go_on.wait(60)
+
+        self.clients._session.register("before-call.iam.DeleteServerCertificate", hold_the_first_delete)
+
+
 def test_a_burst_of_finding_events_during_a_scheduled_run_causes_at_most_one_more_run(aws: Fake) -> None:
     # Given three expired unused certificates, the deployed settings, and a scheduled run that is in the middle of
     # its deletions (held at its first delete)
     for name in ("old-a", "old-b", "old-c"):
         aws.certificate(name, days=-30)
     config = _lease(aws)
-    at_delete, go_on = threading.Event(), threading.Event()
-    scheduled_clients = _own_clients()
-    held = threading.Lock()
-
-    def hold_the_first_delete(**_: Any) -> None:
-        if held.acquire(blocking=False):
-            at_delete.set()
-            assert go_on.wait(60)
-
-    scheduled_clients._session.register("before-call.iam.DeleteServerCertificate", hold_the_first_delete)
+    held = HeldRun()
     with every_call() as calls, ThreadPoolExecutor(max_workers=17) as pool:
-        scheduled = pool.submit(job.handle, SCHEDULED, CONTEXT, settings=config, clients=scheduled_clients)
-        assert at_delete.wait(60)
+        scheduled = pool.submit(job.handle, SCHEDULED, CONTEXT, settings=config, clients=held.clients)
+        assert held.at_delete.wait(60)
         # When a burst of 100 IAM.26 finding events arrives, one ASFF and one OCSF per finding, from 16 invocations
         # at once, each with its own clients
         later = datetime.now(UTC) + timedelta(seconds=1)
@@ -102,7 +110,7 @@ def test_a_burst_of_finding_events_during_a_scheduled_run_causes_at_most_one_mor
         answers = list(
             pool.map(lambda event: job.handle(event, CONTEXT, settings=config, clients=_own_clients()), burst)
         )
-        go_on.set()
+        held.go_on.set()
         document = scheduled.result(timeout=120)
 
     # Then every event of the burst returned at once, successfully, saying which run is in progress
@@ -125,20 +133,13 @@ def test_with_every_run_told_a_burst_is_not_told_once_per_event(aws: Fake) -> No
     # Given TELL_PEOPLE=every-run and a run in progress
     aws.certificate("old", days=-30)
     config = _lease(aws, TELL_PEOPLE="every-run")
-    at_delete, go_on = threading.Event(), threading.Event()
-    clients = _own_clients()
-
-    def hold(**_: Any) -> None:
-        at_delete.set()
-        assert go_on.wait(60)
-
-    clients._session.register("before-call.iam.DeleteServerCertificate", hold)
+    held = HeldRun()
     with ThreadPoolExecutor(max_workers=9) as pool:
-        scheduled = pool.submit(job.handle, SCHEDULED, CONTEXT, settings=config, clients=clients)
-        assert at_delete.wait(60)
+        scheduled = pool.submit(job.handle, SCHEDULED, CONTEXT, settings=config, clients=held.clients)
+        assert held.at_delete.wait(60)
         event = _now_event(seed.finding_event(seed.iam26_finding(ACCOUNT)), datetime.now(UTC) + timedelta(seconds=1))
         list(pool.map(lambda e: job.handle(e, CONTEXT, settings=config, clients=_own_clients()), [event] * 20))
-        go_on.set()
+        held.go_on.set()
         scheduled.result(timeout=120)
 
     # Then people were told once per run (the scheduled one and its one follow-up), not once per event
@@ -166,20 +167,13 @@ def test_a_run_by_hand_during_a_run_is_told_plainly_and_does_not_fail(aws: Fake)
     # Given a run in progress
     aws.certificate("old", days=-30)
     config = _lease(aws)
-    at_delete, go_on = threading.Event(), threading.Event()
-    clients = _own_clients()
-
-    def hold(**_: Any) -> None:
-        at_delete.set()
-        assert go_on.wait(60)
-
-    clients._session.register("before-call.iam.DeleteServerCertificate", hold)
+    held = HeldRun()
     with ThreadPoolExecutor(max_workers=2) as pool:
-        scheduled = pool.submit(job.handle, SCHEDULED, CONTEXT, settings=config, clients=clients)
-        assert at_delete.wait(60)
+        scheduled = pool.submit(job.handle, SCHEDULED, CONTEXT, settings=config, clients=held.clients)
+        assert held.at_delete.wait(60)
         # When a person invokes by hand
         answer = job.handle({}, CONTEXT, settings=config, clients=_own_clients())
-        go_on.set()
+        held.go_on.set()
         document = scheduled.result(timeout=120)
 
     # Then they are told which run is in progress and to invoke again; nothing failed, nothing was recorded

@@ -42,22 +42,14 @@ CLIENT_CONFIG = Config(
 # After the deletions, what informs people: best-effort steps (best_effort.py) and the summary's publish. Few
 # attempts and short timeouts, so that a hung endpoint costs seconds, not the ~18 minutes the run's own settings
 # would allow (8 attempts of a 30 s read): the summary must go out well before the invocation's timeout.
-BEST_EFFORT_CONFIG = Config(
-    retries={"mode": "standard", "max_attempts": 3},
-    connect_timeout=3,
-    read_timeout=10,
-    max_pool_connections=MAX_POOL_CONNECTIONS,
-    user_agent_extra=f"cert-cleanup/{__version__}",
+BEST_EFFORT_CONFIG = CLIENT_CONFIG.merge(
+    Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=3, read_timeout=10)
 )
 
 # The summary's publish: the one call after the deletions that must succeed. More attempts than a best-effort
 # step, still bounded (5 attempts of a 10 s read) within the time best_effort.RESERVED_SECONDS keeps for it.
-PUBLISH_CONFIG = Config(
-    retries={"mode": "standard", "max_attempts": 5},
-    connect_timeout=3,
-    read_timeout=10,
-    max_pool_connections=MAX_POOL_CONNECTIONS,
-    user_agent_extra=f"cert-cleanup/{__version__}",
+PUBLISH_CONFIG = CLIENT_CONFIG.merge(
+    Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=3, read_timeout=10)
 )
 
 
