@@ -192,6 +192,7 @@ def build_workspace(modules: list[str]) -> None:
     shutil.copytree(ROOT / "lambda" / "cert_cleanup", WORK / "src" / "cert_cleanup")
     for folder in ("tests", "emulator", "cli"):
         shutil.copytree(ROOT / folder, WORK / folder, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy2(ROOT / "cdk.json", WORK / "cdk.json")  # tests/conftest.py reads the CDK's feature flags from it
     pyproject = (ROOT / "pyproject.toml").read_text()
     pythonpath = 'pythonpath = ["lambda", "cli", "."]'
     if pythonpath not in pyproject:
@@ -313,7 +314,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"UNEXPLAINED SURVIVOR: {name}")
         for line in diff_of(name):
             print(f"    {line}")
-    return 1 if unexplained else 0
+    unjudged = sum(n for tally in counts.values() for status, n in tally.items() if status not in JUDGED)
+    if unjudged:
+        print(f"{unjudged} mutants were not judged (not checked, suspicious...): the run proves nothing of them")
+    return 1 if unexplained or unjudged else 0
+
+
+# A timeout is a mutant the tests stopped (an endless loop): caught. Anything else (not checked, a test run that
+# could not start) judged nothing, and fails the command: a run that checked no mutant must not look clean.
+JUDGED = frozenset({"killed", "equivalent", "survived", "timeout"})
 
 
 if __name__ == "__main__":
