@@ -202,7 +202,7 @@ def build_workspace(modules: list[str]) -> None:
         "\n[tool.mutmut]\n"
         'source_paths = ["src/"]\n'
         f"only_mutate = {json.dumps([f'src/cert_cleanup/{module}' for module in modules])}\n"
-        'also_copy = ["emulator/"]\n'
+        'also_copy = ["emulator/", "cdk.json"]\n'  # tests/conftest.py reads the CDK's feature flags from cdk.json
         f"pytest_add_cli_args_test_selection = {json.dumps(TESTS)}\n"
     )
     (WORK / "pyproject.toml").write_text(pyproject)
