@@ -361,6 +361,7 @@ class OrganizationStack(Stack):
         self.asset_bucket = built.asset_bucket
         self.member = built.member
         self.stack_set = built.stack_set
+        self.findings_stack_set = built.findings_stack_set  # members' IAM.26 rules where their findings are
         CfnOutput(self, "CentralTopicArn", value=notifications.topic.topic_arn, description="Every member reports here")
         CfnOutput(
             self, "CentralAlarmTopicArn", value=notifications.alarm_topic.topic_arn, description="Every member's alarms"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import threading
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -70,10 +71,11 @@ class AwsClients:
         self._lock = threading.Lock()
 
     def with_config(self, config: Config) -> AwsClients:
-        """Clients of the same session (credentials, region, test hooks) with another botocore config; they share
-        this one's lock, since the session is not thread-safe."""
-        other = AwsClients(self._session, config)
-        other._lock = self._lock
+        """These clients (the same session, credentials, region, test hooks, and a subclass's own ``client``) with
+        another botocore config; they share this one's lock, since the session is not thread-safe."""
+        other = copy.copy(self)
+        other._config = config
+        other._clients = {}
         return other
 
     @property
