@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import sys
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -426,7 +427,13 @@ REPLACE_EXIT_CODES = (
 )
 
 
-@app.command(epilog=REPLACE_EXIT_CODES)
+# What --to may name: an ACM certificate, or an IAM server certificate (any partition).
+SUCCESSOR_ARN = re.compile(
+    r"^arn:aws[a-z-]*:(acm:[a-z0-9-]+:\d{12}:certificate/[^\s]+|iam::\d{12}:server-certificate/[^\s]+)$"
+)
+
+
+@app.command(cls=OnceEach, epilog=REPLACE_EXIT_CODES)
 def replace(
     certificate: Annotated[
         list[str] | None,
@@ -465,6 +472,10 @@ def replace(
     dry = dry_run or settings.dry_run
     if to and not certificate:
         raise _usage_error("--to: name the expired certificate it replaces with --certificate")
+    if to and certificate and len(certificate) > 1:
+        raise _usage_error("--to: one successor for one --certificate; replace them one at a time")
+    if to and not SUCCESSOR_ARN.fullmatch(to):
+        raise _usage_error(f"--to: not the ARN of an ACM certificate or an IAM server certificate: {to!r}")
     if undo and (to or certificate):
         raise _usage_error("--undo restores what a record says was replaced: it takes no --certificate or --to")
     if undo and not undo.is_file():

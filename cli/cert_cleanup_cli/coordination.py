@@ -25,6 +25,8 @@ STACK_NAME = "CertCleanup"  # app.py's single-account stack
 # A person's run holds the lease at most this long: a crashed command line frees it by then.
 HOLD = timedelta(minutes=30)
 BUSY = "RunInProgress"
+# How a run refused for the lease names what stopped it (not an AWS operation: the lease as a whole).
+LEASE = "run lease"
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,5 +93,5 @@ def holding(clients: AwsClients, table: str, account: str, work: Callable[[str],
 
 def _refused(account: str, region: str, code: str, message: str) -> RunResult:
     result = RunResult(run_id="-", account=account, account_label=None, dry_run=True, started_at=datetime.now(UTC))
-    result.errors.append(FailedLookup("dynamodb", region, "RunLease", code, message))
+    result.errors.append(FailedLookup("dynamodb", region, LEASE, code, message))
     return result

@@ -12,6 +12,7 @@ from rich.table import Table
 from cert_cleanup.models import Action, FailedLookup
 from cert_cleanup.wording import plural
 from cert_cleanup_cli.accounts import REACH
+from cert_cleanup_cli.coordination import LEASE
 
 ACTION_STYLE = {
     Action.DELETED: "bold red",
@@ -39,6 +40,10 @@ def table(document: dict[str, Any], console: Console, *, preview: bool = False) 
         console.print(
             f"[magenta]Not reached[/]: {escape(document['account'])}; nothing was read or deleted.", highlight=False
         )
+        _failures(document, console, indent="")
+        return
+    if not_run(document):
+        console.print(f"[magenta]Not run[/]: {escape(document['account'])}; nothing was deleted.", highlight=False)
         _failures(document, console, indent="")
         return
     title = f"IAM server certificates in {document['account']}"
@@ -96,9 +101,16 @@ def not_reached(document: dict[str, Any]) -> bool:
     return any(error["service"] == REACH for error in document["errors"])
 
 
+def not_run(document: dict[str, Any]) -> bool:
+    """Whether the run did not start because of the deployed function's run lease (held, or not to be taken)."""
+    return any(error["operation"] == LEASE for error in document["errors"])
+
+
 def _counts(document: dict[str, Any]) -> str:
     if not_reached(document):
         return "not reached"
+    if not_run(document):
+        return "not run"
     counts = ", ".join(f"{action}: {count}" for action, count in document["counts"].items() if count)
     return counts or "no certificates"
 

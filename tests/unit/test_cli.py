@@ -467,6 +467,8 @@ def test_run_deletes_nothing_while_the_function_holds_the_lease_and_says_so(acco
     # Then nothing is deleted, the exit code says it failed, and the person reads which run holds it
     assert outcome.exit_code == cli.ExitCode.FAILED, outcome.output
     assert "another cert-cleanup run is in progress: run scheduled-run (started by schedule" in said(outcome)
+    assert "Not run: " in said(outcome)
+    assert "Counts: no certificates" not in said(outcome)  # no empty table that reads as an empty account
     assert account.names_left() == {"old", "fresh"}
 
 

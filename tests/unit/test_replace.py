@@ -322,3 +322,28 @@ def test_undo_restores_nothing_whose_old_certificate_is_gone(cli_account: Fake) 
     assert outcome.exit_code == 4, outcome.output
     assert f"{old} cannot be restored, it no longer exists" in _said(outcome)
     assert _listener_certificates(aws, listener) == [(new, True)]
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--profile", "a", "--profile", "b"], "'--profile': given 2 times: give it once"),
+        (["--record", "r1.json", "--record", "r2.json"], "'--record': given 2 times: give it once"),
+        (["--certificate", "x", "--to", "arn:aws:acm:eu-west-1:123456789012:certificate/a", "--to", "y"], "'--to'"),
+        (["--certificate", "x", "--to", "y"], "--to: not the ARN of an ACM certificate or an IAM server certificate"),
+        (
+            ["--certificate", "x", "--certificate", "z", "--to", "arn:aws:acm:eu-west-1:123456789012:certificate/a"],
+            "--to: one successor for one --certificate",
+        ),
+    ],
+)
+def test_a_repeated_or_wrong_option_is_refused_before_any_aws_call(
+    cli_account: Fake, arguments: list[str], message: str
+) -> None:
+    from tests.support import every_call
+
+    with every_call() as calls:
+        outcome = _replace(*arguments)
+    assert outcome.exit_code == cli.ExitCode.USAGE, outcome.output
+    assert message in _said(outcome)
+    assert sum(calls.values()) == 0
