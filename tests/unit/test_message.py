@@ -266,3 +266,27 @@ def test_counts_agree_with_their_nouns() -> None:
     text = summary.email_text(result([("old", Action.USAGE_UNKNOWN)], errors=1))
     assert "(s)" not in text
     assert summary.subject(result([], errors=2)).endswith("2 lookups failed")
+
+
+def test_a_long_finding_note_names_every_certificate_left_and_why() -> None:
+    # Given a run leaving six expired certificates in use, each on three load balancers with long ARNs, and one exempt
+    run = RunResult(run_id="r", account="123456789012", account_label=None, dry_run=False, started_at=NOW)
+    for index in range(6):
+        arn = f"arn:aws:iam::123456789012:server-certificate/shop-{index}"
+        cert = Certificate(f"shop-{index}", f"ASCA{index}", arn, "/", NOW - timedelta(days=3))
+        users = tuple(
+            f"arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/shop-eu-{index}-{n}/50dc6c495c0c9188"
+            for n in range(3)
+        )
+        run.certificates.append(CertificateResult(cert, Action.IN_USE, "expired and in use", users))
+    exempt = Certificate("pinned", "ASCAP", "arn:aws:iam::123456789012:server-certificate/pinned", "/", NOW)
+    run.certificates.append(CertificateResult(exempt, Action.EXEMPT, "exempt"))
+
+    # When the note is written
+    note = summary.finding_note(run)
+
+    # Then it fits, and every certificate left is named with why (the ARNs shortened first, not the names dropped)
+    assert len(note) <= 512
+    for index in range(6):
+        assert f"shop-{index}: in use" in note
+    assert note.endswith("pinned: exempt by tag.")

@@ -298,15 +298,19 @@ def finding_note(result: RunResult) -> str:
     failed = f"{plural(len(result.errors), 'lookup')} failed: nothing unproven was deleted. " if result.errors else ""
     if result.regions_left_out:
         failed += f"Regions not searched: {', '.join(result.regions_left_out)}. "
-    if kept:
-        reasons = [f"{row.certificate.name}: {_kept_because(row)}" for row in kept]
-        rest = f"{plural(len(kept), 'expired certificate')} left: " + "; ".join(reasons) + "."
-    else:
-        rest = "No expired certificate is left."
-    for head in _deleted_heads(deleted):
-        text = f"cert-cleanup {when}: {head}{failed}{rest}"
-        if len(text) <= NOTE_MAX:
-            return text
+    # From the most detail to the least: the deleted list is shortened first at each level, then the reasons are
+    # (successors and full ARNs first, then to a word), so that every certificate left is named with why.
+    text = ""
+    for detail in (2, 1, 0):
+        if kept:
+            reasons = [f"{row.certificate.name}: {_kept_because(row, detail)}" for row in kept]
+            rest = f"{plural(len(kept), 'expired certificate')} left: " + "; ".join(reasons) + "."
+        else:
+            rest = "No expired certificate is left."
+        for head in _deleted_heads(deleted):
+            text = f"cert-cleanup {when}: {head}{failed}{rest}"
+            if len(text) <= NOTE_MAX:
+                return text
     return _fit(text, NOTE_MAX)
 
 
@@ -321,17 +325,22 @@ def _deleted_heads(deleted: list[str]) -> list[str]:
     return [f"deleted {len(deleted)} ({', '.join(deleted)}). ", *heads, f"deleted {len(deleted)}. "]
 
 
-def _kept_because(row: CertificateResult) -> str:
+def _kept_because(row: CertificateResult, detail: int = 2) -> str:
+    """Why an expired certificate is left; ``detail`` 2: with its users' ARNs and successor, 1: users by their
+    resource name, 0: a word or two."""
     if row.action is Action.IN_USE:
-        users = ", ".join(row.used_by[:2]) + (f" and {len(row.used_by) - 2} more" if len(row.used_by) > 2 else "")
-        successor = f"; {successors.short(row)}" if row.successors else ""
+        if detail == 0:
+            return "in use"
+        named = [user if detail == 2 else user.rsplit("/", 1)[-1].rsplit(":", 1)[-1] for user in row.used_by]
+        users = ", ".join(named[:2]) + (f" and {len(named) - 2} more" if len(named) > 2 else "")
+        successor = f"; {successors.short(row)}" if row.successors and detail == 2 else ""
         return f"in use, replace it on {users or 'the resource IAM named'}{successor}"
     if row.action is Action.EXEMPT:
         return "exempt by tag"
     if row.action is Action.GRACE_PERIOD:
-        return row.reason
+        return row.reason if detail else "in its grace period"
     if row.action is Action.FAILED:
-        return f"failed ({row.reason})"
+        return f"failed ({row.reason})" if detail else "failed to delete"
     if row.action is Action.USAGE_UNKNOWN:
         return "not checked (a lookup failed)"
     return "would be deleted (dry run)"
