@@ -1,8 +1,9 @@
 """cert-cleanup on the command line: the function's logic, with your own AWS credentials.
 
 scan reports and deletes nothing. run deletes, archiving each certificate first, after showing what it
-will delete and asking. Both use your usual credentials (--profile or AWS_PROFILE) and honour
-AWS_ENDPOINT_URL. Progress goes to stderr; the exit code says whether anything needs attention.
+will delete and asking. replace swaps an expired certificate still in use for its successor, after showing
+each swap and asking, and --undo puts a record's changes back. All use your usual credentials (--profile or
+AWS_PROFILE) and honour AWS_ENDPOINT_URL. Progress goes to stderr; the exit code says whether anything needs attention.
 """
 
 from __future__ import annotations
