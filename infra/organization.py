@@ -61,7 +61,14 @@ class MemberStack(StackSetStack):
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         topic_arn = CfnParameter(self, CENTRAL_TOPIC_PARAMETER, description="The central summary topic").value_as_string
-        key_arn = CfnParameter(self, CENTRAL_KEY_PARAMETER, description="The central topic's KMS key").value_as_string
+        # A member publishes to the central topic only when it tells people (tellPeople): only then does its role
+        # need the topic's key, and only then is the key a parameter (an unused one is a template defect).
+        self.tells_people = config.tell_people not in (None, "never")
+        key_arn = (
+            CfnParameter(self, CENTRAL_KEY_PARAMETER, description="The central topic's KMS key").value_as_string
+            if self.tells_people
+            else None
+        )
         alarm_topic_arn = CfnParameter(
             self, CENTRAL_ALARM_TOPIC_PARAMETER, description="The central alarm topic"
         ).value_as_string
@@ -288,8 +295,8 @@ class CertCleanupOrganization(Construct):
             parameters={
                 CENTRAL_TOPIC_PARAMETER: notifications.topic.topic_arn,
                 CENTRAL_ALARM_TOPIC_PARAMETER: notifications.alarm_topic.topic_arn,
-                CENTRAL_KEY_PARAMETER: notifications.key.key_arn,
                 CENTRAL_BUS_PARAMETER: self.digest.bus.event_bus_arn,
+                **({CENTRAL_KEY_PARAMETER: notifications.key.key_arn} if self.member.tells_people else {}),
             },
         )
         triggers = self.member.cleanup.security_hub

@@ -100,7 +100,7 @@ class CleanupFunction(ScheduledFunction):
         environment: dict[str, str],
         topic: sns.ITopic,
         alarm_topic: sns.ITopic,
-        topic_key_arn: str,
+        topic_key_arn: str | None,
         queue_key: kms.IKey | None,
         archive: Archive | None,
         config: DeployConfig,
@@ -168,7 +168,11 @@ class CleanupFunction(ScheduledFunction):
             On.TOPIC: [topic.topic_arn],
             On.CHAT_TOPIC: [chat_topic.topic_arn] if chat_topic else [],
             On.RESULTS_BUS: [results_bus_arn] if results_bus_arn else [],
-            On.TOPIC_KEY: list(dict.fromkeys([topic_key_arn, *([queue_key.key_arn] if queue_key else [])])),
+            On.TOPIC_KEY: list(
+                dict.fromkeys(
+                    [*([topic_key_arn] if topic_key_arn else []), *([queue_key.key_arn] if queue_key else [])]
+                )
+            ),
             On.ARCHIVE: [archive.objects_arn()] if archive else [],
             On.CONFIG_RULES: [arn("config", "config-rule/*", region=ANY)],
             On.LEASE_TABLE: [lease_table.table_arn],
@@ -277,7 +281,7 @@ def add_cleanup(
     *,
     topic: sns.ITopic,
     alarm_topic: sns.ITopic,
-    topic_key_arn: str,
+    topic_key_arn: str | None,
     queue_key: kms.IKey | None,
     read_account_alias: bool = False,
     role_name: str | None = None,
