@@ -91,6 +91,24 @@ EQUIVALENT = [
     ),
     Equivalent(
         "job.x_handle",
+        "uuid.uuid4().hex, now or datetime.now(UTC), None))",
+        "RunOptions.create makes a run id when given none",
+        "None, now or",
+    ),
+    Equivalent(
+        "job.x_handle",
+        "finished: Finished | None = None",
+        "read only as a truth value (job.release: `if finished`), and only when the run raised before setting it",
+        '""',
+    ),
+    Equivalent(
+        "job.x_handle",
+        "if deadline.remaining() < FOLLOW_UP_MIN_SECONDS:",
+        "< and <= differ only at exactly FOLLOW_UP_MIN_SECONDS left, a moment no clock reading repeats",
+        "<=",
+    ),
+    Equivalent(
+        "job.x_handle",
         "deployed_at = None",
         "deployed_at is read only for a scheduled run (when.reasons_to_tell); this value is set for the others",
         'deployed_at = ""',

@@ -109,9 +109,7 @@ def handle(
         if finished.result.failed or not released.requested:
             break
         if deadline.remaining() < FOLLOW_UP_MIN_SECONDS:
-            logger.warning(
-                "follow-up run left to the next event", requested=list(released.requested), seconds=deadline.remaining()
-            )
+            logger.warning("follow-up run left to the next event", requested=list(released.requested))
             break
         trigger = next(choice for choice in FOLLOW_UP_ORDER if choice.value in released.requested)
         event_time = None

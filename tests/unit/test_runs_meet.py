@@ -433,3 +433,113 @@ def test_a_custom_action_on_many_findings_is_one_run(aws: Fake) -> None:
     assert answers[0]["told_because"][0] == "the run was started from Security Hub (custom action)"
     assert [answer.get("not_run", False) for answer in answers] == [False, True, True, True, True]
     assert calls["iam.ListServerCertificates"] == 1
+
+
+def _ask_for_a_follow_up_during_each_run(aws: Fake, table: str) -> None:
+    """Record a finding's request on the lease while each run lists (what an event arriving then would do)."""
+
+    def request(**_: Any) -> None:
+        at = datetime.now(UTC) + timedelta(seconds=1)
+        aws.session.client("dynamodb").update_item(
+            TableName=table,
+            Key={"pk": {"S": "run"}},
+            UpdateExpression="SET req_finding = :at",
+            ExpressionAttributeValues={":at": {"N": f"{at.timestamp():.3f}"}},
+        )
+
+    aws.hook("after-call.iam.ListServerCertificates", request)
+
+
+def _context(seconds: float) -> SimpleNamespace:
+    ends_at = time.monotonic() + seconds
+    return SimpleNamespace(
+        **vars(CONTEXT), get_remaining_time_in_millis=lambda: int((ends_at - time.monotonic()) * 1000)
+    )
+
+
+def test_follow_up_runs_are_bounded_even_when_every_run_is_asked_for_another(aws: Fake) -> None:
+    # Given events that keep arriving during every run
+    aws.certificate("valid", days=200)
+    config = _lease(aws)
+    _ask_for_a_follow_up_during_each_run(aws, str(config.lease_table))
+
+    # When a scheduled run starts, with all the time of an invocation
+    with every_call() as calls:
+        document = job.handle(SCHEDULED, _context(900), settings=config, clients=aws.clients)
+
+    # Then it runs again at most MAX_FOLLOW_UPS times, and the next event or the schedule runs the rest
+    assert len(document["follow_ups"]) == job.MAX_FOLLOW_UPS
+    assert calls["iam.ListServerCertificates"] == 1 + job.MAX_FOLLOW_UPS
+
+
+def test_with_too_little_time_left_no_follow_up_runs_and_the_run_is_reported(aws: Fake) -> None:
+    # Given a request recorded during the run, and an invocation with less than FOLLOW_UP_MIN_SECONDS left after it
+    aws.certificate("old", days=-30)
+    config = _lease(aws)
+    _ask_for_a_follow_up_during_each_run(aws, str(config.lease_table))
+
+    document = job.handle(SCHEDULED, _context(job.FOLLOW_UP_MIN_SECONDS - 10), settings=config, clients=aws.clients)
+
+    # Then the run's own result is returned, with no follow-up
+    assert document["counts"]["deleted"] == 1
+    assert "follow_ups" not in document
+
+
+def test_a_follow_up_another_run_took_over_is_left_to_it(aws: Fake) -> None:
+    # Given a request recorded during the run, and another run taking the lease right after this one releases it
+    aws.certificate("old", days=-30)
+    config = _lease(aws)
+    _ask_for_a_follow_up_during_each_run(aws, str(config.lease_table))
+
+    def another_run_takes_it(model: Any, parsed: dict[str, Any], **_: Any) -> None:
+        if model.name == "UpdateItem" and "Attributes" in parsed:  # the release (ReturnValues ALL_OLD)
+            later = datetime.now(UTC) + timedelta(minutes=10)
+            aws.session.client("dynamodb").put_item(
+                TableName=str(config.lease_table),
+                Item={
+                    "pk": {"S": "run"},
+                    "holder": {"S": "another"},
+                    "holder_trigger": {"S": "schedule"},
+                    "holder_since": {"N": f"{datetime.now(UTC).timestamp():.3f}"},
+                    "expires_at": {"N": f"{later.timestamp():.3f}"},
+                },
+            )
+
+    aws.hook("after-call.dynamodb.UpdateItem", another_run_takes_it)
+
+    document = job.handle(SCHEDULED, _context(900), settings=config, clients=aws.clients)
+
+    # Then this invocation reports its own run and makes no second one
+    assert document["counts"]["deleted"] == 1
+    assert "follow_ups" not in document
+
+
+def test_the_lease_outlives_the_invocation_by_its_margin(aws: Fake) -> None:
+    # Given an invocation with 600 s left
+    aws.certificate("valid", days=200)
+    config = _lease(aws)
+    seen: list[dict[str, Any]] = []
+
+    def read_the_lease(**_: Any) -> None:
+        item = aws.session.client("dynamodb").get_item(TableName=str(config.lease_table), Key={"pk": {"S": "run"}})
+        seen.append(item["Item"])
+
+    aws.hook("after-call.iam.ListServerCertificates", read_the_lease)
+
+    job.handle(SCHEDULED, _context(600), settings=config, clients=aws.clients)
+
+    # Then the run held a lease ending a minute after the invocation can end (a timed-out run holds it no longer)
+    [item] = seen
+    held = float(item["expires_at"]["N"]) - float(item["holder_since"]["N"])
+    assert 600 + job.LEASE_MARGIN.total_seconds() - 5 <= held <= 600 + job.LEASE_MARGIN.total_seconds()
+
+
+def test_a_run_holding_the_lease_runs_at_the_time_it_is_given(aws: Fake) -> None:
+    # Given a simulated day three days from now (tests of many days inject the clock)
+    aws.certificate("valid", days=200)
+    config = _lease(aws)
+    later = datetime.now(UTC) + timedelta(days=3)
+
+    document = job.handle(SCHEDULED, CONTEXT, settings=config, clients=aws.clients, now=later)
+
+    assert document["started_at"] == later.isoformat()
