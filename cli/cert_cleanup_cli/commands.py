@@ -422,7 +422,7 @@ def _what_was_kept(count: int, settings: Settings, account: str) -> str:
 
 REPLACE_EXIT_CODES = (
     "Exit codes: 0 every use of an expired certificate was replaced (or there was none); 1 you answered no: nothing "
-    "was changed; 2 a bad option, setting or profile (nothing was called); 3 a lookup or a change failed (the "
+    "was changed; 2 a bad option, setting or profile (nothing was changed); 3 a lookup or a change failed (the "
     "changes before it were made, the record says which); 4 expired certificates remain in use (a dry run, or no "
     "successor)."
 )
@@ -497,6 +497,7 @@ def replace(
             account, swaps, left = replacing.undo_plan(clients, undo)
             swaps = [swap for swap in swaps if replacing.holds(clients, swap) is not False]  # not restored already
             refused: list[str] = []
+            warnings = replacing.expired_restores(clients, swaps, now)
         else:
             [scanned] = run_in([target], settings, stderr, dry_run=True)
             if scanned.errors:
@@ -505,7 +506,9 @@ def replace(
                 raise typer.Exit(ExitCode.FAILED)
             account = scanned.account
             planned = replacing.plan(clients, scanned, now, only=set(certificate or ()), to=to)
-            swaps, left, refused = planned.swaps, planned.left, planned.refused
+            swaps, left, refused, warnings = planned.swaps, planned.left, planned.refused, planned.not_applicable
+    except replacing.UnknownCertificate as exc:
+        raise _usage_error(f"{exc}; nothing was changed") from exc
     except replacing.ReplaceError as exc:
         stderr.print(f"[red]error:[/] {exc}", highlight=False)
         raise typer.Exit(ExitCode.FAILED) from exc
@@ -516,6 +519,8 @@ def replace(
         )
         raise typer.Exit(ExitCode.FAILED) from exc
     _show_plan(swaps, left, refused, undoing=bool(undo))
+    for line in warnings:
+        stderr.print(f"[yellow]Warning:[/] {line}", highlight=False, soft_wrap=True)
     remain = ExitCode.EXPIRED_REMAIN if left or refused else ExitCode.OK
     if not swaps:
         stdout.print("Nothing to change.", highlight=False)

@@ -30,6 +30,7 @@ from botocore.exceptions import ClientError
 from cert_cleanup.aws.clients import AWS_ERRORS, AwsClients, error_code, error_message
 from cert_cleanup.models import Action, RunResult
 from cert_cleanup.successor import read_body, service_of, uncovered
+from cert_cleanup.wording import moment
 
 RECORD_KIND = "cert-cleanup replace record"
 ELB = "elb"
@@ -44,6 +45,10 @@ APPSYNC_INSTEAD = (
 
 class ReplaceError(Exception):
     """A swap that cannot be planned or made; the message says which and why."""
+
+
+class UnknownCertificate(ReplaceError):
+    """``--certificate`` names no IAM server certificate of the account: a bad option, known only after the scan."""
 
 
 FAILURES: tuple[type[Exception], ...] = (ReplaceError, *AWS_ERRORS)
@@ -94,6 +99,8 @@ class Plan:
     left: list[str] = field(default_factory=list)
     # Planned swaps refused before anything was changed (a successor that does not cover every name...).
     refused: list[str] = field(default_factory=list)
+    # Certificates named with --certificate that are not expired certificates in use: nothing to replace.
+    not_applicable: list[str] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -113,6 +120,18 @@ def plan(
     when given. Every swap is checked before it is shown: the resource holds the expired certificate, the new one is
     valid and covers every name the old one serves."""
     planned = Plan()
+    held = {row.certificate.name: row for row in result.certificates}
+    for name in sorted(only or ()):
+        if name not in held:
+            alike = [known for known in held if known.lower() == name.lower()]
+            hint = f" (did you mean {alike[0]!r}? names are matched exactly)" if alike else ""
+            raise UnknownCertificate(
+                f"--certificate: no IAM server certificate named {name!r} in account {result.account}{hint}"
+            )
+        if held[name].action is not Action.IN_USE:
+            planned.not_applicable.append(
+                f"{name}: not an expired certificate in use ({held[name].action.value}: {held[name].reason})"
+            )
     for row in result.certificates:
         if row.action is not Action.IN_USE or (only and row.certificate.name not in only):
             continue
@@ -384,3 +403,20 @@ def undo_plan(clients: AwsClients, path: Path) -> tuple[str, list[Swap], list[st
             continue
         swaps.append(swap)
     return str(document.get("account", "")), swaps, left
+
+
+def expired_restores(clients: AwsClients, swaps: list[Swap], now: datetime) -> list[str]:
+    """A warning for each restore (undo) that puts back a certificate no longer valid at ``now``."""
+    warnings = []
+    for swap in swaps:
+        if ":acm:" in swap.new:
+            acm = clients.client("acm", swap.new.split(":")[3])
+            not_after = acm.describe_certificate(CertificateArn=swap.new)["Certificate"].get("NotAfter")
+        else:
+            not_after = _iam_certificate(clients, swap.new)["ServerCertificateMetadata"]["Expiration"]
+        if not_after is not None and not_after <= now:
+            warnings.append(
+                f"{swap.describe()}: {swap.new} expired {moment(not_after)}: restoring it serves an expired "
+                "certificate again"
+            )
+    return warnings

@@ -117,8 +117,59 @@ def test_a_classic_elb_listener_is_swapped_then_undone(cli_account: Fake) -> Non
 
     assert outcome.exit_code == 0, outcome.output
     assert held() == new
-    assert _replace("--undo", "r.json", "--yes", "--record", "u.json").exit_code == 0
+    undone = _replace("--undo", "r.json", "--yes", "--record", "u.json")
+    assert undone.exit_code == 0, undone.output
     assert held() == old
+    # The undo says that what it restores is expired (the old certificate expired 3 days ago)
+    assert f"{old} expired" in _said(undone)
+    assert "restoring it serves an expired certificate again" in _said(undone)
+    assert "restoring it" not in _said(outcome)
+
+
+def test_an_undo_that_restores_a_valid_certificate_warns_of_nothing(cli_account: Fake) -> None:
+    aws = cli_account
+    old = aws.certificate("shop", days=-3, names=NAMES)["Arn"]
+    seed.alb_with_certificates(aws.session, REGION, "shop", old, [])
+    _acm(aws, ("shop.example.com", *NAMES))
+    assert _replace("--yes", "--record", "r.json").exit_code == 0
+    record = json.loads(Path("r.json").read_text())
+    record["changes"][0]["old"] = record["changes"][0]["old_ref"] = aws.certificate("fresh", days=90)["Arn"]
+    Path("r.json").write_text(json.dumps(record))
+
+    undone = _replace("--undo", "r.json", "--yes", "--record", "u.json")
+
+    assert undone.exit_code == 0, undone.output
+    assert "expired" not in _said(undone)
+
+
+def test_a_certificate_the_account_does_not_hold_is_named_and_nothing_changes(cli_account: Fake) -> None:
+    aws = cli_account
+    old = aws.certificate("Shop", days=-3, names=NAMES)["Arn"]
+    listener = seed.alb_with_certificates(aws.session, REGION, "shop", old, [])
+    _acm(aws, ("shop.example.com", *NAMES))
+
+    outcome = _replace("--certificate", "shop", "--yes")
+
+    assert outcome.exit_code == cli.ExitCode.USAGE, outcome.output
+    assert "--certificate: no IAM server certificate named 'shop' in account" in _said(outcome)
+    assert "did you mean 'Shop'?" in _said(outcome)
+    assert "Nothing to change" not in _said(outcome)
+    assert _listener_certificates(aws, listener) == [(old, True)]
+    assert not list(Path().glob("cert-cleanup-replace-*.json"))
+
+
+def test_a_certificate_that_is_not_expired_and_in_use_is_left_with_what_it_is(cli_account: Fake) -> None:
+    aws = cli_account
+    aws.certificate("unused", days=-3)
+    aws.certificate("current", days=300)
+
+    outcome = _replace("--certificate", "unused", "--certificate", "current", "--yes")
+
+    assert outcome.exit_code == cli.ExitCode.OK, outcome.output  # no expired certificate is left in use
+    said = _said(outcome)
+    assert "current: not an expired certificate in use (valid:" in said
+    assert "unused: not an expired certificate in use (would_delete:" in said
+    assert "Nothing to change." in said
 
 
 def test_a_cloudfront_distribution_gets_the_acm_certificate_of_us_east_1_and_nothing_else_changes(
