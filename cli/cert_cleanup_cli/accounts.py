@@ -121,9 +121,11 @@ def run_in(
     regions: tuple[str, ...] | None = None,
     approved: frozenset[str] | None = None,
     lease_table: str | None = None,
+    found: coordination.Found | None = None,
 ) -> list[RunResult]:
     """The run in every target, a few at once, each with its own progress line on ``console``. A run that may
-    delete holds the deployed function's run lease (coordination.py), or says why it cannot."""
+    delete holds the deployed function's run lease (coordination.py), or says why it cannot; ``found``: the lease
+    as already found (and, if not found, already said) before a question."""
     with Progress(
         TextColumn("{task.fields[target]}"),
         BarColumn(),
@@ -156,11 +158,12 @@ def run_in(
 
             if dry_run:
                 return work()
-            found = coordination.find_table(clients, lease_table)
-            if found.table is None:
-                console.print(f"{target.label}: {found.note}", highlight=False)
+            lease = found or coordination.find_table(clients, lease_table)
+            if lease.table is None:
+                if found is None:
+                    console.print(f"{target.label}: {lease.note}", highlight=False)
                 return work()
-            return coordination.holding(clients, found.table, account, work)
+            return coordination.holding(clients, lease.table, account, work)
 
         with ThreadPoolExecutor(max_workers=min(MAX_ACCOUNTS_AT_ONCE, len(chosen))) as pool:
             return list(pool.map(one, chosen))

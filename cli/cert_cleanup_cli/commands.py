@@ -34,9 +34,9 @@ from cert_cleanup.config.types import TABLE_NAME_PATTERN, describe_errors
 from cert_cleanup.errors import ConfigError
 from cert_cleanup.models import Action, RunResult
 from cert_cleanup.wording import plural
-from cert_cleanup_cli import render
+from cert_cleanup_cli import coordination, render
 from cert_cleanup_cli import replace as replacing
-from cert_cleanup_cli.accounts import check_regions, run_in, targets
+from cert_cleanup_cli.accounts import Target, check_regions, run_in, targets
 
 
 class ExitCode(IntEnum):
@@ -363,7 +363,7 @@ def run(
         results = run_in(chosen, settings, stderr, dry_run=True)
         _show(results, as_json)
         raise typer.Exit(exit_code(results))
-    approved = None
+    approved, found = None, None
     if not yes:
         [preview] = run_in(chosen, settings, stderr, dry_run=True)
         render.table(preview.as_dict(), stderr, preview=True)
@@ -372,17 +372,36 @@ def run(
             stderr.print("Lookups failed: nothing will be deleted." if preview.failed else "Nothing to delete.")
             raise typer.Exit(exit_code([preview]))
         stderr.print(_settings_used(settings), highlight=False)
+        found = _lease_before_asking(chosen[0], lease_table)
         if not typer.confirm(_confirmation(len(candidates), settings, preview.account), err=True):
             stderr.print("Nothing deleted.", highlight=False)
             raise typer.Exit(ExitCode.DECLINED)
         # Deleted: what was shown and approved, if the run proves it unused again; nothing else.
         approved = frozenset(row.certificate.id for row in candidates)
-    [result] = run_in(chosen, settings, stderr, dry_run=False, approved=approved, lease_table=lease_table)
+    [result] = run_in(chosen, settings, stderr, dry_run=False, approved=approved, lease_table=lease_table, found=found)
     _show([result], as_json)
     deleted = result.count(Action.DELETED)
     if deleted:
         stderr.print(_what_was_kept(deleted, settings, result.account), highlight=False)
     raise typer.Exit(exit_code([result]))
+
+
+def _lease_before_asking(target: Target, given: str | None) -> coordination.Found | None:
+    """Before a person approves: where the lease is (said now if not found), and stop if another run holds it.
+    None when the account cannot be reached: the run says so in its own words."""
+    try:
+        clients = AwsClients(target.session())
+        found = coordination.find_table(clients, given)
+    except AWS_ERRORS:
+        return None
+    if found.table is None:
+        stderr.print(f"{target.label}: {found.note}", highlight=False)
+        return found
+    busy = coordination.held_by(clients, found.table)
+    if busy:
+        stderr.print(f"[magenta]Not run[/]: {busy}.", highlight=False)
+        raise typer.Exit(ExitCode.FAILED)
+    return found
 
 
 def can_ask() -> bool:

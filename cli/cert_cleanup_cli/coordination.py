@@ -67,6 +67,23 @@ def _not_found(why: str) -> str:
     )
 
 
+def held_by(clients: AwsClients, table: str) -> str | None:
+    """Why a run now would delete nothing (another run holds the lease), or None; asked before a person is asked
+    to approve. Advisory only: taking the lease decides (a lease that cannot be read is left to that)."""
+    try:
+        state = lease.read(clients.client("dynamodb"), table, datetime.now(UTC))
+    except AWS_ERRORS:
+        return None
+    return _busy(state.holder) if state.holder else None
+
+
+def _busy(holder: lease.Holder) -> str:
+    return (
+        f"another cert-cleanup run is in progress: {holder.describe()}; nothing was deleted: try again once it has "
+        "ended"
+    )
+
+
 def holding(clients: AwsClients, table: str, account: str, work: Callable[[str], RunResult]) -> RunResult:
     """Run ``work(run_id)`` holding the lease; if another run holds it, nothing runs and the result says so."""
     ddb = clients.client("dynamodb")
@@ -81,8 +98,7 @@ def holding(clients: AwsClients, table: str, account: str, work: Callable[[str],
         )
         return _refused(account, clients.home_region, error_code(exc), message)
     if isinstance(got, lease.Busy):
-        message = f"another cert-cleanup run is in progress: {got.holder.describe()}; nothing was deleted: try again "
-        return _refused(account, clients.home_region, BUSY, message + "once it has ended")
+        return _refused(account, clients.home_region, BUSY, _busy(got.holder))
     assert isinstance(got, lease.Taken)  # a run by hand is never "covered"
     try:
         return work(run_id)

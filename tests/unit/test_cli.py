@@ -26,6 +26,7 @@ def account(aws: Fake, monkeypatch: pytest.MonkeyPatch) -> Fake:
     aws.certificate("fresh", days=300)
     aws.session.client("s3").create_bucket(Bucket=BUCKET)
     monkeypatch.setattr(accounts, "AwsClients", lambda session=None: aws.clients)
+    monkeypatch.setattr(cli, "AwsClients", lambda session=None: aws.clients)
     monkeypatch.setattr(cli, "can_ask", lambda: True)  # a person at a terminal, unless a test says otherwise
     return aws
 
@@ -489,6 +490,25 @@ def test_run_says_plainly_when_it_cannot_find_the_lease(account: Fake) -> None:
     assert "the deployed function's run lease was not found (no stack CertCleanup in us-east-1)" in said(outcome)
     assert outcome.exit_code == cli.ExitCode.OK, outcome.output
     assert account.names_left() == {"fresh"}
+
+
+def test_a_person_hears_the_lease_was_not_found_before_being_asked(account: Fake) -> None:
+    outcome, _ = invoke(["run", "--archive-bucket", BUCKET], input="y\n", env={"CERT_CLEANUP_LEASE_TABLE": ""})
+    text = said(outcome)
+    assert outcome.exit_code == cli.ExitCode.OK, outcome.output
+    note = text.index("the deployed function's run lease was not found")
+    assert note < text.index("Delete 1 certificate")  # said before the question, so the answer can weigh it
+    assert text.count("run lease was not found") == 1  # and not again after it
+    assert account.names_left() == {"fresh"}
+
+
+def test_a_person_is_not_asked_while_the_function_holds_the_lease(account: Fake) -> None:
+    table = _held_by_the_function(account)
+    outcome, _ = invoke(["run", "--archive-bucket", BUCKET], input="y\n", env={"CERT_CLEANUP_LEASE_TABLE": table})
+    assert outcome.exit_code == cli.ExitCode.FAILED, outcome.output
+    assert "Not run: another cert-cleanup run is in progress: run scheduled-run (started by schedule" in said(outcome)
+    assert "Delete 1 certificate" not in said(outcome)  # no question whose answer cannot be carried out
+    assert account.names_left() == {"old", "fresh"}
 
 
 def test_a_bad_lease_table_is_refused_before_any_aws_call(account: Fake) -> None:
