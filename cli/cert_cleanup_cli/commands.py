@@ -49,13 +49,16 @@ class ExitCode(IntEnum):
     EXPIRED_REMAIN = 4  # expired certificates remain: in use, exempt, in their grace period, or not deleted
 
 
+# botocore found no credentials, so it sent nothing (NoCredentialsError).
+NO_CREDENTIALS = "NoCredentialsError"
+
 EXIT_CODES = (
-    "Exit codes: 0 nothing needs attention; 1 you answered no (run); 2 a bad option, setting or profile (nothing "
-    "was called); 3 a lookup or a delete failed; 4 expired certificates remain."
+    "Exit codes: 0 nothing needs attention; 1 you answered no (run); 2 a bad option, setting or profile, or no "
+    "credentials (nothing was called); 3 a lookup or a delete failed; 4 expired certificates remain."
 )
 SCAN_EXIT_CODES = (
-    "Exit codes: 0 nothing needs attention; 2 a bad option, setting or profile (nothing was called); 3 a lookup "
-    "failed; 4 expired certificates remain."
+    "Exit codes: 0 nothing needs attention; 2 a bad option, setting or profile, or no credentials (nothing was "
+    "called); 3 a lookup failed; 4 expired certificates remain."
 )
 # The function's settings the command line reads from the environment (the others concern publishing),
 # and the option that overrides each one.
@@ -212,7 +215,13 @@ def build_settings(options: Mapping[str, Any], environ: Mapping[str, str] = os.e
 
 
 def exit_code(results: list[RunResult]) -> ExitCode:
-    """FAILED when a lookup or a delete failed; else EXPIRED_REMAIN when an expired certificate is left; else OK."""
+    """USAGE when no account was reached for want of credentials (nothing was called: a setting, like a missing
+    profile); FAILED when a lookup or a delete failed; else EXPIRED_REMAIN when an expired certificate is left;
+    else OK."""
+    if results and all(
+        [error.code for error in result.errors] == [NO_CREDENTIALS] and not result.certificates for result in results
+    ):
+        return ExitCode.USAGE
     if any(result.errors or result.count(Action.FAILED) for result in results):
         return ExitCode.FAILED
     if any(result.expired_left() for result in results):
@@ -441,9 +450,9 @@ def _what_was_kept(count: int, settings: Settings, account: str) -> str:
 
 REPLACE_EXIT_CODES = (
     "Exit codes: 0 every use of an expired certificate was replaced (or there was none); 1 you answered no: nothing "
-    "was changed; 2 a bad option, setting or profile (nothing was changed); 3 a lookup or a change failed (the "
-    "changes before it were made, the record says which); 4 expired certificates remain in use (a dry run, or no "
-    "successor)."
+    "was changed; 2 a bad option, setting or profile, or no credentials (nothing was changed); 3 a lookup or a "
+    "change failed (the changes before it were made, the record says which); 4 expired certificates remain in use "
+    "(a dry run, or no successor)."
 )
 
 
@@ -522,7 +531,7 @@ def replace(
             if scanned.errors:
                 render.table(scanned.as_dict(), stderr)
                 stderr.print("Lookups failed: no swap is planned.", highlight=False)
-                raise typer.Exit(ExitCode.FAILED)
+                raise typer.Exit(exit_code([scanned]))
             account = scanned.account
             planned = replacing.plan(clients, scanned, now, only=set(certificate or ()), to=to)
             swaps, left, refused, warnings = planned.swaps, planned.left, planned.refused, planned.not_applicable

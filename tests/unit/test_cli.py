@@ -250,7 +250,7 @@ def test_a_single_value_option_given_twice_is_refused_before_any_aws_call(
     assert account.names_left() == {"old", "fresh"}
 
 
-@pytest.mark.parametrize("arguments", [["scan"], ["run", "--delete-without-archive"]])
+@pytest.mark.parametrize("arguments", [["scan"], ["run", "--delete-without-archive"], ["replace", "--dry-run"]])
 def test_no_credentials_is_said_first_and_no_table_is_drawn(
     aws: Fake, monkeypatch: pytest.MonkeyPatch, tmp_path: Any, arguments: list[str]
 ) -> None:
@@ -268,7 +268,7 @@ def test_no_credentials_is_said_first_and_no_table_is_drawn(
     assert "Unable to locate credentials" in said(outcome)
     assert "IAM server certificates in" not in said(outcome)
     assert "Delete" not in said(outcome)
-    assert outcome.exit_code == cli.ExitCode.FAILED
+    assert outcome.exit_code == cli.ExitCode.USAGE  # a setting, like a missing profile: nothing was sent
 
 
 def test_a_missing_profile_is_named_with_the_sdk_message(account: Fake) -> None:
