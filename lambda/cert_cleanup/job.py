@@ -176,7 +176,7 @@ class Job:
         """One run: delete what is proven safe, record it, then inform (best effort, on budget), then publish."""
         settings, invocation = self.settings, self.invocation
         options = run.RunOptions.create(
-            self.account, dry_run=settings.dry_run or invocation.dry_run, now=now, run_id=run_id
+            self.account, dry_run=settings.dry_run or invocation.dry_run, now=now, run_id=run_id, deadline=self.deadline
         )
         result = run.cleanup(settings, self.clients, options)
         result.dry_run_because = dry_run_because(settings.dry_run, invocation.dry_run)

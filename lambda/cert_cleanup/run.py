@@ -13,9 +13,17 @@ from typing import Any, Generic, TypeVar
 
 from botocore.exceptions import ClientError
 
-from cert_cleanup import succession
+from cert_cleanup import best_effort, succession
 from cert_cleanup.aws import archive, inventory
-from cert_cleanup.aws.clients import AWS_ERRORS, MAX_IN_FLIGHT, TRANSPORT_ERRORS, AwsClients, error_code, error_message
+from cert_cleanup.aws.clients import (
+    AWS_ERRORS,
+    BEST_EFFORT_CONFIG,
+    MAX_IN_FLIGHT,
+    TRANSPORT_ERRORS,
+    AwsClients,
+    error_code,
+    error_message,
+)
 from cert_cleanup.config import names
 from cert_cleanup.config.observability import logger, metrics
 from cert_cleanup.config.settings import Settings
@@ -45,6 +53,8 @@ GONE_ON_RETRY = (
     "IAM's answer to the delete was lost and its retry found the certificate gone (NoSuchEntity): deleted by this "
     "run, which had checked just before that the name still held it"
 )
+# Outside Lambda (no invocation's end), the time naming successors starts with: one best-effort step's whole budget.
+SUCCESSORS_SECONDS = best_effort.STEP_LIMIT_SECONDS + best_effort.RESERVED_SECONDS
 ARN_PATTERN = re.compile(r"arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\d{12}:[^\s,;\"']+")
 
 
@@ -63,6 +73,9 @@ class RunOptions:
     # The ServerCertificateIds a person approved for deletion (the command line's prompt): any other certificate
     # this run would delete is kept and said so. None: no approval asked (the function, --yes).
     approved: frozenset[str] | None = None
+    # When the invocation ends: the best-effort work after the deletions (naming successors) keeps to its budget.
+    # None outside Lambda (the command line): SUCCESSORS_SECONDS from when that work starts.
+    deadline: best_effort.Deadline | None = None
 
     @classmethod
     def create(
@@ -75,6 +88,7 @@ class RunOptions:
         on_progress: ProgressCallback | None = None,
         regions: tuple[str, ...] | None = None,
         approved: frozenset[str] | None = None,
+        deadline: best_effort.Deadline | None = None,
     ) -> RunOptions:
         return cls(
             account=account,
@@ -84,6 +98,7 @@ class RunOptions:
             on_progress=on_progress,
             regions=regions,
             approved=approved,
+            deadline=deadline,
         )
 
 
@@ -191,14 +206,30 @@ def cleanup(settings: Settings, clients: AwsClients, options: RunOptions) -> Run
         row.searched = searched
         result.certificates.append(row)
         logger.info("certificate decided", extra=_row_fields(row))
-    # Read-only and best effort: an expired certificate in use gets the name of what can replace it. Whatever it
-    # raises (a malformed answer, a bug) is a warning: the run's decisions and deletions are already made.
-    try:
-        succession.name_successors(clients, result, options.now, materials)
-    except Exception as exc:  # noqa: BLE001 - best effort, after the deletions
-        result.warnings.append(f"naming successors failed ({type(exc).__name__}: {exc})")
-        logger.warning("successors not named", error=type(exc).__name__)
+    _name_successors(clients, result, options, materials)
     return _finish(result, failures)
+
+
+def _name_successors(
+    clients: AwsClients, result: RunResult, options: RunOptions, materials: dict[str, dict[str, Any]]
+) -> None:
+    """Read-only and best effort, after the deletions: an expired certificate in use gets the name of what can
+    replace it. A step on the invocation's budget (best_effort.py): whatever it raises (a malformed answer, a bug)
+    or a hang is a warning, and the summary still goes out."""
+    if not any(row.action is Action.IN_USE and row.used_by for row in result.certificates):
+        return
+    deadline = options.deadline or best_effort.Deadline.from_context(None, SUCCESSORS_SECONDS)
+    later = clients.with_config(BEST_EFFORT_CONFIG)
+    outcome = best_effort.run_step(
+        "naming successors",
+        lambda: succession.name_successors(later, result, options.now, materials),
+        deadline,
+        otherwise="no successor is named",
+    )
+    if outcome.value is not None:
+        outcome.value.apply(result)
+    if outcome.warning:
+        result.warnings.append(outcome.warning)
 
 
 # Certificates a person is reminded of: the reminder says which resources to replace them on.

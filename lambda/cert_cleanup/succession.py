@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -26,16 +27,33 @@ R = TypeVar("R")
 VALID = frozenset({Action.VALID, Action.EXPIRING_SOON})
 
 
+@dataclass
+class Named:
+    """The successors of each expired certificate in use (by its name), and the warnings met naming them. Only the
+    caller writes them to the result (``apply``): a search left behind past its budget changes nothing."""
+
+    successors: dict[str, tuple[Successor, ...]] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    def apply(self, result: RunResult) -> None:
+        for row in result.certificates:
+            if row.certificate.name in self.successors:
+                row.successors = self.successors[row.certificate.name]
+        result.warnings.extend(self.warnings)
+
+
 def name_successors(
     clients: AwsClients, result: RunResult, now: datetime, materials: dict[str, dict[str, Any]] | None = None
-) -> None:
-    """Set ``successors`` on each row of ``result`` whose expired certificate is in use; warnings go to the result.
+) -> Named:
+    """The successors of each row of ``result`` whose expired certificate is in use, and the warnings; reads
+    ``result``, never writes it.
 
     ``materials``: bodies already read this run (archiving reads them with the tags), by certificate name.
     """
+    named = Named()
     rows = [row for row in result.certificates if row.action is Action.IN_USE and row.used_by]
     if not rows:
-        return
+        return named
     materials = materials or {}
     partition = clients.partition or "aws"
     iam = clients.client("iam")
@@ -47,16 +65,16 @@ def name_successors(
     for region, read in acm_read.items():
         if isinstance(read, FailedLookup):
             _warn(
-                result, f"ACM could not be read in {region} ({read.code}: {read.message}): no successor is named there"
+                named, f"ACM could not be read in {region} ({read.code}: {read.message}): no successor is named there"
             )
-    iam_candidates = _iam_candidates(iam, result)
+    iam_candidates = _iam_candidates(iam, result, named)
     for row in rows:
         try:
             needed = read_body(_body(iam, row, materials)).names
         except (LookupFailed, ValueError) as exc:
             why = str(exc.failure) if isinstance(exc, LookupFailed) else f"its body could not be read ({exc})"
-            _warn(result, f"the names {row.certificate.name} serves could not be read: {why}")
-            row.successors = tuple(
+            _warn(named, f"the names {row.certificate.name} serves could not be read: {why}")
+            named.successors[row.certificate.name] = tuple(
                 Successor(arn, site.region if site else "", (), note="the expired certificate could not be read")
                 for arn, site in zip(row.used_by, sites[row.certificate.name], strict=True)
             )
@@ -77,11 +95,12 @@ def name_successors(
                 )
                 continue
             successors.append(choose(needed, [*read, *iam_candidates], site, now))
-        row.successors = tuple(successors)
-        for successor in row.successors:
+        named.successors[row.certificate.name] = tuple(successors)
+        for successor in successors:
             logger.info(
                 "successor", certificate=row.certificate.name, used_by=successor.used_by, successor=successor.text()
             )
+    return named
 
 
 def _sites(row: CertificateResult, partition: str) -> list[Site | None]:
@@ -100,7 +119,7 @@ def _body(iam: Any, row: CertificateResult, materials: dict[str, dict[str, Any]]
     return str(material["body"])
 
 
-def _iam_candidates(iam: Any, result: RunResult) -> list[Candidate]:
+def _iam_candidates(iam: Any, result: RunResult, named: Named) -> list[Candidate]:
     """The account's valid IAM server certificates with the names each serves (one GetServerCertificate each)."""
     rows = [row for row in result.certificates if row.action in VALID]
 
@@ -122,12 +141,12 @@ def _iam_candidates(iam: Any, result: RunResult) -> list[Candidate]:
         else:
             unread.append(read_one)
     if unread:
-        _warn(result, f"valid IAM certificates not considered as successors, could not be read: {', '.join(unread)}")
+        _warn(named, f"valid IAM certificates not considered as successors, could not be read: {', '.join(unread)}")
     return candidates
 
 
-def _warn(result: RunResult, warning: str) -> None:
-    result.warnings.append(warning)
+def _warn(named: Named, warning: str) -> None:
+    named.warnings.append(warning)
     logger.warning("successor search", warning=warning)
 
 

@@ -353,6 +353,41 @@ def test_a_hung_best_effort_step_is_left_behind_and_the_summary_goes_out_in_time
     assert time.monotonic() < ends_at - best_effort.RESERVED_SECONDS + 5
 
 
+def test_a_hung_successor_search_is_left_behind_and_the_summary_goes_out_in_time(
+    aws: Fake, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a run that deletes one certificate and finds another, expired, in use (so it names its successor),
+    # steps of two seconds at most, and ACM's endpoint hanging far longer than that
+    monkeypatch.setattr(best_effort, "STEP_LIMIT_SECONDS", 2.0)
+    aws.certificate("old", days=-30)
+    in_use = aws.certificate("shop", days=-30)["Arn"]
+    seed.alb_with_certificates(aws.session, "us-east-1", "shop", in_use, [])
+    config = _lease(aws, UPDATE_FINDINGS="false", REEVALUATE_CONFIG_RULE="false")
+    release, hang_ended = threading.Event(), threading.Event()
+
+    def hang(**_: Any) -> None:
+        release.wait(30)
+        hang_ended.set()
+
+    aws.hook("before-send.acm.ListCertificates", hang)
+
+    # When it runs
+    try:
+        document = job.handle(SCHEDULED, CONTEXT, settings=config, clients=aws.clients)
+        hung_throughout = not hang_ended.is_set()
+    finally:
+        release.set()
+
+    # Then naming successors was abandoned at its budget, and the summary went out with the warning
+    assert "naming successors: no answer within 2 s, left unfinished so the summary goes out; no successor is named" in (
+        document["warnings"]
+    )
+    assert _deletions_told(aws) == ["old"]
+    [row] = [row for row in document["certificates"] if row["name"] == "shop"]
+    assert (row["action"], row.get("successors", [])) == ("in_use", [])
+    assert hung_throughout  # the run did not wait for ACM's answer
+
+
 def test_a_step_that_raises_anything_is_a_warning() -> None:
     deadline = best_effort.Deadline(time.monotonic() + 600)
 
