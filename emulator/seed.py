@@ -11,6 +11,7 @@ from typing import Any
 
 import boto3
 
+from cert_cleanup.config import names
 from emulator.seed_certs import import_to_acm, make_certificate
 
 EXEMPT_TAG = "cert-cleanup:exempt"
@@ -156,6 +157,7 @@ def lease_table(session: boto3.Session, name: str = LEASE_TABLE) -> str:
             KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
             AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
             BillingMode="PAY_PER_REQUEST",
+            Tags=[{"Key": names.LEASE_TABLE_TAG_KEY, "Value": names.LEASE_TABLE_TAG_VALUE}],
         )
     return name
 

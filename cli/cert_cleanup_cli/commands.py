@@ -327,7 +327,10 @@ def run(
         typer.Option(
             metavar="TABLE",
             envvar=names.ENV_CLI_LEASE_TABLE,
-            show_default=f"{names.ENV_CLI_LEASE_TABLE}, or the CertCleanup stack's {names.LEASE_TABLE_OUTPUT} output",
+            show_default=(
+                f"{names.ENV_CLI_LEASE_TABLE}, the CertCleanup stack's {names.LEASE_TABLE_OUTPUT} output, or the "
+                f"table tagged {names.LEASE_TABLE_TAG_KEY}={names.LEASE_TABLE_TAG_VALUE}"
+            ),
             help="The deployed function's run-lease table: this run deletes only while it holds the lease, never while "
             "the function runs.",
         ),

@@ -2,8 +2,10 @@
 ``run`` deletes (aws/lease.py), or say plainly that it cannot.
 
 Where the lease is: ``--lease-table`` (or CERT_CLEANUP_LEASE_TABLE), else the ``LeaseTableName`` output of the
-stack this repository's app deploys (``CertCleanup``) in the account's home region. A person's run is a run by
-hand: when the function is running, nothing is deleted and the person is told to try again once it has ended.
+stack this repository's app deploys (``CertCleanup``) in the account's home region, else the one table there
+tagged ``cert-cleanup:role=run-lease`` (the construct tags it, in whatever stack a user adds it to). A person's
+run is a run by hand: when the function is running, nothing is deleted and the person is told to try again once
+it has ended.
 """
 
 from __future__ import annotations
@@ -38,9 +40,23 @@ class Found:
 
 
 def find_table(clients: AwsClients, given: str | None) -> Found:
-    """The deployed function's lease table: the one given, or the stack's output in the home region."""
+    """The deployed function's lease table: the one given, the stack's output in the home region, or else the one
+    table there tagged as a run lease (a construct in the user's own stack)."""
     if given:
         return Found(given)
+    from_stack = _from_stack(clients)
+    if from_stack.table:
+        return from_stack
+    tagged, unread = _tagged(clients)
+    if len(tagged) == 1:
+        return Found(tagged[0])
+    region = clients.home_region
+    if tagged:
+        return Found(None, _not_found(f"{len(tagged)} run leases in {region}: {', '.join(tagged)}; name one"))
+    return Found(None, _not_found(f"{from_stack.note}, and no table in {region} is tagged as one{unread}"))
+
+
+def _from_stack(clients: AwsClients) -> Found:
     region = clients.home_region
     try:
         stacks = clients.client("cloudformation").describe_stacks(StackName=STACK_NAME)["Stacks"]
@@ -50,13 +66,39 @@ def find_table(clients: AwsClients, given: str | None) -> Found:
             if error_code(exc) == "ValidationError"
             else f"the stack {STACK_NAME} could not be read ({error_code(exc)}: {error_message(exc)})"
         )
-        return Found(None, _not_found(why))
+        return Found(None, why)
     except AWS_ERRORS as exc:
-        return Found(None, _not_found(f"the stack {STACK_NAME} could not be read ({error_code(exc)})"))
+        return Found(None, f"the stack {STACK_NAME} could not be read ({error_code(exc)})")
     for output in stacks[0].get("Outputs", []) if stacks else []:
         if output.get("OutputKey") == names.LEASE_TABLE_OUTPUT:
             return Found(str(output["OutputValue"]))
-    return Found(None, _not_found(f"the stack {STACK_NAME} in {region} has no {names.LEASE_TABLE_OUTPUT} output"))
+    return Found(None, f"the stack {STACK_NAME} in {region} has no {names.LEASE_TABLE_OUTPUT} output")
+
+
+def _tagged(clients: AwsClients) -> tuple[list[str], str]:
+    """The home region's tables tagged as a run lease (only those named like one are asked for their tags), and
+    what could not be read (said in the note)."""
+    ddb = clients.client("dynamodb")
+    try:
+        tables = [
+            name
+            for page in ddb.get_paginator("list_tables").paginate()
+            for name in page.get("TableNames", [])
+            if names.LEASE_TABLE_ID in name
+        ]
+    except AWS_ERRORS as exc:
+        return [], f" (the tables could not be listed: {error_code(exc)})"
+    tagged, unread = [], []
+    for name in tables:
+        try:
+            arn = ddb.describe_table(TableName=name)["Table"]["TableArn"]
+            tags = ddb.list_tags_of_resource(ResourceArn=arn).get("Tags", [])
+        except AWS_ERRORS as exc:
+            unread.append(f"{name} ({error_code(exc)})")
+            continue
+        if {"Key": names.LEASE_TABLE_TAG_KEY, "Value": names.LEASE_TABLE_TAG_VALUE} in tags:
+            tagged.append(name)
+    return tagged, f" (the tags of {', '.join(unread)} could not be read)" if unread else ""
 
 
 def _not_found(why: str) -> str:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import jsii
-from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import Duration, RemovalPolicy, Stack, Tags
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
@@ -266,13 +266,15 @@ def lease_table(scope: Construct) -> dynamodb.Table:
     """The run lease's table: one item (aws/lease.py), written a few times per run. On demand, so it costs
     nothing at rest; AWS-owned encryption (it holds run ids and times, nothing secret); destroyed with the stack
     (the lease is rebuilt by the next run)."""
-    return dynamodb.Table(
+    table = dynamodb.Table(
         scope,
-        "RunLease",
+        names.LEASE_TABLE_ID,
         partition_key=dynamodb.Attribute(name="pk", type=dynamodb.AttributeType.STRING),
         billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
         removal_policy=RemovalPolicy.DESTROY,
     )
+    Tags.of(table).add(names.LEASE_TABLE_TAG_KEY, names.LEASE_TABLE_TAG_VALUE)  # how the command line finds it
+    return table
 
 
 def add_cleanup(

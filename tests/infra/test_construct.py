@@ -18,6 +18,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk.assertions import Match, Template
 
 import app as cdk_app
+from cert_cleanup.config import names
 from infra import account, nag, organization
 from infra.account import CertCleanup
 from infra.arguments import ArgumentError
@@ -287,3 +288,15 @@ def test_infra_imports_itself_relatively_so_it_works_as_cert_cleanup_cdk() -> No
         if re.match(r"\s*(from infra\b|import infra\b)", line)
     ]
     assert not absolute
+
+
+def test_the_lease_table_is_tagged_so_the_command_line_finds_it_in_any_stack() -> None:
+    # Given the construct in a user's stack (not the CertCleanup stack, whose output the command line reads first)
+    _, stack = user_stack()
+    built = CertCleanup(stack, "Certs", notification_emails=["secops@example.com"])
+    template = Template.from_stack(stack)
+    # Then its one table carries the tag the command line looks for, and its logical ID holds the name it filters on
+    [(logical, table)] = template.find_resources("AWS::DynamoDB::Table").items()
+    assert {"Key": names.LEASE_TABLE_TAG_KEY, "Value": names.LEASE_TABLE_TAG_VALUE} in table["Properties"]["Tags"]
+    assert names.LEASE_TABLE_ID in logical  # CloudFormation names the table <stack>-<logical id>-<suffix>
+    assert built.lease_table.node.id == names.LEASE_TABLE_ID

@@ -487,7 +487,10 @@ def test_run_says_plainly_when_it_cannot_find_the_lease(account: Fake) -> None:
     # Given no --lease-table and no CertCleanup stack in the region
     outcome, _ = invoke(["run", "--yes", "--archive-bucket", BUCKET], env={"CERT_CLEANUP_LEASE_TABLE": ""})
     # Then it says so, and runs as before (each certificate is still deleted once)
-    assert "the deployed function's run lease was not found (no stack CertCleanup in us-east-1)" in said(outcome)
+    assert (
+        "the deployed function's run lease was not found (no stack CertCleanup in us-east-1, and no table in "
+        "us-east-1 is tagged as one)" in said(outcome)
+    )
     assert outcome.exit_code == cli.ExitCode.OK, outcome.output
     assert account.names_left() == {"fresh"}
 
@@ -509,6 +512,43 @@ def test_a_person_is_not_asked_while_the_function_holds_the_lease(account: Fake)
     assert "Not run: another cert-cleanup run is in progress: run scheduled-run (started by schedule" in said(outcome)
     assert "Delete 1 certificate" not in said(outcome)  # no question whose answer cannot be carried out
     assert account.names_left() == {"old", "fresh"}
+
+
+def test_a_lease_in_a_users_own_stack_is_found_by_its_tag_and_held(account: Fake) -> None:
+    # Given the construct in a user's stack (not named CertCleanup), its table holding the function's run; beside it
+    # a table named like a lease but not tagged as one
+    from datetime import UTC, datetime, timedelta
+
+    from cert_cleanup.aws import lease
+
+    ddb = account.session.client("dynamodb")
+    seed.lease_table(account.session, "Platform-CertsRunLease1A2B3C4D-9XYZ")
+    ddb.create_table(
+        TableName="Other-RunLeaseOfSomethingElse",
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    now = datetime.now(UTC)
+    table, until = "Platform-CertsRunLease1A2B3C4D-9XYZ", now + timedelta(minutes=9)
+    lease.acquire(ddb, table, run_id="fn", trigger="schedule", now=now, until=until)
+    # When a person runs with no --lease-table
+    outcome, _ = invoke(["run", "--yes", "--archive-bucket", BUCKET], env={"CERT_CLEANUP_LEASE_TABLE": ""})
+    # Then the tagged table is the lease: held, so nothing is deleted
+    assert outcome.exit_code == cli.ExitCode.FAILED, outcome.output
+    assert "another cert-cleanup run is in progress: run fn (started by schedule" in said(outcome)
+    assert account.names_left() == {"old", "fresh"}
+
+
+def test_two_tagged_leases_are_named_and_neither_is_guessed(account: Fake) -> None:
+    seed.lease_table(account.session, "A-CertCleanupRunLease11-1")
+    seed.lease_table(account.session, "B-CertCleanupRunLease22-2")
+    outcome, _ = invoke(["run", "--yes", "--archive-bucket", BUCKET], env={"CERT_CLEANUP_LEASE_TABLE": ""})
+    assert (
+        "run lease was not found (2 run leases in us-east-1: A-CertCleanupRunLease11-1, B-CertCleanupRunLease22-2; "
+        "name one)" in said(outcome)
+    )
+    assert "pass --lease-table" in said(outcome)
 
 
 def test_a_bad_lease_table_is_refused_before_any_aws_call(account: Fake) -> None:

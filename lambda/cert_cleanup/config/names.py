@@ -38,6 +38,11 @@ ENV_CHAT_TOPIC_ARN = "CHAT_TOPIC_ARN"
 ENV_LEASE_TABLE = "LEASE_TABLE"
 ENV_CLI_LEASE_TABLE = "CERT_CLEANUP_LEASE_TABLE"
 LEASE_TABLE_OUTPUT = "LeaseTableName"
+# The tag every run-lease table carries, wherever the construct is deployed: the command line finds a lease whose
+# stack is not named CertCleanup by it (ListTables, then ListTagsOfResource on the tables named like one).
+LEASE_TABLE_TAG_KEY = "cert-cleanup:role"
+LEASE_TABLE_TAG_VALUE = "run-lease"
+LEASE_TABLE_ID = "RunLease"  # the table's construct id: CloudFormation puts it in the table's generated name
 # Organization members: the central event bus each member puts its run result on (EventBridge stamps the
 # event with the sender's account, which the digest believes instead of the result's own claim).
 ENV_RESULTS_BUS_ARN = "RESULTS_BUS_ARN"
