@@ -42,6 +42,7 @@ from moto.core.utils import unix_time
 from moto.ec2.models.availability_zones_and_regions import RegionsAndZonesBackend
 from moto.ec2.responses import EC2Response
 from moto.elb.models import elb_backends
+from moto.elbv2.exceptions import ELBClientError
 from moto.elbv2.models import ELBv2Backend, elbv2_backends
 from moto.elbv2.responses import ELBV2Response
 from moto.iam.exceptions import DeleteConflictException, MalformedCertificate, NotFoundException
@@ -589,11 +590,20 @@ def _patch_swaps() -> None:
     def modify_listener(self: ELBv2Backend, arn: str, *args: Any, **kwargs: Any) -> Any:
         """ModifyListener's Certificates replace the default certificate only; the listener's additional (SNI)
         certificates stay (ELBv2 API reference, ModifyListener: "The default certificate for the listener"; moto
-        replaced the whole list)."""
+        replaced the whole list). They do so on a TLS listener (a Network Load Balancer's) as on an HTTPS one
+        (the reference: "[HTTPS and TLS listeners] The default certificate"; moto changed HTTPS listeners only)."""
         [listener] = self.describe_listeners(load_balancer_arn=None, listener_arns=[arn])
         additional = list(listener.certificates[1:])
+        certificates = kwargs.get("certificates") or (args[3] if len(args) > 3 else None)
+        default = certificates[0]["CertificateArn"] if certificates else None
+        tls = listener.protocol == "TLS" and kwargs.get("protocol") in (None, "TLS")
+        if tls and default and not self._certificate_exists(certificate_arn=default):
+            raise ELBClientError("CertificateNotFound", f"Certificate {default} not found")
         modified = original_modify(self, arn, *args, **kwargs)
-        if kwargs.get("certificates") or (len(args) > 3 and args[3]):
+        if tls and default:
+            modified.certificate = default
+            modified.certificates = [default, *additional]
+        elif certificates:
             modified.certificates = [modified.certificates[0], *additional]
         return modified
 

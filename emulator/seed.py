@@ -258,6 +258,31 @@ def alb_with_certificates(
     return str(listener["ListenerArn"])
 
 
+def nlb_with_certificates(
+    session: boto3.Session, region: str, name: str, default_arn: str, extra_arns: list[str]
+) -> str:
+    """An internet-facing NLB with a TLS listener: a default and additional (SNI) certificates."""
+    ec2 = session.client("ec2", region_name=region)
+    elbv2 = session.client("elbv2", region_name=region)
+    vpc = ec2.create_vpc(CidrBlock="10.1.0.0/16")["Vpc"]["VpcId"]
+    zone = ec2.describe_availability_zones()["AvailabilityZones"][0]["ZoneName"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.1.0.0/24", AvailabilityZone=zone)["Subnet"]["SubnetId"]
+    balancer = elbv2.create_load_balancer(Name=name, Subnets=[subnet], Type="network")["LoadBalancers"][0]
+    group = elbv2.create_target_group(Name=f"{name}-tg", Protocol="TCP", Port=443, VpcId=vpc)["TargetGroups"][0]
+    listener = elbv2.create_listener(
+        LoadBalancerArn=balancer["LoadBalancerArn"],
+        Protocol="TLS",
+        Port=443,
+        Certificates=[{"CertificateArn": default_arn}],
+        DefaultActions=[{"Type": "forward", "TargetGroupArn": group["TargetGroupArn"]}],
+    )["Listeners"][0]
+    if extra_arns:
+        elbv2.add_listener_certificates(
+            ListenerArn=listener["ListenerArn"], Certificates=[{"CertificateArn": arn} for arn in extra_arns]
+        )
+    return str(listener["ListenerArn"])
+
+
 def classic_elb(session: boto3.Session, region: str, name: str, certificate_arn: str) -> str:
     elb = session.client("elb", region_name=region)
     elb.create_load_balancer(

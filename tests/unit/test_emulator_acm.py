@@ -82,3 +82,22 @@ def test_modify_listener_replaces_the_default_certificate_only(aws: Fake) -> Non
 
     held = elbv2.describe_listener_certificates(ListenerArn=listener)["Certificates"]
     assert sorted((cert["CertificateArn"], cert["IsDefault"]) for cert in held) == sorted([(new, True), (extra, False)])
+
+
+def test_modify_listener_replaces_a_tls_listeners_default_certificate_too(aws: Fake) -> None:
+    # AWS applies Certificates to "HTTPS and TLS listeners" (ModifyListener); moto alone ignored them on TLS
+    default = aws.certificate("default", days=100)["Arn"]
+    extra = aws.certificate("extra", days=100)["Arn"]
+    new = aws.certificate("new", days=200)["Arn"]
+    listener = seed.nlb_with_certificates(aws.session, REGION, "edge", default, [extra])
+    elbv2 = aws.session.client("elbv2", region_name=REGION)
+
+    elbv2.modify_listener(ListenerArn=listener, Certificates=[{"CertificateArn": new}])
+
+    held = elbv2.describe_listener_certificates(ListenerArn=listener)["Certificates"]
+    assert sorted((cert["CertificateArn"], cert["IsDefault"]) for cert in held) == sorted([(new, True), (extra, False)])
+    [described] = elbv2.describe_listeners(ListenerArns=[listener])["Listeners"]
+    assert (described["Protocol"], described["Certificates"]) == ("TLS", [{"CertificateArn": new}])
+    with pytest.raises(ClientError) as refused:
+        elbv2.modify_listener(ListenerArn=listener, Certificates=[{"CertificateArn": new + "-none"}])
+    assert refused.value.response["Error"]["Code"] == "CertificateNotFound"

@@ -102,6 +102,33 @@ def test_a_default_alb_certificate_is_swapped_with_modify_listener_keeping_the_o
     assert _listener_certificates(aws, listener) == sorted([(old, True), (extra, False)])
 
 
+def test_an_nlb_tls_listener_swaps_its_default_and_its_additional_certificates_then_undoes_them(
+    cli_account: Fake,
+) -> None:
+    # Given a Network Load Balancer's TLS listener with the expired certificate as its default and as an additional
+    # certificate of another listener (the emulator applies ModifyListener to TLS listeners, as AWS does)
+    aws = cli_account
+    old = aws.certificate("shop", days=-3, names=NAMES)["Arn"]
+    extra = aws.certificate("extra", days=300)["Arn"]
+    default_listener = seed.nlb_with_certificates(aws.session, REGION, "edge", old, [extra])
+    sni_listener = seed.nlb_with_certificates(aws.session, REGION, "edge-2", extra, [old])
+    new = _acm(aws, ("shop.example.com", *NAMES))
+
+    outcome = _replace("--yes", "--record", "r.json")
+
+    # Then the default is modified and the additional one added then removed; the other certificates stay
+    assert outcome.exit_code == 0, outcome.output
+    assert _listener_certificates(aws, default_listener) == sorted([(new, True), (extra, False)])
+    assert _listener_certificates(aws, sni_listener) == sorted([(extra, True), (new, False)])
+    record = json.loads(Path("r.json").read_text())
+    assert sorted(change["kind"] for change in record["changes"]) == ["elbv2-default", "elbv2-sni"]
+
+    undone = _replace("--undo", "r.json", "--yes", "--record", "u.json")
+    assert undone.exit_code == 0, undone.output
+    assert _listener_certificates(aws, default_listener) == sorted([(old, True), (extra, False)])
+    assert _listener_certificates(aws, sni_listener) == sorted([(extra, True), (old, False)])
+
+
 def test_a_classic_elb_listener_is_swapped_then_undone(cli_account: Fake) -> None:
     aws = cli_account
     old = aws.certificate("legacy", days=-3, names=NAMES, key_type="rsa")["Arn"]
