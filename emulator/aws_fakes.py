@@ -38,6 +38,7 @@ from moto.config.exceptions import InvalidParameterValueException, NoSuchConfigR
 from moto.config.responses import ConfigResponse
 from moto.core.exceptions import JsonRESTError
 from moto.core.responses import ActionResult, EmptyResult
+from moto.core.routing import get_service_router
 from moto.core.utils import unix_time
 from moto.ec2.models.availability_zones_and_regions import RegionsAndZonesBackend
 from moto.ec2.responses import EC2Response
@@ -105,7 +106,22 @@ def install() -> None:
         _patch_acm()
         _patch_swaps()
         securityhub.install()
+        _build_rest_routers()
         _installed.add("all")
+
+
+# The REST services this code calls (rest-json, rest-xml): moto matches their requests with routers it builds lazily.
+REST_SERVICES = ("appsync", "cloudfront", "lambda", "securityhub", "s3")
+
+
+def _build_rest_routers() -> None:
+    """Build moto's REST routers once, here, before any run's threads. Not an AWS behaviour: moto builds each router
+    on its first request, and not thread-safely (``moto.core.model.ServiceModel.operation_model`` and botocore's
+    method it calls cache under one key, so a thread can read botocore's model, which has no ``http_trait``: a run
+    whose first AppSync calls were concurrent failed its lookup with AttributeError under load)."""
+    for service in REST_SERVICES:
+        router = get_service_router(service)
+        router._get_router(router._service_model.protocol)
 
 
 # --- paging ---------------------------------------------------------------------------------
