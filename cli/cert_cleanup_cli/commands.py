@@ -328,11 +328,12 @@ def run(
             metavar="TABLE",
             envvar=names.ENV_CLI_LEASE_TABLE,
             show_default=(
-                f"{names.ENV_CLI_LEASE_TABLE}, the CertCleanup stack's {names.LEASE_TABLE_OUTPUT} output, or the "
-                f"table tagged {names.LEASE_TABLE_TAG_KEY}={names.LEASE_TABLE_TAG_VALUE}"
+                f"{names.ENV_CLI_LEASE_TABLE}, the CertCleanup stack's {names.LEASE_TABLE_OUTPUT} output, or the one "
+                f"table named like one ({names.LEASE_TABLE_ID}) tagged {names.LEASE_TABLE_TAG_KEY}="
+                f"{names.LEASE_TABLE_TAG_VALUE}"
             ),
-            help="The deployed function's run-lease table: this run deletes only while it holds the lease, never while "
-            "the function runs.",
+            help="The deployed function's run-lease table: once found, this run deletes only while it holds the lease, "
+            "never while the function runs; not found, the run says so before it deletes.",
         ),
     ] = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", metavar="", help="Delete without asking.")] = False,
@@ -455,7 +456,7 @@ REPLACE_EXIT_CODES = (
     "Exit codes: 0 every use of an expired certificate was replaced (or there was none); 1 you answered no: nothing "
     "was changed; 2 a bad option, setting or profile, or no credentials (nothing was changed); 3 a lookup or a "
     "change failed (the changes before it were made, the record says which); 4 expired certificates remain in use "
-    "(a dry run, or no successor)."
+    "(a dry run, no successor, AppSync, a refused swap, or an undo that restored an expired certificate)."
 )
 
 
@@ -528,39 +529,47 @@ def replace(
             account, swaps, left = replacing.undo_plan(clients, undo)
             swaps = [swap for swap in swaps if replacing.holds(clients, swap) is not False]  # not restored already
             refused: list[str] = []
-            warnings = replacing.expired_restores(clients, swaps, now)
+            # Restoring an expired certificate leaves one in use: said before the question, and in the exit code
+            expired_back = replacing.expired_restores(clients, swaps, now)
+            notes = [f"Warning: {line}" for line in expired_back]
         else:
             [scanned] = run_in([target], settings, stderr, dry_run=True)
             if scanned.errors:
                 render.table(scanned.as_dict(), stderr)
-                stderr.print("Lookups failed: no swap is planned.", highlight=False)
-                raise typer.Exit(exit_code([scanned]))
+                code = exit_code([scanned])
+                if code is not ExitCode.USAGE:  # not reached for want of credentials: the table said so
+                    stderr.print("Lookups failed: no swap is planned.", highlight=False)
+                raise typer.Exit(code)
             account = scanned.account
             planned = replacing.plan(clients, scanned, now, only=set(certificate or ()), to=to)
-            swaps, left, refused, warnings = planned.swaps, planned.left, planned.refused, planned.not_applicable
+            swaps, left, refused, expired_back = planned.swaps, planned.left, planned.refused, []
+            notes = [f"Not replaced: {line}" for line in planned.not_applicable]
     except replacing.UnknownCertificate as exc:
         raise _usage_error(f"{exc}; nothing was changed") from exc
     except replacing.ReplaceError as exc:
         stderr.print(f"[red]error:[/] {exc}", highlight=False)
         raise typer.Exit(ExitCode.FAILED) from exc
     except AWS_ERRORS as exc:
+        if error_code(exc) == NO_CREDENTIALS:  # botocore sent nothing: a setting, as for scan and run
+            raise _usage_error(f"no AWS credentials were found ({error_message(exc)}); nothing was changed") from exc
         stderr.print(
             f"[red]error:[/] a lookup failed ({error_code(exc)}: {error_message(exc)}); nothing was changed",
             highlight=False,
         )
         raise typer.Exit(ExitCode.FAILED) from exc
     _show_plan(swaps, left, refused, undoing=bool(undo))
-    for line in warnings:
-        stderr.print(f"[yellow]Warning:[/] {line}", highlight=False, soft_wrap=True)
-    remain = ExitCode.EXPIRED_REMAIN if left or refused else ExitCode.OK
+    for line in notes:
+        stdout.print(line, highlight=False, soft_wrap=True)
+    remain = ExitCode.EXPIRED_REMAIN if left or refused or expired_back else ExitCode.OK
     if not swaps:
         stdout.print("Nothing to change.", highlight=False)
-        raise typer.Exit(ExitCode.EXPIRED_REMAIN if left or refused or (dry and not undo) else remain)
+        raise typer.Exit(remain)
     if dry:
         why = "DRY_RUN=true" if settings.dry_run and not dry_run else "--dry-run"
         stdout.print(f"Dry run ({why}): nothing was changed.", highlight=False)
         raise typer.Exit(ExitCode.EXPIRED_REMAIN)
-    if not yes and not typer.confirm(f"Make these {plural(len(swaps), 'change')} in account {account}?", err=True):
+    these = "this change" if len(swaps) == 1 else f"these {len(swaps)} changes"
+    if not yes and not typer.confirm(f"Make {these} in account {account}?", err=True):
         stderr.print("Nothing was changed.", highlight=False)
         raise typer.Exit(ExitCode.DECLINED)
     path = record or Path(f"cert-cleanup-replace-{account}-{now.strftime('%Y%m%dT%H%M%SZ')}.json")

@@ -52,8 +52,14 @@ def find_table(clients: AwsClients, given: str | None) -> Found:
         return Found(tagged[0])
     region = clients.home_region
     if tagged:
-        return Found(None, _not_found(f"{len(tagged)} run leases in {region}: {', '.join(tagged)}; name one"))
-    return Found(None, _not_found(f"{from_stack.note}, and no table in {region} is tagged as one{unread}"))
+        return Found(
+            None,
+            f"the deployed function's run lease is not known: {len(tagged)} tables in {region} are tagged as one "
+            f"({', '.join(tagged)}) and none is guessed; if the function runs now, both runs may act at once (each "
+            f"certificate is still deleted once): pass --lease-table (or {names.ENV_CLI_LEASE_TABLE}) to name it",
+        )
+    looked = f"no table in {region} named like one (holding {names.LEASE_TABLE_ID}) is tagged as one{unread}"
+    return Found(None, _not_found(f"{from_stack.note}, and {looked}"))
 
 
 def _from_stack(clients: AwsClients) -> Found:
@@ -75,6 +81,12 @@ def _from_stack(clients: AwsClients) -> Found:
     return Found(None, f"the stack {STACK_NAME} in {region} has no {names.LEASE_TABLE_OUTPUT} output")
 
 
+def _named_like_a_lease(table: str) -> bool:
+    """CloudFormation's generated name holds the construct id (``...-CertsRunLease1A2B...-XYZ``); a table named by
+    hand may spell it ``run-lease`` or ``run_lease``: the tag decides, this only spares asking every table."""
+    return names.LEASE_TABLE_ID.lower() in table.lower().replace("-", "").replace("_", "")
+
+
 def _tagged(clients: AwsClients) -> tuple[list[str], str]:
     """The home region's tables tagged as a run lease (only those named like one are asked for their tags), and
     what could not be read (said in the note)."""
@@ -84,7 +96,7 @@ def _tagged(clients: AwsClients) -> tuple[list[str], str]:
             name
             for page in ddb.get_paginator("list_tables").paginate()
             for name in page.get("TableNames", [])
-            if names.LEASE_TABLE_ID in name
+            if _named_like_a_lease(name)
         ]
     except AWS_ERRORS as exc:
         return [], f" (the tables could not be listed: {error_code(exc)})"

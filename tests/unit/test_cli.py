@@ -4,6 +4,7 @@ a pipeline can act on (docs/cli.md)."""
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ from typer.testing import CliRunner
 import cert_cleanup
 from cert_cleanup_cli import accounts
 from cert_cleanup_cli import commands as cli
+from cert_cleanup_cli import replace as replacing
 from emulator import seed
 from tests.support import Fake, every_call
 
@@ -271,6 +273,25 @@ def test_no_credentials_is_said_first_and_no_table_is_drawn(
     assert outcome.exit_code == cli.ExitCode.USAGE  # a setting, like a missing profile: nothing was sent
 
 
+def test_an_undo_with_no_credentials_is_a_setting_too(
+    aws: Fake, monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "credentials"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    record = tmp_path / "r.json"
+    iam = "arn:aws:iam::123456789012:server-certificate/"
+    listener = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/shop/1/2"
+    change = replacing.Swap("elbv2-default", "eu-west-1", listener, listener, iam + "old", iam + "new", "", "")
+    changes = [{**asdict(change), "state": "done"}]
+    record.write_text(json.dumps({"kind": replacing.RECORD_KIND, "account": "123456789012", "changes": changes}))
+    outcome = runner.invoke(cli.app, ["replace", "--undo", str(record), "--dry-run"])
+    assert outcome.exit_code == cli.ExitCode.USAGE, outcome.output
+    assert "no AWS credentials were found (Unable to locate credentials); nothing was changed" in said(outcome)
+
+
 def test_a_missing_profile_is_named_with_the_sdk_message(account: Fake) -> None:
     outcome, calls = invoke(["scan", "--profile", "nope"])
     assert outcome.exit_code == cli.ExitCode.USAGE
@@ -489,7 +510,7 @@ def test_run_says_plainly_when_it_cannot_find_the_lease(account: Fake) -> None:
     # Then it says so, and runs as before (each certificate is still deleted once)
     assert (
         "the deployed function's run lease was not found (no stack CertCleanup in us-east-1, and no table in "
-        "us-east-1 is tagged as one)" in said(outcome)
+        "us-east-1 named like one (holding RunLease) is tagged as one)" in said(outcome)
     )
     assert outcome.exit_code == cli.ExitCode.OK, outcome.output
     assert account.names_left() == {"fresh"}
@@ -542,13 +563,14 @@ def test_a_lease_in_a_users_own_stack_is_found_by_its_tag_and_held(account: Fake
 
 def test_two_tagged_leases_are_named_and_neither_is_guessed(account: Fake) -> None:
     seed.lease_table(account.session, "A-CertCleanupRunLease11-1")
-    seed.lease_table(account.session, "B-CertCleanupRunLease22-2")
+    seed.lease_table(account.session, "B-CertCleanup-run-lease-2")  # named by hand: spelt with hyphens
     outcome, _ = invoke(["run", "--yes", "--archive-bucket", BUCKET], env={"CERT_CLEANUP_LEASE_TABLE": ""})
     assert (
-        "run lease was not found (2 run leases in us-east-1: A-CertCleanupRunLease11-1, B-CertCleanupRunLease22-2; "
-        "name one)" in said(outcome)
+        "run lease is not known: 2 tables in us-east-1 are tagged as one (A-CertCleanupRunLease11-1, "
+        "B-CertCleanup-run-lease-2) and none is guessed" in said(outcome)
     )
-    assert "pass --lease-table" in said(outcome)
+    assert "pass --lease-table (or CERT_CLEANUP_LEASE_TABLE) to name it" in said(outcome)
+    assert "not found" not in said(outcome)
 
 
 def test_a_bad_lease_table_is_refused_before_any_aws_call(account: Fake) -> None:

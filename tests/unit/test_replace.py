@@ -79,7 +79,7 @@ def test_an_additional_alb_certificate_is_swapped_new_first_then_undone(cli_acco
 
     undone = _replace("--undo", str(path), "--yes", "--record", "undo.json")
 
-    assert undone.exit_code == 0, undone.output
+    assert undone.exit_code == cli.ExitCode.EXPIRED_REMAIN, undone.output  # the expired one is in use again
     assert _listener_certificates(aws, listener) == sorted([(default, True), (old, False)])
     assert json.loads(Path("undo.json").read_text())["undo_of"] == str(path)
 
@@ -98,7 +98,7 @@ def test_a_default_alb_certificate_is_swapped_with_modify_listener_keeping_the_o
     assert aws.calls[("elastic-load-balancing-v2", REGION, "ModifyListener")] == 1
     assert _listener_certificates(aws, listener) == sorted([(new, True), (extra, False)])
 
-    assert _replace("--undo", "r.json", "--yes", "--record", "u.json").exit_code == 0
+    assert _replace("--undo", "r.json", "--yes", "--record", "u.json").exit_code == cli.ExitCode.EXPIRED_REMAIN
     assert _listener_certificates(aws, listener) == sorted([(old, True), (extra, False)])
 
 
@@ -124,7 +124,7 @@ def test_an_nlb_tls_listener_swaps_its_default_and_its_additional_certificates_t
     assert sorted(change["kind"] for change in record["changes"]) == ["elbv2-default", "elbv2-sni"]
 
     undone = _replace("--undo", "r.json", "--yes", "--record", "u.json")
-    assert undone.exit_code == 0, undone.output
+    assert undone.exit_code == cli.ExitCode.EXPIRED_REMAIN, undone.output
     assert _listener_certificates(aws, default_listener) == sorted([(old, True), (extra, False)])
     assert _listener_certificates(aws, sni_listener) == sorted([(extra, True), (old, False)])
 
@@ -145,7 +145,7 @@ def test_a_classic_elb_listener_is_swapped_then_undone(cli_account: Fake) -> Non
     assert outcome.exit_code == 0, outcome.output
     assert held() == new
     undone = _replace("--undo", "r.json", "--yes", "--record", "u.json")
-    assert undone.exit_code == 0, undone.output
+    assert undone.exit_code == cli.ExitCode.EXPIRED_REMAIN, undone.output  # the expired one is in use again
     assert held() == old
     # The undo says that what it restores is expired (the old certificate expired 3 days ago)
     assert f"{old} expired" in _said(undone)
@@ -185,12 +185,15 @@ def test_a_certificate_the_account_does_not_hold_is_named_and_nothing_changes(cl
     assert not list(Path().glob("cert-cleanup-replace-*.json"))
 
 
-def test_a_certificate_that_is_not_expired_and_in_use_is_left_with_what_it_is(cli_account: Fake) -> None:
+@pytest.mark.parametrize("dry", [[], ["--dry-run"]])
+def test_a_certificate_that_is_not_expired_and_in_use_is_left_with_what_it_is(
+    cli_account: Fake, dry: list[str]
+) -> None:
     aws = cli_account
     aws.certificate("unused", days=-3)
     aws.certificate("current", days=300)
 
-    outcome = _replace("--certificate", "unused", "--certificate", "current", "--yes")
+    outcome = _replace("--certificate", "unused", "--certificate", "current", "--yes", *dry)
 
     assert outcome.exit_code == cli.ExitCode.OK, outcome.output  # no expired certificate is left in use
     said = _said(outcome)
@@ -219,7 +222,7 @@ def test_a_cloudfront_distribution_gets_the_acm_certificate_of_us_east_1_and_not
         k: v for k, v in before.items() if k != "ViewerCertificate"
     }
 
-    assert _replace("--undo", "r.json", "--yes", "--record", "u.json").exit_code == 0
+    assert _replace("--undo", "r.json", "--yes", "--record", "u.json").exit_code == cli.ExitCode.EXPIRED_REMAIN
     restored = cloudfront.get_distribution_config(Id=distribution)["DistributionConfig"]["ViewerCertificate"]
     assert restored["IAMCertificateId"] == old["ServerCertificateId"]
     assert not restored.get("ACMCertificateArn")
