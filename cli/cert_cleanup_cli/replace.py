@@ -129,8 +129,10 @@ def plan(
                 f"--certificate: no IAM server certificate named {name!r} in account {result.account}{hint}"
             )
         if held[name].action is not Action.IN_USE:
+            # The plan's scan is a dry run: its "would delete" is what a run does, not this command
+            reason = held[name].reason.removesuffix(" (dry run)")
             planned.not_applicable.append(
-                f"{name}: not an expired certificate in use ({held[name].action.value}: {held[name].reason})"
+                f"{name}: not an expired certificate in use ({held[name].action.value}: {reason})"
             )
     for row in result.certificates:
         if row.action is not Action.IN_USE or (only and row.certificate.name not in only):

@@ -198,7 +198,7 @@ def test_a_certificate_that_is_not_expired_and_in_use_is_left_with_what_it_is(
     assert outcome.exit_code == cli.ExitCode.OK, outcome.output  # no expired certificate is left in use
     said = _said(outcome)
     assert "current: not an expired certificate in use (valid:" in said
-    assert "unused: not an expired certificate in use (would_delete:" in said
+    assert "unused: not an expired certificate in use (would_delete: expired 3 days ago and unused)" in said
     assert "Nothing to change." in said
 
 
