@@ -4,7 +4,9 @@ the digest) publishes, with the service dimension it publishes it under; and eac
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,6 +19,8 @@ from cert_cleanup.org import job as digest_job
 from emulator import seed
 from infra.stack import CertCleanupStack
 from tests.support import CONTEXT, SCHEDULED, Fake, fake_aws, summary_settings
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -93,3 +97,40 @@ def test_the_states_are_stacked_with_what_needs_a_person_on_top(stack: CertClean
     order = [text.index(f'"Certificates_{state.value}"') for state in STATES]
     assert order == sorted(order, reverse=True)
     assert '"stacked":true' in text
+
+
+NUMBERS = {"four": 4, "five": 5, "six": 6, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12}
+
+
+def _row(document: str, starts: str) -> str:
+    [row] = [line for line in (ROOT / "docs" / document).read_text().splitlines() if line.startswith(starts)]
+    return row
+
+
+def test_the_cost_tables_count_the_custom_metrics_each_function_emits(aws: Fake) -> None:
+    # The metrics a run emits (every state, zero or not, and the failed lookups) and a digest emits, as the cost
+    # tables of docs/deploy.md and docs/organization.md count them (each metric is billed)
+    from cert_cleanup.config.settings import DigestSettings
+    from cert_cleanup.models import Action
+
+    aws.certificate("old", days=-30)
+    settings = summary_settings(aws.session, UPDATE_FINDINGS="false")
+    per_run = emitted(lambda: job.handle(SCHEDULED, CONTEXT, settings=settings, clients=aws.clients))
+    queue = aws.session.client("sqs").create_queue(QueueName="results")["QueueUrl"]
+    aws.session.client("s3").create_bucket(Bucket="reports")
+    topic = aws.session.client("sns").create_topic(Name="central")["TopicArn"]
+    digest_settings = DigestSettings.model_validate(
+        {names.ENV_DIGEST_QUEUE_URL: queue, names.ENV_REPORT_BUCKET: "reports", names.ENV_SNS_TOPIC_ARN: topic}
+    )
+    per_digest = emitted(lambda: digest_job.send(digest_settings, aws.clients))
+
+    account_row = _row("deploy.md", "| CloudWatch custom metrics |")
+    count, states = re.search(r"\| (\w+): `Certificates_<state>` for the (\w+) states", account_row).groups()  # type: ignore[union-attr]
+    assert (NUMBERS[count], NUMBERS[states]) == (len(per_run), len(Action))
+    assert f"({len(per_run)} x $0.30 x 30/730)" in account_row
+    member_row = _row("organization.md", "| each member |" + f" {count} custom metrics")
+    assert f"for the {states} states" in member_row
+    central_row = _row("organization.md", "| central | dashboard,")
+    assert re.search(r"one alarm, (\w+) digest metrics", central_row).group(1) == next(  # type: ignore[union-attr]
+        word for word, number in NUMBERS.items() if number == len(per_digest)
+    )

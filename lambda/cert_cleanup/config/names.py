@@ -13,7 +13,13 @@ METRICS_NAMESPACE = "CertCleanup"
 # and the digest's figures.
 METRIC_CERTIFICATES = "Certificates_{action}"
 METRIC_FAILED_LOOKUPS = "FailedLookups"
-DIGEST_METRICS = ("Accounts", "AccountsNeedingAPerson", "AccountsWithIncidents", "ResultsLeftQueued")
+DIGEST_METRICS = (
+    "Accounts",
+    "AccountsNeedingAPerson",
+    "AccountsWithIncidents",
+    "ResultsLeftQueued",
+    "ResultsNotBelieved",  # a member's result claiming another account, dated ahead, or older than held
+)
 HANDLER = "cert_cleanup.handler.lambda_handler"
 DIGEST_HANDLER = "cert_cleanup.digest_handler.lambda_handler"
 

@@ -150,7 +150,7 @@ def send(
         "report_bytes": sizes,
         "email_bytes": len(text.encode()),
     }
-    figures = (len(summary.accounts), len(summary.needing_a_person()), summary.incidents(), left)
+    figures = (len(summary.accounts), len(summary.needing_a_person()), summary.incidents(), left, len(summary.refused))
     for name, value in zip(names.DIGEST_METRICS, figures, strict=True):
         metrics.add_metric(name=name, unit="Count", value=value)
     logger.info("digest sent", extra=outcome)
