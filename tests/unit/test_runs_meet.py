@@ -219,8 +219,10 @@ def test_a_lease_that_cannot_be_read_stops_the_run_before_anything_is_deleted(aw
 
 
 def test_a_certificate_that_vanishes_before_its_tag_read_is_already_gone_and_the_run_goes_on(aws: Fake) -> None:
-    # Given two expired unused certificates, one of them deleted by someone else right after the listing
-    aws.certificate("vanishes", days=-30)
+    # Given two expired certificates, one of them deleted by someone else right after the listing while a load
+    # balancer still names it (ELB may go on naming a deleted certificate: DeleteServerCertificate's reference)
+    vanishes = aws.certificate("vanishes", days=-30)["Arn"]
+    seed.classic_elb(aws.session, "eu-west-1", "legacy", vanishes)
     aws.certificate("old", days=-30)
 
     def delete_after_listing(**_: Any) -> None:
@@ -237,6 +239,9 @@ def test_a_certificate_that_vanishes_before_its_tag_read_is_already_gone_and_the
     assert (rows["vanishes"]["action"], rows["old"]["action"]) == ("already_gone", "deleted")
     assert document["errors"] == []
     assert document["counts"]["deleted"] == 1
+    # and its row says only that: why, and no use (the run decided nothing about it, so it claims nothing of it)
+    assert rows["vanishes"]["reason"] == run.ALREADY_GONE
+    assert rows["vanishes"]["used_by"] == []
 
 
 def test_an_ambiguous_delete_is_this_runs_deletion_and_is_told(aws: Fake) -> None:
