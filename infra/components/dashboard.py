@@ -3,8 +3,8 @@
 The single-account stack (and each organization member) shows certificates by state over time (the metrics the
 function emits each run: ``Certificates_<action>`` and ``FailedLookups`` in the ``CertCleanup`` namespace, with
 Powertools' ``service`` dimension), runs and their duration, errors, and the alarms. The organization's central
-stack shows the digest's figures (accounts, accounts that need a person, incidents, results left queued) and the
-digest's own runs and alarm.
+stack shows the digest's figures (accounts, accounts that need a person, incidents, results left queued, results
+not believed) and the digest's own runs and alarm.
 """
 
 from __future__ import annotations
