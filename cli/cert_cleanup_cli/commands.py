@@ -54,7 +54,8 @@ NO_CREDENTIALS = "NoCredentialsError"
 
 EXIT_CODES = (
     "Exit codes: 0 nothing needs attention; 1 you answered no (run); 2 a bad option, setting or profile, or no "
-    "credentials (nothing was called); 3 a lookup or a delete failed; 4 expired certificates remain."
+    "credentials (nothing was called); 3 a lookup or a delete failed, or another run holds the lease; 4 expired "
+    "certificates remain."
 )
 SCAN_EXIT_CODES = (
     "Exit codes: 0 nothing needs attention; 2 a bad option, setting or profile, or no credentials (nothing was "
