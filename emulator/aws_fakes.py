@@ -20,6 +20,7 @@ import functools
 import hashlib
 import itertools
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -40,6 +41,7 @@ from moto.core.exceptions import JsonRESTError
 from moto.core.responses import ActionResult, EmptyResult
 from moto.core.routing import get_service_router
 from moto.core.utils import unix_time
+from moto.dynamodb.models import DynamoDBBackend
 from moto.ec2.models.availability_zones_and_regions import RegionsAndZonesBackend
 from moto.ec2.responses import EC2Response
 from moto.elb.models import elb_backends
@@ -105,6 +107,7 @@ def install() -> None:
         _patch_sqs()
         _patch_acm()
         _patch_swaps()
+        _patch_dynamodb()
         securityhub.install()
         _build_rest_routers()
         _installed.add("all")
@@ -524,6 +527,26 @@ def _patch_lambda() -> None:
 
 
 # --- SQS ------------------------------------------------------------------------------------
+
+
+def _patch_dynamodb() -> None:
+    """DynamoDB writes an item's conditional update atomically: the ConditionExpression is evaluated and the
+    write made as one (DynamoDB Developer Guide, "Condition expressions": a conditional write succeeds only if the
+    item's attributes meet the condition when it is written). moto's server checks and then writes, unlocked, so
+    two processes that took the run lease in the same millisecond could both succeed (two runs at once, seen in
+    tests/e2e/test_runs_meet.py). Each table's writes and reads here are serialized, as AWS serializes each item's."""
+    lock = threading.RLock()
+
+    def serialized(method: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(method)
+        def one_at_a_time(*args: Any, **kwargs: Any) -> Any:
+            with lock:
+                return method(*args, **kwargs)
+
+        return one_at_a_time
+
+    for name in ("put_item", "get_item", "update_item", "delete_item"):
+        setattr(DynamoDBBackend, name, serialized(getattr(DynamoDBBackend, name)))
 
 
 def _patch_sqs() -> None:

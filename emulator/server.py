@@ -12,8 +12,9 @@ and serves until terminated. Besides moto's own ``/moto-api/`` it answers:
 - ``GET /emulator/sns``: every message SNS recorded as published, per topic ARN;
 - ``POST /emulator/securityhub-v2`` (``{"account", "region", "findings"}``): seed OCSF findings (AWS has no import
   API for them) and enable the new Security Hub there;
-- ``GET /emulator/calls``: every AWS call counted by service, region and operation, and the most
-  calls seen in flight at once per service and region; ``POST /emulator/calls/reset`` clears them.
+- ``GET /emulator/calls``: every AWS call counted by service, region and operation (each request, a retry
+  included; ``sdk_calls``: each SDK call once, however many attempts it took), and the most calls seen in
+  flight at once per service and region; ``POST /emulator/calls/reset`` clears them.
 """
 
 from __future__ import annotations
@@ -106,6 +107,9 @@ class CallMeter:
         self.buckets = TokenBuckets()
         self.throttled: Counter[tuple[str, str, str]] = Counter()
         self.calls: Counter[tuple[str, str, str]] = Counter()
+        # The SDK calls behind the requests: botocore sends one amz-sdk-invocation-id for every attempt of a call,
+        # so a call retried (a connection reset in a burst, a lost answer) is one call here and two requests above.
+        self.invocations: dict[tuple[str, str, str], set[str]] = {}
         self.in_flight: Counter[tuple[str, str]] = Counter()
         self.max_in_flight: Counter[tuple[str, str]] = Counter()
         self.lock = threading.Lock()
@@ -115,6 +119,7 @@ class CallMeter:
         with self.lock:
             self.cpu_since = time.process_time()
             self.calls.clear()
+            self.invocations.clear()
             self.throttled.clear()
             self.in_flight.clear()
             self.max_in_flight.clear()
@@ -124,6 +129,7 @@ class CallMeter:
             return {
                 "calls": [[*key, count] for key, count in sorted(self.calls.items())],
                 "throttled": [[*key, count] for key, count in sorted(self.throttled.items())],
+                "sdk_calls": [[*key, len(ids)] for key, ids in sorted(self.invocations.items())],
                 "max_in_flight": [[*key, count] for key, count in sorted(self.max_in_flight.items())],
                 "latency_ms": self.latency_ms,
                 "cpu_s": time.process_time() - self.cpu_since,  # the emulator's own CPU since the reset
@@ -156,8 +162,11 @@ class CallMeter:
             if call is None:
                 return app(environ, start_response)
             key = (call[0], call[1])
+            invocation = environ.get("HTTP_AMZ_SDK_INVOCATION_ID")
             with self.lock:
                 self.calls[call] += 1
+                if invocation:
+                    self.invocations.setdefault(call, set()).add(invocation)
                 self.in_flight[key] += 1
                 self.max_in_flight[key] = max(self.max_in_flight[key], self.in_flight[key])
             try:
