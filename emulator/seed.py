@@ -244,18 +244,7 @@ def alb_with_certificates(
     group = elbv2.create_target_group(Name=f"{name}-tg", Protocol="HTTP", Port=80, VpcId=vpc)["TargetGroups"][0]
     forward: Any = [{"Type": "forward", "TargetGroupArn": group["TargetGroupArn"]}]
     elbv2.create_listener(LoadBalancerArn=balancer["LoadBalancerArn"], Protocol="HTTP", Port=80, DefaultActions=forward)
-    listener = elbv2.create_listener(
-        LoadBalancerArn=balancer["LoadBalancerArn"],
-        Protocol="HTTPS",
-        Port=443,
-        Certificates=[{"CertificateArn": default_arn}],
-        DefaultActions=forward,
-    )["Listeners"][0]
-    if extra_arns:
-        elbv2.add_listener_certificates(
-            ListenerArn=listener["ListenerArn"], Certificates=[{"CertificateArn": arn} for arn in extra_arns]
-        )
-    return str(listener["ListenerArn"])
+    return _secure_listener(elbv2, balancer["LoadBalancerArn"], "HTTPS", forward, default_arn, extra_arns)
 
 
 def nlb_with_certificates(
@@ -269,12 +258,20 @@ def nlb_with_certificates(
     subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.1.0.0/24", AvailabilityZone=zone)["Subnet"]["SubnetId"]
     balancer = elbv2.create_load_balancer(Name=name, Subnets=[subnet], Type="network")["LoadBalancers"][0]
     group = elbv2.create_target_group(Name=f"{name}-tg", Protocol="TCP", Port=443, VpcId=vpc)["TargetGroups"][0]
+    forward: Any = [{"Type": "forward", "TargetGroupArn": group["TargetGroupArn"]}]
+    return _secure_listener(elbv2, balancer["LoadBalancerArn"], "TLS", forward, default_arn, extra_arns)
+
+
+def _secure_listener(
+    elbv2: Any, balancer_arn: str, protocol: str, forward: Any, default_arn: str, extra_arns: list[str]
+) -> str:
+    """A listener on 443 (HTTPS or TLS) with its default certificate, then its additional (SNI) ones; its ARN."""
     listener = elbv2.create_listener(
-        LoadBalancerArn=balancer["LoadBalancerArn"],
-        Protocol="TLS",
+        LoadBalancerArn=balancer_arn,
+        Protocol=protocol,
         Port=443,
         Certificates=[{"CertificateArn": default_arn}],
-        DefaultActions=[{"Type": "forward", "TargetGroupArn": group["TargetGroupArn"]}],
+        DefaultActions=forward,
     )["Listeners"][0]
     if extra_arns:
         elbv2.add_listener_certificates(

@@ -252,16 +252,21 @@ def test_a_single_value_option_given_twice_is_refused_before_any_aws_call(
     assert account.names_left() == {"old", "fresh"}
 
 
-@pytest.mark.parametrize("arguments", [["scan"], ["run", "--delete-without-archive"], ["replace", "--dry-run"]])
-def test_no_credentials_is_said_first_and_no_table_is_drawn(
-    aws: Fake, monkeypatch: pytest.MonkeyPatch, tmp_path: Any, arguments: list[str]
-) -> None:
-    # Given a machine with no AWS credentials at all
+def _no_credentials(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
+    """A machine with no AWS credentials at all: none in the environment, the files or the instance metadata."""
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "credentials"))
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+
+
+@pytest.mark.parametrize("arguments", [["scan"], ["run", "--delete-without-archive"], ["replace", "--dry-run"]])
+def test_no_credentials_is_said_first_and_no_table_is_drawn(
+    aws: Fake, monkeypatch: pytest.MonkeyPatch, tmp_path: Any, arguments: list[str]
+) -> None:
+    # Given a machine with no AWS credentials at all
+    _no_credentials(monkeypatch, tmp_path)
     monkeypatch.setattr(cli, "can_ask", lambda: True)
     # When the command runs
     outcome = runner.invoke(cli.app, arguments, input="y\n")
@@ -276,11 +281,7 @@ def test_no_credentials_is_said_first_and_no_table_is_drawn(
 def test_an_undo_with_no_credentials_is_a_setting_too(
     aws: Fake, monkeypatch: pytest.MonkeyPatch, tmp_path: Any
 ) -> None:
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "credentials"))
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    _no_credentials(monkeypatch, tmp_path)
     record = tmp_path / "r.json"
     iam = "arn:aws:iam::123456789012:server-certificate/"
     listener = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/shop/1/2"

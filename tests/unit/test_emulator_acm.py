@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
@@ -71,25 +72,15 @@ def test_update_distribution_refuses_a_stale_etag_and_gives_a_new_one(aws: Fake)
     assert refused.value.response["ResponseMetadata"]["HTTPStatusCode"] == 412
 
 
-def test_modify_listener_replaces_the_default_certificate_only(aws: Fake) -> None:
-    default = aws.certificate("default", days=100)["Arn"]
-    extra = aws.certificate("extra", days=100)["Arn"]
-    new = aws.certificate("new", days=200)["Arn"]
-    listener = seed.alb_with_certificates(aws.session, REGION, "shop", default, [extra])
-    elbv2 = aws.session.client("elbv2", region_name=REGION)
-
-    elbv2.modify_listener(ListenerArn=listener, Certificates=[{"CertificateArn": new}])
-
-    held = elbv2.describe_listener_certificates(ListenerArn=listener)["Certificates"]
-    assert sorted((cert["CertificateArn"], cert["IsDefault"]) for cert in held) == sorted([(new, True), (extra, False)])
-
-
-def test_modify_listener_replaces_a_tls_listeners_default_certificate_too(aws: Fake) -> None:
+@pytest.mark.parametrize(
+    ("balancer", "protocol"), [(seed.alb_with_certificates, "HTTPS"), (seed.nlb_with_certificates, "TLS")]
+)
+def test_modify_listener_replaces_the_default_certificate_only(aws: Fake, balancer: Any, protocol: str) -> None:
     # AWS applies Certificates to "HTTPS and TLS listeners" (ModifyListener); moto alone ignored them on TLS
     default = aws.certificate("default", days=100)["Arn"]
     extra = aws.certificate("extra", days=100)["Arn"]
     new = aws.certificate("new", days=200)["Arn"]
-    listener = seed.nlb_with_certificates(aws.session, REGION, "edge", default, [extra])
+    listener = balancer(aws.session, REGION, "shop", default, [extra])
     elbv2 = aws.session.client("elbv2", region_name=REGION)
 
     elbv2.modify_listener(ListenerArn=listener, Certificates=[{"CertificateArn": new}])
@@ -97,7 +88,7 @@ def test_modify_listener_replaces_a_tls_listeners_default_certificate_too(aws: F
     held = elbv2.describe_listener_certificates(ListenerArn=listener)["Certificates"]
     assert sorted((cert["CertificateArn"], cert["IsDefault"]) for cert in held) == sorted([(new, True), (extra, False)])
     [described] = elbv2.describe_listeners(ListenerArns=[listener])["Listeners"]
-    assert (described["Protocol"], described["Certificates"]) == ("TLS", [{"CertificateArn": new}])
+    assert (described["Protocol"], described["Certificates"]) == (protocol, [{"CertificateArn": new}])
     with pytest.raises(ClientError) as refused:
         elbv2.modify_listener(ListenerArn=listener, Certificates=[{"CertificateArn": new + "-none"}])
     assert refused.value.response["Error"]["Code"] == "CertificateNotFound"
